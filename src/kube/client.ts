@@ -1,0 +1,285 @@
+import type {KubeConfig} from '@kubernetes/client-node'
+
+import http from 'node:http'
+import https from 'node:https'
+
+import {ClusterError} from '../model/errors.js'
+import {type ConnectionOptions, loadConfig} from './kubeconfig.js'
+import {type ResourceType, collectionPath, objectPath} from './resources.js'
+
+export type KubeObject = {
+  apiVersion?: string
+  kind?: string
+  metadata: {
+    name: string
+    namespace?: string
+    resourceVersion?: string
+    uid?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    creationTimestamp?: string
+    [key: string]: unknown
+  }
+  [key: string]: unknown
+}
+
+export interface KubeList<T = KubeObject> {
+  items: T[]
+  metadata: {resourceVersion?: string; continue?: string}
+}
+
+export type PatchType = 'json' | 'merge' | 'apply'
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  apply: 'application/apply-patch+yaml',
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | undefined>
+  body?: unknown
+  contentType?: string
+}
+
+/** An error answered by the API server, carrying its Status reason and code. */
+export class ApiError extends ClusterError {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly apiReason: string,
+  ) {
+    super(message, code, apiReason)
+    this.name = 'ApiError'
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 404
+}
+
+export function isConflict(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 409 && error.apiReason === 'Conflict'
+}
+
+export function isAlreadyExists(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 409 && error.apiReason === 'AlreadyExists'
+}
+
+/** A failed JSON Patch `test` (the object changed under us) or a stale resourceVersion: re-read and try again. */
+export function isStale(error: unknown): boolean {
+  return isConflict(error) || (error instanceof ApiError && error.code === 422 && /test operation|testing value/i.test(error.message))
+}
+
+export interface RetryPolicy {
+  attempts: number
+  baseDelayMs: number
+  sleep: (ms: number) => Promise<void>
+}
+
+const defaultRetry: RetryPolicy = {
+  attempts: 5,
+  baseDelayMs: 100,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+}
+
+/**
+ * Talks to the API server with the credentials of a kubeconfig (loaded by client-node), as raw JSON:
+ * client-node's typed models drop fields they do not know, which would break restoring a spec key for key.
+ * Retries what is safe to retry (429, 5xx, connection resets) with backoff, honouring Retry-After.
+ */
+export class KubeClient {
+  readonly server: string
+  private readonly requestOptions: Promise<https.RequestOptions>
+  private readonly servedGroups = new Map<string, Promise<boolean>>()
+
+  constructor(
+    readonly config: KubeConfig,
+    readonly namespace: string,
+    readonly contextName: string,
+    private readonly retry: RetryPolicy = defaultRetry,
+  ) {
+    const cluster = config.getCurrentCluster()
+    if (!cluster) throw new ClusterError(`context "${contextName}" has no cluster`)
+    this.server = cluster.server.replace(/\/+$/, '')
+    const options: https.RequestOptions = {}
+    this.requestOptions = config.applyToHTTPSOptions(options).then(() => options)
+  }
+
+  static fromOptions(options: ConnectionOptions, retry?: RetryPolicy): KubeClient {
+    const loaded = loadConfig(options)
+    return new KubeClient(loaded.config, loaded.namespace, loaded.contextName, retry)
+  }
+
+  async get<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+    return this.request<T>('GET', objectPath(type, namespace, name))
+  }
+
+  async getIfExists<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(type, namespace, name)
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  /** Lists every page; namespace undefined lists across all namespaces. */
+  async list<T = KubeObject>(type: ResourceType, namespace?: string, selectors: {labelSelector?: string; fieldSelector?: string} = {}): Promise<T[]> {
+    const items: T[] = []
+    let continueToken: string | undefined
+    do {
+      // eslint-disable-next-line no-await-in-loop
+      const page: KubeList<T> = await this.request<KubeList<T>>('GET', collectionPath(type, namespace), {
+        query: {continue: continueToken, fieldSelector: selectors.fieldSelector, labelSelector: selectors.labelSelector, limit: '500'},
+      })
+      items.push(...page.items)
+      continueToken = page.metadata?.continue || undefined
+    } while (continueToken)
+    return items
+  }
+
+  async create<T = KubeObject>(type: ResourceType, namespace: string | undefined, body: object, dryRun = false): Promise<T> {
+    return this.request<T>('POST', collectionPath(type, namespace), {body, query: {dryRun: dryRun ? 'All' : undefined}})
+  }
+
+  async replace<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, body: object, dryRun = false): Promise<T> {
+    return this.request<T>('PUT', objectPath(type, namespace, name), {body, query: {dryRun: dryRun ? 'All' : undefined}})
+  }
+
+  async patch<T = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patchType: PatchType,
+    body: unknown,
+    options: {dryRun?: boolean; fieldManager?: string; force?: boolean} = {},
+  ): Promise<T> {
+    return this.request<T>('PATCH', objectPath(type, namespace, name), {
+      body,
+      contentType: PATCH_CONTENT_TYPES[patchType],
+      query: {
+        dryRun: options.dryRun ? 'All' : undefined,
+        fieldManager: options.fieldManager,
+        force: options.force ? 'true' : undefined,
+      },
+    })
+  }
+
+  async delete(type: ResourceType, namespace: string | undefined, name: string, dryRun = false): Promise<void> {
+    await this.request('DELETE', objectPath(type, namespace, name), {
+      body: {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'},
+      query: {dryRun: dryRun ? 'All' : undefined},
+    })
+  }
+
+  /** Whether the cluster serves group/version (discovery); a CRD group that is not installed answers 404. */
+  async serves(group: string, version: string): Promise<boolean> {
+    const key = `${group}/${version}`
+    let served = this.servedGroups.get(key)
+    if (!served) {
+      served = this.request('GET', group ? `/apis/${group}/${version}` : `/api/${version}`).then(
+        () => true,
+        (error: unknown) => {
+          if (isNotFound(error)) return false
+          throw error
+        },
+      )
+      this.servedGroups.set(key, served)
+    }
+    return served
+  }
+
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const retriable = method === 'GET' || method === 'DELETE' || method === 'PUT' || method === 'PATCH' || method === 'POST'
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // eslint-disable-next-line no-await-in-loop
+        return await this.send<T>(method, path, options)
+      } catch (error) {
+        const delay = retriable ? this.retryDelay(error, attempt) : undefined
+        if (delay === undefined) throw error
+        // eslint-disable-next-line no-await-in-loop
+        await this.retry.sleep(delay)
+      }
+    }
+  }
+
+  private retryDelay(error: unknown, attempt: number): number | undefined {
+    if (attempt >= this.retry.attempts) return undefined
+    const backoff = this.retry.baseDelayMs * 2 ** (attempt - 1)
+    if (error instanceof TransientError) return Math.max(backoff, error.retryAfterMs ?? 0)
+    return undefined
+  }
+
+  private async send<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+    const base = await this.requestOptions
+    const url = new URL(this.server + path)
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value)
+    }
+    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
+    const headers: http.OutgoingHttpHeaders = {...(base.headers as http.OutgoingHttpHeaders), Accept: 'application/json'}
+    if (payload) {
+      headers['Content-Type'] = options.contentType ?? 'application/json'
+      headers['Content-Length'] = payload.length
+    }
+    const transport = url.protocol === 'http:' ? http : https
+    const {status, body, retryAfter} = await new Promise<{status: number; body: string; retryAfter?: string}>((resolve, reject) => {
+      const request = transport.request(
+        url,
+        {...base, headers, method},
+        (response) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('end', () =>
+            resolve({body: Buffer.concat(chunks).toString('utf8'), retryAfter: response.headers['retry-after'], status: response.statusCode ?? 0}),
+          )
+          response.on('error', reject)
+        },
+      )
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        const reason = error.code ?? error.message
+        const unreachable = new TransientError(`cannot reach the cluster at ${this.server}: ${reason}`, 0, 'ServiceUnavailable')
+        reject(error.code === 'ECONNRESET' || error.code === 'EPIPE' ? unreachable : new ApiError(unreachable.message, 0, reason))
+      })
+      if (payload) request.write(payload)
+      request.end()
+    })
+    if (status >= 200 && status < 300) {
+      return (body ? JSON.parse(body) : undefined) as T
+    }
+    throw apiErrorFrom(method, path, status, body, retryAfter)
+  }
+}
+
+/** An answer that says "try again" (429, 500, 502-504) or a dropped connection. */
+export class TransientError extends ApiError {
+  constructor(
+    message: string,
+    code: number,
+    apiReason: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, code, apiReason)
+    this.name = 'TransientError'
+  }
+}
+
+function apiErrorFrom(method: string, path: string, status: number, body: string, retryAfter?: string): ApiError {
+  let message = body.trim() || `HTTP ${status}`
+  let reason = String(status)
+  try {
+    const parsed = JSON.parse(body) as {message?: string; reason?: string}
+    if (parsed.message) message = parsed.message
+    if (parsed.reason) reason = parsed.reason
+  } catch {
+    // Not a Status object (e.g. "404 page not found" for an unserved group): keep the text.
+  }
+  const text = `${method} ${path}: ${message}${reason === String(status) ? '' : ` (${reason})`}`
+  if (status === 429 || status === 500 || status === 502 || status === 503 || status === 504) {
+    const seconds = retryAfter ? Number.parseInt(retryAfter, 10) : Number.NaN
+    return new TransientError(text, status, reason, Number.isFinite(seconds) ? seconds * 1000 : undefined)
+  }
+  return new ApiError(text, status, reason)
+}

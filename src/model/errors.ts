@@ -1,0 +1,21 @@
+/** The input was wrong: exit 2, nothing written. The message says what is wrong and what would be right. */
+export class UserError extends Error {
+  readonly exitCode = 2
+  constructor(message: string) {
+    super(message)
+    this.name = 'UserError'
+  }
+}
+
+/** The cluster failed: exit 1, with the API's reason. */
+export class ClusterError extends Error {
+  readonly exitCode = 1
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly reason?: string,
+  ) {
+    super(message)
+    this.name = 'ClusterError'
+  }
+}

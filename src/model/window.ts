@@ -1,0 +1,40 @@
+import type {TargetRef} from './target.js'
+
+export const PHASES = ['Scheduled', 'Active', 'Completed', 'Cancelled', 'Failed'] as const
+export type Phase = (typeof PHASES)[number]
+
+/**
+ * One maintenance period for one or more targets of one namespace (SPEC §3).
+ * Times are epoch milliseconds (UTC); `timezone` is the IANA zone used for display and recurrence.
+ */
+export interface Window {
+  name: string
+  namespace: string
+  targets: TargetRef[]
+  /** First (or only) start. */
+  start: number
+  /** Absent: open-ended. For a recurring window: no occurrence starts at or after it. */
+  end?: number
+  timezone: string
+  page: string
+  /** Recurring windows only: 5-field cron evaluated in `timezone`. */
+  every?: string
+  /** Recurring windows only: the length of each occurrence, as written (e.g. "2h"). */
+  duration?: string
+  phase?: Phase
+  phaseMessage?: string
+  message?: string
+  reason?: string
+  contact?: string
+  /** From the ConfigMap's metadata, when read from a cluster. */
+  resourceVersion?: string
+  uid?: string
+  creationTimestamp?: string
+}
+
+/** A concrete active period of a window: for a one-off window its start/end, for a recurring one the occurrence. */
+export interface Interval {
+  start: number
+  /** Absent: open-ended. */
+  end?: number
+}
