@@ -68,7 +68,7 @@ export function isAlreadyExists(error: unknown): boolean {
 
 /** A failed JSON Patch `test` (the object changed under us) or a stale resourceVersion: re-read and try again. */
 export function isStale(error: unknown): boolean {
-  return isConflict(error) || (error instanceof ApiError && error.code === 422 && /test operation|testing value/i.test(error.message))
+  return isConflict(error) || (error instanceof ApiError && error.code === 422 && /test operation|testing value|test failed/i.test(error.message))
 }
 
 export interface RetryPolicy {
@@ -270,9 +270,12 @@ function apiErrorFrom(method: string, path: string, status: number, body: string
   let message = body.trim() || `HTTP ${status}`
   let reason = String(status)
   try {
-    const parsed = JSON.parse(body) as {message?: string; reason?: string}
+    const parsed = JSON.parse(body) as {message?: string; reason?: string; details?: {causes?: Array<{message?: string}>}}
     if (parsed.message) message = parsed.message
     if (parsed.reason) reason = parsed.reason
+    // A failed JSON Patch `test` says only "the server rejected our request"; what failed is in the causes.
+    const causes = (parsed.details?.causes ?? []).map((cause) => cause.message).filter(Boolean)
+    if (causes.length > 0 && !causes.every((cause) => message.includes(cause as string))) message = `${message}: ${causes.join('; ')}`
   } catch {
     // Not a Status object (e.g. "404 page not found" for an unserved group): keep the text.
   }

@@ -1,0 +1,128 @@
+import type {InvalidWindow, Observed, ObservedBackend, ObservedTarget} from '../engine/types.js'
+import type {Window} from '../model/window.js'
+import type {PageSource} from '../render/page.js'
+
+import {ROLE_LABEL, PAGE_CONFIGMAP_PREFIX, PageAnnotation, Role} from '../model/keys.js'
+import {TARGET_KINDS} from '../model/target.js'
+import {configMapToWindow} from '../model/window-codec.js'
+import {type KubeClient, type KubeObject} from './client.js'
+import {Resources} from './resources.js'
+import {targetType} from './targets.js'
+
+export interface ObserveScope {
+  /** undefined: every namespace. */
+  namespace?: string
+  installNamespace: string
+}
+
+type ConfigMap = KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}
+type Deployment = KubeObject & {status?: {readyReplicas?: number}}
+
+/**
+ * Reads everything one pass needs with a fixed number of list requests, whatever the number of objects.
+ * Backends are read before windows, and windows before targets: a backend is created after its window and a
+ * target is switched after its backend exists, so any backend seen here has its window and users seen too,
+ * and garbage collection can never delete a backend that a concurrent `now` just made.
+ */
+export async function observe(client: KubeClient, scope: ObserveScope): Promise<Observed> {
+  const ns = scope.namespace
+  const backendSelector = {labelSelector: `${ROLE_LABEL}=${Role.backend}`}
+  const deployments = await client.list<Deployment>(Resources.deployments, ns, backendSelector)
+  const backendServices = await client.list(Resources.services, ns, backendSelector)
+  const configMaps = await client.list<ConfigMap>(Resources.configMaps, ns, {
+    labelSelector: `${ROLE_LABEL} in (${Role.backend},${Role.page},${Role.window})`,
+  })
+  const installPages =
+    ns !== undefined && ns !== scope.installNamespace
+      ? await client.list<ConfigMap>(Resources.configMaps, scope.installNamespace, {labelSelector: `${ROLE_LABEL}=${Role.page}`})
+      : []
+  const targets = await observeTargets(client, ns)
+
+  const byRole = (role: string) => configMaps.filter((cm) => cm.metadata.labels?.[ROLE_LABEL] === role)
+  const {windows, invalidWindows} = decodeWindows(byRole(Role.window))
+  return {
+    backends: collectBackends(deployments, backendServices, byRole(Role.backend)),
+    invalidWindows,
+    pages: collectPages([...byRole(Role.page), ...installPages]),
+    targets,
+    windows,
+  }
+}
+
+async function observeTargets(client: KubeClient, namespace: string | undefined): Promise<ObservedTarget[]> {
+  const targets: ObservedTarget[] = []
+  for (const kind of TARGET_KINDS) {
+    // eslint-disable-next-line no-await-in-loop
+    const type = await targetType(client, kind)
+    if (!type) continue
+    // eslint-disable-next-line no-await-in-loop
+    const objects = await client.list(type, namespace)
+    for (const object of objects) {
+      if (object.metadata.labels?.[ROLE_LABEL] === Role.backend) continue
+      object.apiVersion ??= type.group ? `${type.group}/${type.version}` : type.version
+      object.kind ??= type.kind
+      targets.push({namespace: object.metadata.namespace ?? namespace ?? 'default', object, ref: {kind, name: object.metadata.name}})
+    }
+  }
+  return targets
+}
+
+function decodeWindows(configMaps: ConfigMap[]): {windows: Window[]; invalidWindows: InvalidWindow[]} {
+  const windows: Window[] = []
+  const invalidWindows: InvalidWindow[] = []
+  for (const cm of configMaps) {
+    const {window, problems} = configMapToWindow(cm)
+    if (window && problems.length === 0) {
+      windows.push(window)
+    } else {
+      invalidWindows.push({
+        name: cm.metadata.name,
+        namespace: cm.metadata.namespace ?? '',
+        phase: cm.metadata.annotations?.['kubectl-maintenance.io/phase'],
+        problems,
+        uid: cm.metadata.uid,
+      })
+    }
+  }
+  return {invalidWindows, windows}
+}
+
+function collectBackends(deployments: Deployment[], services: KubeObject[], configMaps: ConfigMap[]): ObservedBackend[] {
+  const backends = new Map<string, ObservedBackend>()
+  const entry = (object: KubeObject): ObservedBackend => {
+    const namespace = object.metadata.namespace ?? ''
+    const id = `${namespace}/${object.metadata.name}`
+    let backend = backends.get(id)
+    if (!backend) {
+      backend = {hasConfigMap: false, hasDeployment: false, hasService: false, name: object.metadata.name, namespace, ready: false}
+      backends.set(id, backend)
+    }
+    return backend
+  }
+  for (const deployment of deployments) {
+    const backend = entry(deployment)
+    backend.hasDeployment = true
+    backend.ready = (deployment.status?.readyReplicas ?? 0) >= 1
+    backend.createdAt = deployment.metadata.creationTimestamp ? Date.parse(deployment.metadata.creationTimestamp) : undefined
+  }
+  for (const service of services) entry(service).hasService = true
+  for (const cm of configMaps) entry(cm).hasConfigMap = true
+  return [...backends.values()]
+}
+
+function collectPages(configMaps: ConfigMap[]): Map<string, Map<string, PageSource>> {
+  const pages = new Map<string, Map<string, PageSource>>()
+  for (const cm of configMaps) {
+    if (!cm.metadata.name.startsWith(PAGE_CONFIGMAP_PREFIX)) continue
+    const html = cm.data?.['page.html.hbs']
+    if (html === undefined) continue
+    const name = cm.metadata.name.slice(PAGE_CONFIGMAP_PREFIX.length)
+    const namespace = cm.metadata.namespace ?? ''
+    const status = Number.parseInt(cm.metadata.annotations?.[PageAnnotation.status] ?? '503', 10)
+    const assets = Object.fromEntries(Object.entries(cm.binaryData ?? {}).map(([file, base64]) => [file, Buffer.from(base64, 'base64')]))
+    const page: PageSource = {assets, html, json: cm.data?.['page.json.hbs'], name, status, xml: cm.data?.['page.xml.hbs']}
+    if (!pages.has(namespace)) pages.set(namespace, new Map())
+    pages.get(namespace)!.set(name, page)
+  }
+  return pages
+}

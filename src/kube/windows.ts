@@ -1,0 +1,115 @@
+import type {Window} from '../model/window.js'
+
+import {UserError} from '../model/errors.js'
+import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
+import {toRfc3339Utc} from '../model/time.js'
+import {configMapToWindow, windowToConfigMap} from '../model/window-codec.js'
+import {type KubeClient, type KubeObject, isAlreadyExists, isNotFound} from './client.js'
+import {Resources} from './resources.js'
+
+export const WINDOW_SELECTOR = `${ROLE_LABEL}=${Role.window}`
+
+/** A ConfigMap labelled as a window whose annotations do not make a valid window. */
+export interface InvalidWindowConfigMap {
+  name: string
+  namespace: string
+  problems: string[]
+  configMap: KubeObject
+}
+
+export interface WindowListing {
+  windows: Window[]
+  invalid: InvalidWindowConfigMap[]
+  /** Every window ConfigMap as stored, valid or not, in the order the API returned them. */
+  configMaps: KubeObject[]
+}
+
+/** The label selector for windows, AND-ed with the user's `-l` (a comma means AND in label selectors). */
+export function windowSelector(userSelector?: string): string {
+  return userSelector?.trim() ? `${WINDOW_SELECTOR},${userSelector.trim()}` : WINDOW_SELECTOR
+}
+
+/** Windows of one namespace, or of every namespace when `namespace` is undefined. */
+export async function listWindows(client: KubeClient, namespace: string | undefined, labelSelector?: string): Promise<WindowListing> {
+  const configMaps = await client.list(Resources.configMaps, namespace, {labelSelector: windowSelector(labelSelector)})
+  const listing: WindowListing = {configMaps, invalid: [], windows: []}
+  for (const configMap of configMaps) {
+    const {window, problems} = configMapToWindow(configMap)
+    if (window && problems.length === 0) {
+      listing.windows.push(window)
+    } else {
+      listing.invalid.push({configMap, name: configMap.metadata.name, namespace: configMap.metadata.namespace ?? '', problems})
+    }
+  }
+  return listing
+}
+
+export function windowNotFound(namespace: string, name: string): UserError {
+  return new UserError(`window "${name}" not found in namespace "${namespace}"; list them with kubectl maintenance list -n ${namespace}`)
+}
+
+/** The window ConfigMap as stored; a missing one, or a ConfigMap that is not a window, is a user error. */
+export async function getWindowConfigMap(client: KubeClient, namespace: string, name: string): Promise<KubeObject> {
+  const configMap = await client.getIfExists(Resources.configMaps, namespace, name)
+  if (!configMap) throw windowNotFound(namespace, name)
+  if (configMap.metadata.labels?.[ROLE_LABEL] !== Role.window) {
+    throw new UserError(`configmap "${name}" in namespace "${namespace}" is not a maintenance window (it lacks the label ${WINDOW_SELECTOR}); list windows with kubectl maintenance list -n ${namespace}`)
+  }
+  return configMap
+}
+
+export async function getWindow(client: KubeClient, namespace: string, name: string): Promise<Window> {
+  const {window, problems} = configMapToWindow(await getWindowConfigMap(client, namespace, name))
+  if (!window || problems.length > 0) {
+    throw new UserError(`window "${name}" in namespace "${namespace}" is invalid: ${problems.join('; ')}; fix it with kubectl edit configmap ${name} -n ${namespace}`)
+  }
+  return window
+}
+
+/** Writes a new window; with dryRun the API server validates and answers without storing. Returns what the server stored. */
+export async function createWindow(client: KubeClient, window: Window, dryRun = false): Promise<KubeObject> {
+  try {
+    return await client.create(Resources.configMaps, window.namespace, windowToConfigMap(window), dryRun)
+  } catch (error) {
+    // Someone took the name between our check and the write: nothing was written, so it is the user's to resolve.
+    if (isAlreadyExists(error)) {
+      throw new UserError(`a ConfigMap named "${window.name}" already exists in namespace "${window.namespace}"; choose another --name`)
+    }
+    throw error
+  }
+}
+
+/**
+ * Sets (string) or removes (null) window annotations with a JSON merge patch. With `resourceVersion` the patch only
+ * applies to that version of the window (409 Conflict otherwise), so a decision made on what was read stays valid.
+ */
+export async function patchWindowAnnotations(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string | null>,
+  options: {resourceVersion?: string; dryRun?: boolean} = {},
+): Promise<KubeObject> {
+  const metadata: Record<string, unknown> = {annotations}
+  if (options.resourceVersion) metadata.resourceVersion = options.resourceVersion
+  try {
+    return await client.patch(Resources.configMaps, namespace, name, 'merge', {metadata}, {dryRun: options.dryRun})
+  } catch (error) {
+    if (isNotFound(error)) throw windowNotFound(namespace, name)
+    throw error
+  }
+}
+
+/**
+ * The end to write when a started window is ended at `now`: on a whole second (annotations are RFC 3339 without
+ * fractions) and never at or before the start, which would make the window invalid.
+ */
+export function endInstant(window: Window, now: number): number {
+  return Math.max(Math.ceil(now / 1000) * 1000, window.start + 1000)
+}
+
+export async function endWindow(client: KubeClient, window: Window, now: number): Promise<number> {
+  const end = endInstant(window, now)
+  await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
+  return end
+}

@@ -1,0 +1,100 @@
+/** Object storage with one global resourceVersion counter and an event history for watches, like etcd behind kube-apiserver. */
+import {type JsonObject, deepCopy, metadataOf} from './json.js'
+import {type ResourceDef, resourceKey} from './resources.js'
+
+export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED'
+
+export interface StoreEvent {
+  type: StoreEventType
+  resource: string
+  object: JsonObject
+  /** The stored version before a MODIFIED or DELETED event. */
+  previous?: JsonObject
+  revision: number
+}
+
+function objectKey(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`
+}
+
+export class Store {
+  private revision = 0
+  /** Events at or below this revision have been dropped from the history (compaction). */
+  private compactedRevision = 0
+  private readonly objects = new Map<string, Map<string, JsonObject>>()
+  private readonly history: StoreEvent[] = []
+  private readonly listeners = new Set<(event: StoreEvent) => void>()
+
+  constructor(private readonly historyLimit = 10_000) {}
+
+  get currentRevision(): number {
+    return this.revision
+  }
+
+  get oldestWatchableRevision(): number {
+    return this.compactedRevision
+  }
+
+  get(def: ResourceDef, namespace: string | undefined, name: string): JsonObject | undefined {
+    const stored = this.bucket(def).get(objectKey(def.namespaced ? namespace : undefined, name))
+    return stored && deepCopy(stored)
+  }
+
+  /** Objects of a resource in etcd key order (namespace, then name), optionally in one namespace. */
+  list(def: ResourceDef, namespace?: string): JsonObject[] {
+    const entries = [...this.bucket(def).entries()].filter(([key]) => namespace === undefined || key.startsWith(`${namespace}/`))
+    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
+  }
+
+  /** Stores the object with the next resourceVersion and notifies watchers; returns the stored copy. */
+  write(def: ResourceDef, object: JsonObject): JsonObject {
+    const metadata = metadataOf(object)
+    const key = objectKey(def.namespaced ? (metadata.namespace as string) : undefined, String(metadata.name))
+    const previous = this.bucket(def).get(key)
+    this.revision++
+    metadata.resourceVersion = String(this.revision)
+    const stored = deepCopy(object)
+    this.bucket(def).set(key, stored)
+    this.record({type: previous ? 'MODIFIED' : 'ADDED', resource: resourceKey(def), object: stored, previous, revision: this.revision})
+    return deepCopy(stored)
+  }
+
+  delete(def: ResourceDef, namespace: string | undefined, name: string): JsonObject | undefined {
+    const key = objectKey(def.namespaced ? namespace : undefined, name)
+    const previous = this.bucket(def).get(key)
+    if (!previous) return undefined
+    this.bucket(def).delete(key)
+    this.revision++
+    const deleted = deepCopy(previous)
+    metadataOf(deleted).resourceVersion = String(this.revision)
+    this.record({type: 'DELETED', resource: resourceKey(def), object: deleted, previous, revision: this.revision})
+    return deepCopy(deleted)
+  }
+
+  /** Events after `revision`, or undefined when they have been compacted away (410 Gone for a watch). */
+  eventsAfter(revision: number): StoreEvent[] | undefined {
+    if (revision < this.compactedRevision) return undefined
+    return this.history.filter((event) => event.revision > revision)
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private record(event: StoreEvent): void {
+    this.history.push(event)
+    while (this.history.length > this.historyLimit) this.compactedRevision = this.history.shift()!.revision
+    for (const listener of this.listeners) listener(event)
+  }
+
+  private bucket(def: ResourceDef): Map<string, JsonObject> {
+    const key = resourceKey(def)
+    let bucket = this.objects.get(key)
+    if (!bucket) {
+      bucket = new Map()
+      this.objects.set(key, bucket)
+    }
+    return bucket
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * `npm run cluster -- --port PORT --kubeconfig FILE [--seed FILE.yaml]... [--crds G,G] [--ready-delay SECONDS] [--namespace NS]`
+ * Starts the in-process API server as a standalone process for the demo and manual checks.
+ */
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+import {parseAllDocuments} from 'yaml'
+
+import {type ApiServer, startApiServer} from './apiserver.js'
+
+function readSeedObjects(files: string[]): object[] {
+  const objects: object[] = []
+  for (const file of files) {
+    for (const document of parseAllDocuments(readFileSync(file, 'utf8'))) {
+      if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0].message}`)
+      const value: unknown = document.toJS()
+      if (value === null || value === undefined) continue
+      if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${file}: every YAML document must be a Kubernetes object`)
+      const list = value as {kind?: unknown; items?: unknown}
+      if (typeof list.kind === 'string' && list.kind.endsWith('List') && Array.isArray(list.items)) objects.push(...(list.items as object[]))
+      else objects.push(value)
+    }
+  }
+  return objects
+}
+
+export async function main(argv: string[]): Promise<ApiServer> {
+  const {values} = parseArgs({
+    args: argv,
+    options: {
+      port: {type: 'string'},
+      host: {type: 'string'},
+      kubeconfig: {type: 'string'},
+      seed: {type: 'string', multiple: true},
+      crds: {type: 'string'},
+      'ready-delay': {type: 'string'},
+      namespace: {type: 'string'},
+    },
+    strict: true,
+  })
+  const readyDelaySeconds = values['ready-delay'] === undefined ? 0 : Number(values['ready-delay'])
+  if (!Number.isFinite(readyDelaySeconds) && values['ready-delay'] !== 'Infinity') throw new Error(`--ready-delay must be a number of seconds, got "${values['ready-delay']}"`)
+  const seeds = readSeedObjects(values.seed ?? [])
+  const server = await startApiServer({
+    port: values.port === undefined ? 0 : Number(values.port),
+    host: values.host,
+    kubeconfigPath: values.kubeconfig,
+    crds: values.crds === undefined ? undefined : values.crds.split(',').map((group) => group.trim()).filter(Boolean),
+    readyDelayMs: readyDelaySeconds * 1000,
+    currentNamespace: values.namespace,
+  })
+  try {
+    server.seed(...seeds)
+  } catch (error) {
+    await server.close()
+    throw error
+  }
+  return server
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (server) => {
+      process.stdout.write(`in-process Kubernetes API server at ${server.url}, kubeconfig ${server.kubeconfigPath}\n`)
+      const stop = (): void => {
+        server.close().then(() => process.exit(0), () => process.exit(1))
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    },
+    (error: unknown) => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`)
+      process.exit(1)
+    },
+  )
+}

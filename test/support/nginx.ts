@@ -1,0 +1,133 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import type {RenderedPage} from '../../src/render/page.js'
+
+import {renderNginxConf} from '../../src/render/nginx-conf.js'
+
+export interface RunningNginx {
+  /** http://127.0.0.1:PORT */
+  url: string
+  dir: string
+  stop(): Promise<void>
+}
+
+/** A binary on PATH, or in the sbin folders Debian puts daemons in (not on a non-root PATH). */
+export function findBinary(name: string, extraDirs: string[] = ['/usr/sbin', '/usr/local/sbin', '/sbin']): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...extraDirs]) {
+    const candidate = path.join(dir, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+}
+
+/**
+ * For suites that need a real program: a missing one fails the suite with how to install it, unless
+ * SKIP_SYSTEM_TESTS=1 says this machine is known to lack it; then the suite is skipped with the reason logged.
+ */
+export function requireSystemBinary(context: Mocha.Context, binary: string | undefined, missing: string): string {
+  if (binary) return binary
+  if (process.env.SKIP_SYSTEM_TESTS === '1') {
+    console.log(`      skipped (SKIP_SYSTEM_TESTS=1): ${missing}`)
+    context.skip()
+  }
+  throw new Error(missing)
+}
+
+export const NGINX_MISSING = 'nginx not found: apt-get install nginx'
+
+export function findNginx(): string | undefined {
+  return findBinary('nginx')
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function waitHealthy(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr()}`)
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      const response = await fetch(`${url}/_maintenance/healthz`)
+      if (response.status === 200) return
+    } catch {
+      // not listening yet
+    }
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(50)
+  }
+  throw new Error(`nginx did not answer /_maintenance/healthz within 10s: ${stderr()}`)
+}
+
+/**
+ * Runs real nginx on 127.0.0.1 over `dir` (page.html, page.json, page.xml, assets/), with the nginx.conf the
+ * backend uses, written into `dir`. As root, nginx's workers run as nobody, so `dir` is made world-readable.
+ */
+export async function startNginx(dir: string, options: {status: number; retryAfter?: string; assets?: string[]}): Promise<RunningNginx> {
+  const binary = findNginx()
+  if (!binary) throw new Error(NGINX_MISSING)
+  chmodSync(dir, 0o755)
+  const port = await freePort()
+  const conf = renderNginxConf({
+    assets: options.assets ?? [],
+    contentRoot: dir,
+    listen: `127.0.0.1:${port}`,
+    pidFile: path.join(dir, 'nginx.pid'),
+    retryAfter: options.retryAfter,
+    status: options.status,
+    tempRoot: path.join(dir, 'tmp'),
+  })
+  writeFileSync(path.join(dir, 'nginx.conf'), conf)
+  mkdirSync(path.join(dir, 'tmp'), {recursive: true})
+  let errors = ''
+  const child = spawn(binary, ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {stdio: ['ignore', 'ignore', 'pipe']})
+  child.stderr!.on('data', (chunk: Buffer) => {
+    errors += chunk.toString()
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = `http://127.0.0.1:${port}`
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    await exited
+    rmSync(dir, {force: true, recursive: true})
+  }
+  try {
+    await waitHealthy(url, child, () => errors)
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return {dir, stop, url}
+}
+
+/** Writes a rendered page the way the backend ConfigMap mounts it, and serves it with real nginx. */
+export async function servePage(page: RenderedPage): Promise<RunningNginx> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'km-nginx-'))
+  mkdirSync(path.join(dir, 'assets'))
+  for (const [file, body] of [['page.html', page.html], ['page.json', page.json], ['page.xml', page.xml]] as const) {
+    writeFileSync(path.join(dir, file), body, {mode: 0o644})
+  }
+  for (const [name, content] of Object.entries(page.assets)) writeFileSync(path.join(dir, 'assets', name), content, {mode: 0o644})
+  chmodSync(path.join(dir, 'assets'), 0o755)
+  return startNginx(dir, {assets: Object.keys(page.assets), retryAfter: page.retryAfter, status: page.status})
+}
