@@ -1,0 +1,101 @@
+import {expect} from 'chai'
+
+import type {ApiServer} from '../support/apiserver.js'
+
+import {runCommand} from '../support/run-command.js'
+import {envFor, ingress, renderHelp, service, startCluster, windowConfigMap} from './fixtures.js'
+
+const RESTORE_NOTE = 'targets are restored at the next reconcile (kubectl maintenance reconcile -n shop)\n'
+
+type Stored = {metadata: {annotations?: Record<string, string>}}
+
+describe('end', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(
+      ingress('shop', 'shop'),
+      ingress('idle', 'shop'),
+      ingress('legacy', 'shop', {annotations: {'maintenance-operator.mithucste30.io/enabled': 'true', team: 'a'}}),
+      service('web', 'shop'),
+      windowConfigMap({end: '2026-12-24T23:00:00Z', name: 'active', namespace: 'shop', phase: 'Active', start: '2026-12-24T19:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({name: 'open', namespace: 'shop', phase: 'Active', start: '2026-12-24T19:00:00Z', targets: 'service/web'}),
+      windowConfigMap({end: '2026-12-25T11:00:00Z', name: 'later', namespace: 'shop', phase: 'Scheduled', start: '2026-12-25T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({duration: '2h', every: '0 20 * * *', name: 'daily', namespace: 'shop', phase: 'Active', start: '2026-12-01T00:00:00Z', targets: 'service/batch'}),
+      windowConfigMap({end: '2026-12-24T12:00:00Z', name: 'done', namespace: 'shop', phase: 'Completed', start: '2026-12-24T10:00:00Z', targets: 'ingress/shop'}),
+    )
+  })
+
+  after(async () => server.close())
+
+  beforeEach(() => server.clearLog())
+
+  const end = (...argv: string[]) => runCommand(['end', ...argv, '-n', 'shop'], {env: envFor(server)})
+  const annotations = (kind: string, apiVersion: string, name: string) => (server.object(apiVersion, kind, 'shop', name) as Stored).metadata.annotations ?? {}
+
+  it('exits 2 and writes nothing when any named window has not started, even if others could end', async () => {
+    const result = await end('open', 'later')
+    expect(result.exitCode).to.equal(2)
+    expect(result.stderr).to.include('window later has not started (it starts 2026-12-25 11:00 CET); use kubectl maintenance cancel later')
+    expect(server.writes()).to.deep.equal([])
+  })
+
+  it('ends an active window now', async () => {
+    const result = await end('active')
+    expect(result).to.deep.equal({exitCode: 0, stderr: RESTORE_NOTE, stdout: 'window active ended at 2026-12-24 21:00 CET\n'})
+    expect(annotations('ConfigMap', 'v1', 'active')['kubectl-maintenance.io/end']).to.equal('2026-12-24T20:00:00Z')
+    expect(server.writes()).to.have.length(1)
+  })
+
+  it('for a target, ends every active window naming it', async () => {
+    const result = await end('svc/web')
+    expect(result.stdout).to.equal('window open ended at 2026-12-24 21:00 CET\n')
+    expect(result.exitCode).to.equal(0)
+    expect(annotations('ConfigMap', 'v1', 'open')['kubectl-maintenance.io/end']).to.equal('2026-12-24T20:00:00Z')
+  })
+
+  it("for a target, removes maintenance-operator's enable annotation and keeps the others", async () => {
+    const result = await end('ingress/legacy')
+    expect(result.stdout).to.equal('ingress/legacy: removed annotation maintenance-operator.mithucste30.io/enabled\n')
+    expect(annotations('Ingress', 'networking.k8s.io/v1', 'legacy')).to.deep.equal({team: 'a'})
+  })
+
+  it('stops a recurring window during an occurrence: no later occurrence, and Cancelled so this one ends now', async () => {
+    const result = await end('daily')
+    expect(result.stdout).to.equal('window daily ended at 2026-12-24 21:00 CET\n')
+    expect(annotations('ConfigMap', 'v1', 'daily')).to.include({
+      'kubectl-maintenance.io/end': '2026-12-24T20:00:00Z',
+      'kubectl-maintenance.io/phase': 'Cancelled',
+      'kubectl-maintenance.io/phase-message': 'ended during an occurrence at 2026-12-24 21:00 CET; no later occurrence',
+    })
+  })
+
+  it('says a window that is over needs nothing, exit 0, no write', async () => {
+    const result = await end('done')
+    expect(result.exitCode).to.equal(0)
+    expect(result.stderr).to.include('window done has already ended; nothing to do\n')
+    expect(server.writes()).to.deep.equal([])
+  })
+
+  const badInputs: Array<[string, string[], string]> = [
+    ['a window that does not exist', ['nope'], 'window "nope" not found in namespace "shop"; list them with kubectl maintenance list -n shop'],
+    ['a target that does not exist', ['ingress/nope'], 'ingress/nope not found in namespace shop'],
+    ['a target not in maintenance', ['ingress/idle'], 'ingress/idle is not in maintenance in namespace shop'],
+    ['an unknown kind', ['deployment/x'], 'kind "deployment" is not supported'],
+    ['a malformed target', ['ingress/UPPER'], 'is not a valid Kubernetes name'],
+    ['an unknown flag', ['active', '--bogus'], 'Nonexistent flag: --bogus'],
+  ]
+  for (const [title, argv, message] of badInputs) {
+    it(`exits 2 and writes nothing for ${title}`, async () => {
+      const result = await end(...argv)
+      expect(result.stderr).to.include(message)
+      expect(result.exitCode).to.equal(2)
+      expect(server.writes()).to.deep.equal([])
+    })
+  }
+
+  it('has help with kubectl-style examples', async () => {
+    expect(await renderHelp('end')).to.include('$ kubectl maintenance end ingress/shop -n shop')
+  })
+})
