@@ -32,7 +32,6 @@ export async function apply(client: KubeClient, actions: Action[], now: () => nu
   const ordered = [...actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])
   for (const action of ordered) {
     try {
-      // eslint-disable-next-line no-await-in-loop
       const change = await applyOne(client, action, now)
       if (change) result.changes.push(change)
     } catch (error) {
@@ -58,7 +57,6 @@ async function applyOne(client: KubeClient, action: Action, now: () => number): 
 
     case 'deleteBackend': {
       for (const type of [Resources.services, Resources.deployments, Resources.configMaps]) {
-        // eslint-disable-next-line no-await-in-loop
         await deleteIfPresent(client, type, action.namespace, action.name)
       }
       return `backend ${action.namespace}/${action.name} deleted`

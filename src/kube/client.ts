@@ -129,7 +129,6 @@ export class KubeClient {
     const items: T[] = []
     let continueToken: string | undefined
     do {
-      // eslint-disable-next-line no-await-in-loop
       const page: KubeList<T> = await this.request<KubeList<T>>('GET', collectionPath(type, namespace), {
         query: {continue: continueToken, fieldSelector: selectors.fieldSelector, labelSelector: selectors.labelSelector, limit: '500'},
       })
@@ -182,6 +181,8 @@ export class KubeClient {
         () => true,
         (error: unknown) => {
           if (isNotFound(error)) return false
+          // Only answers are remembered: a failed discovery is asked again next time.
+          this.servedGroups.delete(key)
           throw error
         },
       )
@@ -194,12 +195,10 @@ export class KubeClient {
     const retriable = method === 'GET' || method === 'DELETE' || method === 'PUT' || method === 'PATCH' || method === 'POST'
     for (let attempt = 1; ; attempt++) {
       try {
-        // eslint-disable-next-line no-await-in-loop
         return await this.send<T>(method, path, options)
       } catch (error) {
         const delay = retriable ? this.retryDelay(error, attempt) : undefined
         if (delay === undefined) throw error
-        // eslint-disable-next-line no-await-in-loop
         await this.retry.sleep(delay)
       }
     }

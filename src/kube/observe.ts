@@ -52,10 +52,8 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
 async function observeTargets(client: KubeClient, namespace: string | undefined): Promise<ObservedTarget[]> {
   const targets: ObservedTarget[] = []
   for (const kind of TARGET_KINDS) {
-    // eslint-disable-next-line no-await-in-loop
     const type = await targetType(client, kind)
     if (!type) continue
-    // eslint-disable-next-line no-await-in-loop
     const objects = await client.list(type, namespace)
     for (const object of objects) {
       if (object.metadata.labels?.[ROLE_LABEL] === Role.backend) continue

@@ -54,7 +54,6 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   let rounds = 0
   for (;;) {
-    // eslint-disable-next-line no-await-in-loop
     const observed = await observe(client, {installNamespace: planOptions.installNamespace, namespace: options.namespace})
     const now = clock.now()
     const decided = plan(observed, now, planOptions)
@@ -67,7 +66,6 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
 
     let result = {changes: [] as string[], errors: [] as string[], stale: false}
     if (decided.actions.length > 0) {
-      // eslint-disable-next-line no-await-in-loop
       result = await apply(client, decided.actions, () => clock.now())
       for (const line of result.changes) options.onChange?.(line)
       report.changes.push(...result.changes)
@@ -82,7 +80,6 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
     rounds = 0
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     if (wakeup === undefined || wakeup > deadline) return report
-    // eslint-disable-next-line no-await-in-loop
     await clock.sleep(Math.max(0, wakeup - clock.now()))
   }
 }

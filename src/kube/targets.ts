@@ -14,7 +14,6 @@ const TYPES_BY_KIND: Record<TargetKind, ResourceType[]> = {
 /** The API resource that serves a target kind on this cluster, or undefined when the cluster does not serve it. */
 export async function targetType(client: KubeClient, kind: TargetKind): Promise<ResourceType | undefined> {
   for (const type of TYPES_BY_KIND[kind]) {
-    // eslint-disable-next-line no-await-in-loop
     if (await client.serves(type.group, type.version)) return type
   }
   return undefined

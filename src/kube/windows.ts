@@ -2,7 +2,8 @@ import type {Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
 import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
-import {toRfc3339Utc} from '../model/time.js'
+import {formatLocal, toRfc3339Utc} from '../model/time.js'
+import {currentInterval} from '../model/window-schedule.js'
 import {configMapToWindow, windowToConfigMap} from '../model/window-codec.js'
 import {type KubeClient, type KubeObject, isAlreadyExists, isNotFound} from './client.js'
 import {Resources} from './resources.js'
@@ -108,8 +109,18 @@ export function endInstant(window: Window, now: number): number {
   return Math.max(Math.ceil(now / 1000) * 1000, window.start + 1000)
 }
 
+/**
+ * Ends a started window at `now`: no interval begins after the new end. An occurrence of a recurring window that is in
+ * progress would still run its full duration past that end (window-schedule.ts), so such a window is also marked
+ * Cancelled, which the engine never applies: the targets are restored now, as the user asked.
+ */
 export async function endWindow(client: KubeClient, window: Window, now: number): Promise<number> {
   const end = endInstant(window, now)
-  await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
+  const annotations: Record<string, string> = {[WindowAnnotation.end]: toRfc3339Utc(end)}
+  if (window.every && currentInterval(window, now)) {
+    annotations[WindowAnnotation.phase] = 'Cancelled'
+    annotations[WindowAnnotation.phaseMessage] = `ended during an occurrence at ${formatLocal(end, window.timezone)}; no later occurrence`
+  }
+  await patchWindowAnnotations(client, window.namespace, window.name, annotations)
   return end
 }

@@ -1,0 +1,64 @@
+import {Args, Flags} from '@oclif/core'
+
+import {KubeCommand} from '../cli/base-command.js'
+import {now} from '../cli/clock.js'
+import {fromFlag, zoneFlag} from '../cli/window-input.js'
+import {getWindow, patchWindowAnnotations} from '../kube/windows.js'
+import {UserError} from '../model/errors.js'
+import {WindowAnnotation} from '../model/keys.js'
+import {formatLocal, parseDuration, parseWhen, toRfc3339Utc} from '../model/time.js'
+import {type Window} from '../model/window.js'
+
+export default class Extend extends KubeCommand<typeof Extend> {
+  static args = {
+    window: Args.string({description: 'Name of the window.', required: true}),
+  }
+
+  static description = `Move the end of a window: later with --by, or to a given time with --until (which may also be earlier, as long as it is in the future).
+--until is read in the window's timezone unless --timezone says otherwise. Recurring windows cannot be extended: schedule a new window with a longer --duration instead.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> ingress-shop-20261224-2200 -n shop --by 30m',
+    '<%= config.bin %> <%= command.id %> ingress-shop-20261224-2200 -n shop --until "2026-12-25 02:00"',
+  ]
+
+  static flags = {
+    by: Flags.string({description: 'How much later the window ends: 90s, 45m, 2h30m, 1d, PT2H.', exactlyOne: ['by', 'until']}),
+    timezone: Flags.string({description: "IANA timezone to read --until in (default: the window's timezone)."}),
+    until: Flags.string({description: 'The new end: RFC 3339, a local "2026-12-25 02:00" or "02:00", or +2h.', exactlyOne: ['by', 'until']}),
+  }
+
+  async run(): Promise<void> {
+    const at = now()
+    const by = this.flags.by === undefined ? undefined : fromFlag('by', () => parseDuration(this.flags.by as string))
+    if (by && by.ms <= 0) throw new UserError(`--by ${this.flags.by} is not positive; give a length such as 30m`)
+    const zone = this.flags.timezone === undefined ? undefined : zoneFlag(this.flags.timezone)
+    const client = this.client()
+    const window = await getWindow(client, client.namespace, this.args.window)
+    const end = this.newEnd(window, at, by?.ms, zone)
+    await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
+    this.log(`window ${window.name} now ends at ${formatLocal(end, window.timezone)}`)
+    await this.applyNow(window.namespace)
+  }
+
+  /** Applies the moved end at once (a window moved into the past ends now); the change is already stored. */
+  protected async applyNow(namespace: string): Promise<void> {
+    process.stderr.write(`the new end is applied at the next reconcile (kubectl maintenance reconcile -n ${namespace})\n`)
+  }
+
+  private newEnd(window: Window, at: number, byMs: number | undefined, zone: string | undefined): number {
+    const {name} = window
+    if (window.every) {
+      throw new UserError(`window ${name} recurs ("${window.every}" for ${window.duration}); one occurrence cannot be extended: schedule a new window with a longer --duration, and cancel this one`)
+    }
+    if (window.phase === 'Cancelled' || window.phase === 'Completed') {
+      throw new UserError(`window ${name} is ${window.phase}; schedule a new window with kubectl maintenance schedule`)
+    }
+    if (byMs !== undefined && window.end === undefined) throw new UserError(`window ${name} has no end; use --until`)
+    const end = byMs === undefined ? fromFlag('until', () => parseWhen(this.flags.until as string, {now: at, zone: zone ?? window.timezone})) : (window.end as number) + byMs
+    const local = (ms: number): string => formatLocal(ms, window.timezone)
+    if (end <= window.start) throw new UserError(`the new end ${local(end)} is not after the window's start ${local(window.start)}`)
+    if (end <= at) throw new UserError(`the new end ${local(end)} is not in the future (now: ${local(at)}); to end the window now use kubectl maintenance end ${name}`)
+    return end
+  }
+}

@@ -1,0 +1,47 @@
+import {KubeCommand, formatResults, listFlags} from '../cli/base-command.js'
+import {now} from '../cli/clock.js'
+import {byStartThenName, invalidWindowRow, windowHeaders, windowRow} from '../cli/windows-table.js'
+import {listWindows} from '../kube/windows.js'
+import {windowToConfigMap} from '../model/window-codec.js'
+
+export default class List extends KubeCommand<typeof List> {
+  static aliases = ['ls']
+
+  static description = `List maintenance windows, soonest first, with times in each window's timezone.
+PHASE is what the engine last recorded (Pending: not seen by the engine yet; Invalid: the ConfigMap is not a valid window).`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> -n shop',
+    '<%= config.bin %> <%= command.id %> -A -o wide',
+    '<%= config.bin %> <%= command.id %> -l team=payments -o yaml',
+  ]
+
+  static flags = {...listFlags}
+
+  async run(): Promise<void> {
+    const allNamespaces = this.flags['all-namespaces']
+    const client = this.client()
+    const namespace = allNamespaces ? undefined : client.namespace
+    const at = now()
+    const {invalid, windows, configMaps} = await listWindows(client, namespace, this.flags.selector)
+    for (const bad of invalid) this.warnUser(`window ${bad.name} in namespace ${bad.namespace} is invalid: ${bad.problems.join('; ')}`)
+    const {output} = this.flags
+    if (output === 'json' || output === 'yaml') {
+      // The objects as stored, like kubectl get -o json; list items may come without their kind, kubectl adds it back.
+      const items = configMaps.map((configMap) => (configMap.kind ? configMap : {apiVersion: 'v1', kind: 'ConfigMap', ...configMap}))
+      this.log(formatResults(output, [], [], items.map((data) => ({cells: [], data, name: ''}))))
+      return
+    }
+    if (windows.length === 0 && invalid.length === 0) {
+      process.stderr.write(allNamespaces ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`)
+      return
+    }
+    const stored = new Map(configMaps.map((configMap) => [`${configMap.metadata.namespace}/${configMap.metadata.name}`, configMap]))
+    const rows = [
+      ...windows.map((window) => windowRow(window, stored.get(`${window.namespace}/${window.name}`) ?? windowToConfigMap(window), at, allNamespaces)),
+      ...invalid.map((bad) => invalidWindowRow(bad, allNamespaces)),
+    ].sort(byStartThenName)
+    const {headers, wideHeaders} = windowHeaders(allNamespaces)
+    this.log(formatResults(output, headers, wideHeaders, rows))
+  }
+}

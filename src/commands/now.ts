@@ -1,0 +1,94 @@
+import {Args, Flags} from '@oclif/core'
+
+import {KubeCommand} from '../cli/base-command.js'
+import {now} from '../cli/clock.js'
+import {renderData} from '../cli/output.js'
+import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {describeWindow} from '../cli/windows-table.js'
+import {type WindowDraft, checkDraftOffline, cronJobWarning, prepareNewWindow} from '../kube/new-window.js'
+import {createWindow} from '../kube/windows.js'
+import {UserError} from '../model/errors.js'
+import {DEFAULT_PAGE} from '../model/keys.js'
+import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
+import {type Window} from '../model/window.js'
+
+export default class Now extends KubeCommand<typeof Now> {
+  static args = {
+    target: Args.string({description: 'What to put into maintenance: ingress/NAME, ingressroute/NAME, httproute/NAME or service/NAME.', multiple: true, required: true}),
+  }
+
+  static description = `Put targets into maintenance now, from the CLI, without waiting for the CronJob.
+Creates a window starting now (open-ended unless --for or --until is given) and applies it at once. End it with kubectl maintenance end.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> ingress/shop -n shop --for 30m --message "Back in half an hour"',
+    '<%= config.bin %> <%= command.id %> svc/web --until 18:00 --timezone Europe/Berlin',
+    '<%= config.bin %> <%= command.id %> ingress/shop --no-wait',
+  ]
+
+  static flags = {
+    contact: Flags.string({description: 'Who to contact, shown on the page.'}),
+    for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
+    message: Flags.string({description: 'Free text shown on the page.'}),
+    name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the time).'}),
+    'no-wait': Flags.boolean({description: 'Do not wait until the page is served.'}),
+    output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
+    page: Flags.string({default: DEFAULT_PAGE, description: 'The page to show: default, or a custom page (see kubectl maintenance page list).'}),
+    reason: Flags.string({description: 'Why, shown on the page.'}),
+    timeout: Flags.string({default: '3m', description: 'How long to wait for the page to be served.'}),
+    timezone: Flags.string({description: "IANA timezone for --until and for display (default: the machine's zone)."}),
+    until: Flags.string({description: 'When it ends: RFC 3339, a local "18:00" read in --timezone, or +2h.', exclusive: ['for']}),
+  }
+
+  async run(): Promise<void> {
+    // On the second, as annotations are written: the window has begun by the time it is stored.
+    const at = Math.floor(now() / 1000) * 1000
+    const draft = this.draft(at)
+    checkDraftOffline(draft, at)
+    const client = this.client()
+    const {cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const stored = await createWindow(client, window)
+    // This command applies the start itself; only a timed window needs the CronJob, to restore at its end.
+    const notInstalled = window.end === undefined ? undefined : cronJobWarning(cronJob, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
+    for (const warning of notInstalled ? [notInstalled, ...overlaps] : overlaps) this.warnUser(warning)
+    const {output} = this.flags
+    if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
+    else if (output === 'name') this.log(`configmap/${window.name}`)
+    else this.log(`window ${window.name} created: ${describeWindow(window)}`)
+    await this.applyNow(window)
+  }
+
+  /** Applies the window at once (engine pass for its namespace); the window is already stored when this runs. */
+  protected async applyNow(window: Window): Promise<void> {
+    process.stderr.write(`window ${window.name} created; it is applied at the next reconcile (kubectl maintenance reconcile -n ${window.namespace})\n`)
+  }
+
+  private draft(at: number): WindowDraft {
+    const {flags} = this
+    const targets = parseTargets(this.args.target)
+    const timezone = zoneFlag(flags.timezone)
+    fromFlag('timeout', () => parseDuration(flags.timeout))
+    let end: number | undefined
+    if (flags.for !== undefined) {
+      const duration = fromFlag('for', () => parseDuration(flags.for as string))
+      if (duration.ms <= 0) throw new UserError(`--for ${flags.for} is not positive; give a length such as 30m`)
+      end = at + duration.ms
+    } else if (flags.until !== undefined) {
+      const until = fromFlag('until', () => parseWhen(flags.until as string, {now: at, zone: timezone}))
+      if (until <= at) throw new UserError(`--until ${formatLocal(until, timezone)} is not in the future (now: ${formatLocal(at, timezone)})`)
+      end = until
+    }
+    return {
+      contact: flags.contact,
+      end,
+      message: flags.message,
+      name: flags.name,
+      namespace: this.namespace(),
+      page: flags.page,
+      reason: flags.reason,
+      start: at,
+      targets,
+      timezone,
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+
+import {KubeCommand} from '../cli/base-command.js'
+import {describe} from '../kube/apply.js'
+import {reconcile} from '../kube/reconcile.js'
+import {INSTALL_NAMESPACE} from '../model/keys.js'
+import {parseDuration} from '../model/time.js'
+
+export default class Reconcile extends KubeCommand<typeof Reconcile> {
+  static description = `Run one pass of the maintenance engine: switch targets whose window has started, restore those whose window has ended, create and clean up backends.
+This is what the in-cluster CronJob runs every minute; you may run it by hand. With --horizon the pass also waits for transitions due within that time and applies each at its second.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> -n shop',
+    '<%= config.bin %> <%= command.id %> -A --horizon 55s',
+    '<%= config.bin %> <%= command.id %> -A --dry-run',
+  ]
+
+  static flags = {
+    'all-namespaces': Flags.boolean({char: 'A', description: 'Reconcile windows and targets in every namespace.'}),
+    'dry-run': Flags.boolean({description: 'Print the actions the pass would take; write nothing.'}),
+    horizon: Flags.string({default: '0s', description: 'Also apply transitions due within this duration, each at its second (the CronJob passes 55s).'}),
+  }
+
+  async run(): Promise<void> {
+    const horizonMs = this.flags.horizon === '0s' || this.flags.horizon === '0' ? 0 : parseDuration(this.flags.horizon).ms
+    const client = this.client()
+    const namespace = this.flags['all-namespaces'] ? undefined : client.namespace
+    const report = await reconcile(client, {
+      dryRun: this.flags['dry-run'],
+      horizonMs,
+      namespace,
+      onChange: (line) => this.log(line),
+      plan: {installNamespace: process.env.KUBECTL_MAINTENANCE_NAMESPACE || INSTALL_NAMESPACE},
+      waitForTransitions: true,
+    })
+    if (this.flags['dry-run']) {
+      for (const action of report.planned) this.log(`would be ${describe(action)}`)
+      if (report.planned.length === 0) this.log('nothing to do')
+    }
+    for (const waiting of report.waitingOn) process.stderr.write(`still waiting for backend ${waiting} to become ready\n`)
+    if (report.errors.length > 0) {
+      this.error(`the pass finished with ${report.errors.length} failure(s):\n  ${report.errors.join('\n  ')}`, {exit: 1})
+    }
+  }
+}

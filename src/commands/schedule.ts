@@ -1,0 +1,91 @@
+import {Args, Flags} from '@oclif/core'
+
+import {KubeCommand} from '../cli/base-command.js'
+import {now} from '../cli/clock.js'
+import {renderData} from '../cli/output.js'
+import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {describeWindow} from '../cli/windows-table.js'
+import {type WindowDraft, checkDraftOffline, cronJobWarning, prepareNewWindow} from '../kube/new-window.js'
+import {createWindow} from '../kube/windows.js'
+import {UserError} from '../model/errors.js'
+import {DEFAULT_PAGE} from '../model/keys.js'
+import {parseCron} from '../model/recurrence.js'
+import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
+
+export default class Schedule extends KubeCommand<typeof Schedule> {
+  static args = {
+    target: Args.string({description: 'What to put into maintenance: ingress/NAME, ingressroute/NAME, httproute/NAME or service/NAME.', multiple: true, required: true}),
+  }
+
+  static description = `Schedule a maintenance window for one or more targets of a namespace.
+The window is stored as a ConfigMap; the in-cluster CronJob switches the targets to the maintenance page at the start and restores them at the end. With --every the window recurs: CRON (5 fields, in --timezone) gives each start, --duration each length, from --start on.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> ingress/shop -n shop --start "2026-12-24 22:00" --duration 2h --timezone Europe/Berlin --message "Upgrading the database"',
+    '<%= config.bin %> <%= command.id %> ingress/shop service/api --start +30m --end +2h',
+    '<%= config.bin %> <%= command.id %> svc/web --start "2026-11-01 02:00" --every "0 2 * * 0" --duration 2h --timezone Europe/Berlin',
+  ]
+
+  static flags = {
+    contact: Flags.string({description: 'Who to contact, shown on the page.'}),
+    'dry-run': Flags.boolean({description: 'Print the window that would be written; write nothing (the API server still validates it).'}),
+    duration: Flags.string({description: 'Length of the window (or of each occurrence with --every): 90s, 45m, 2h30m, 1d, PT2H.', exactlyOne: ['end', 'duration']}),
+    end: Flags.string({description: 'When the window ends (same forms as --start).', exactlyOne: ['end', 'duration']}),
+    every: Flags.string({description: 'Recur: a 5-field cron expression evaluated in --timezone, e.g. "0 2 * * 0". Needs --duration.'}),
+    message: Flags.string({description: 'Free text shown on the page.'}),
+    name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the start).'}),
+    output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
+    page: Flags.string({default: DEFAULT_PAGE, description: 'The page to show: default, or a custom page (see kubectl maintenance page list).'}),
+    reason: Flags.string({description: 'Why, shown on the page.'}),
+    start: Flags.string({description: 'When the window starts: RFC 3339, a local "2026-11-23 02:00" or "02:00" read in --timezone, or +30m / now.', required: true}),
+    timezone: Flags.string({description: "IANA timezone for local times, display and recurrence (default: the machine's zone)."}),
+  }
+
+  async run(): Promise<void> {
+    const at = now()
+    const draft = this.draft(at)
+    checkDraftOffline(draft, at)
+    const client = this.client()
+    const {cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const stored = await createWindow(client, window, this.flags['dry-run'])
+    const notInstalled = cronJobWarning(cronJob, 'nothing will apply this window at its start')
+    for (const warning of notInstalled ? [notInstalled, ...overlaps] : overlaps) this.warnUser(warning)
+    const {output} = this.flags
+    if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
+    else if (output === 'name') this.log(`configmap/${window.name}`)
+    else this.log(`window ${window.name} created${this.flags['dry-run'] ? ' (dry run)' : ''}: ${describeWindow(window)}`)
+  }
+
+  /** Every input checked and turned into a window, before anything talks to the cluster. */
+  private draft(at: number): WindowDraft {
+    const {flags} = this
+    const targets = parseTargets(this.args.target)
+    const timezone = zoneFlag(flags.timezone)
+    const start = fromFlag('start', () => parseWhen(flags.start, {now: at, zone: timezone}))
+    if (start < at) {
+      throw new UserError(`--start ${formatLocal(start, timezone)} is in the past (now: ${formatLocal(at, timezone)}); use a later time, or kubectl maintenance now`)
+    }
+    const duration = flags.duration === undefined ? undefined : fromFlag('duration', () => parseDuration(flags.duration as string))
+    if (duration && duration.ms <= 0) throw new UserError(`--duration ${flags.duration} is not positive; give a length such as 2h`)
+    const every = flags.every === undefined ? undefined : fromFlag('every', () => parseCron(flags.every as string))
+    if (every && !duration) throw new UserError('--every needs --duration (the length of each occurrence), not --end')
+    const end = every ? undefined : duration ? start + duration.ms : fromFlag('end', () => parseWhen(flags.end as string, {now: at, zone: timezone}))
+    if (end !== undefined && end <= start) {
+      throw new UserError(`--end ${formatLocal(end, timezone)} is not after --start ${formatLocal(start, timezone)}; give a later --end or a --duration`)
+    }
+    return {
+      contact: flags.contact,
+      duration: every ? duration?.text : undefined,
+      end,
+      every,
+      message: flags.message,
+      name: flags.name,
+      namespace: this.namespace(),
+      page: flags.page,
+      reason: flags.reason,
+      start,
+      targets,
+      timezone,
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import type {BackendRef, KindModule, KubeObject} from './types.js'
+
+import {
+  type JsonRecord,
+  type ShapeCheck,
+  backendNameOf,
+  canonicalJson,
+  copySpec,
+  definedOnly,
+  isRecord,
+  keyedMap,
+  mergedEntry,
+  occurrenceKeys,
+  recordsOf,
+  restoreStep,
+  validateWith,
+} from './shared.js'
+
+/** One path's backend as it was, keyed by host + path + pathType. A type alias, so it is also a JsonRecord. */
+type PathOriginal = {
+  host?: string
+  path?: string
+  pathType?: string
+  backend: unknown
+}
+
+/** `defaultBackend` is absent when the Ingress had none: switching never adds one, as it could capture unrelated traffic. */
+interface IngressOriginal {
+  defaultBackend?: unknown
+  paths: PathOriginal[]
+}
+
+interface PathSlot {
+  rule: JsonRecord
+  path: JsonRecord
+}
+
+function backendService(backend: BackendRef): JsonRecord {
+  return {service: {name: backend.serviceName, port: {number: backend.servicePort}}}
+}
+
+/** Names the backend's Service at all; a wrong port is still ours, never an original worth keeping. */
+function routesTo(value: unknown, serviceName: string): boolean {
+  return isRecord(value) && isRecord(value.service) && value.service.name === serviceName
+}
+
+function isExactly(value: unknown, backend: BackendRef): boolean {
+  return (
+    isRecord(value) &&
+    value.resource === undefined &&
+    routesTo(value, backend.serviceName) &&
+    isRecord((value.service as JsonRecord).port) &&
+    ((value.service as JsonRecord).port as JsonRecord).number === backend.servicePort
+  )
+}
+
+function pathSlots(spec: JsonRecord): PathSlot[] {
+  return recordsOf(spec.rules).flatMap((rule) => (isRecord(rule.http) ? recordsOf(rule.http.paths).map((path) => ({path, rule})) : []))
+}
+
+function slotKey(host: unknown, path: unknown, pathType: unknown): string {
+  return canonicalJson([host ?? '', path ?? '', pathType ?? ''])
+}
+
+function originalKey(entry: PathOriginal): string {
+  return slotKey(entry.host, entry.path, entry.pathType)
+}
+
+function slotKeys(slots: PathSlot[]): string[] {
+  return occurrenceKeys(slots.map(({path, rule}) => slotKey(rule.host, path.path, path.pathType)))
+}
+
+function capture(obj: KubeObject): IngressOriginal {
+  const spec = obj.spec ?? {}
+  const paths = pathSlots(spec).map(({path, rule}) =>
+    definedOnly({backend: structuredClone(path.backend), host: rule.host as string | undefined, path: path.path as string | undefined, pathType: path.pathType as string | undefined}),
+  )
+  return spec.defaultBackend === undefined ? {paths} : {defaultBackend: structuredClone(spec.defaultBackend), paths}
+}
+
+function asOriginal(value: unknown): IngressOriginal {
+  if (!isRecord(value)) return {paths: []}
+  const paths = recordsOf(value.paths) as PathOriginal[]
+  return value.defaultBackend === undefined ? {paths} : {defaultBackend: value.defaultBackend, paths}
+}
+
+function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
+  const spec = copySpec(obj)
+  if (spec.defaultBackend !== undefined) spec.defaultBackend = backendService(backend)
+  for (const {path} of pathSlots(spec)) path.backend = backendService(backend)
+  return spec
+}
+
+function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
+  const spec = obj.spec ?? {}
+  if (spec.defaultBackend !== undefined && !isExactly(spec.defaultBackend, backend)) return false
+  return pathSlots(spec).every(({path}) => isExactly(path.backend, backend))
+}
+
+function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): IngressOriginal {
+  const current = capture(obj)
+  const previous = asOriginal(stored)
+  const storedPaths = keyedMap(previous.paths, originalKey)
+  const keys = occurrenceKeys(current.paths.map(originalKey))
+  const paths = current.paths.flatMap((entry, index) => {
+    const kept = mergedEntry(entry.backend, storedPaths.get(keys[index])?.backend, routesTo(entry.backend, backend.serviceName))
+    return kept === undefined ? [] : [{...entry, backend: kept}]
+  })
+  if (current.defaultBackend === undefined) return {paths}
+  const defaultBackend = mergedEntry(current.defaultBackend, previous.defaultBackend, routesTo(current.defaultBackend, backend.serviceName))
+  return defaultBackend === undefined ? {paths} : {defaultBackend, paths}
+}
+
+function restoreSpec(obj: KubeObject, original: unknown): JsonRecord {
+  const spec = copySpec(obj)
+  const stored = asOriginal(original)
+  const backendName = backendNameOf(obj)
+  const pointsAtBackend = (value: unknown) => (backendName === undefined ? undefined : routesTo(value, backendName))
+
+  if (spec.defaultBackend !== undefined) {
+    const step = restoreStep(stored.defaultBackend, pointsAtBackend(spec.defaultBackend))
+    if (step === 'remove') delete spec.defaultBackend
+    else if (step !== 'keep') spec.defaultBackend = structuredClone(step.put)
+  }
+
+  const storedPaths = keyedMap(stored.paths, originalKey)
+  const slots = pathSlots(spec)
+  const keys = slotKeys(slots)
+  const removed = new Set<JsonRecord>()
+  slots.forEach(({path}, index) => {
+    const step = restoreStep(storedPaths.get(keys[index])?.backend, pointsAtBackend(path.backend))
+    if (step === 'remove') removed.add(path)
+    else if (step !== 'keep') path.backend = structuredClone(step.put)
+  })
+  if (removed.size > 0) dropPaths(spec, removed)
+  return spec
+}
+
+/** A rule left without paths is dropped with them: an `http` with no paths is invalid. */
+function dropPaths(spec: JsonRecord, removed: Set<JsonRecord>): void {
+  spec.rules = (spec.rules as unknown[]).filter((rule) => {
+    if (!isRecord(rule) || !isRecord(rule.http) || !Array.isArray(rule.http.paths)) return true
+    const before: unknown[] = rule.http.paths
+    const after = before.filter((path) => !removed.has(path as JsonRecord))
+    rule.http.paths = after
+    return after.length > 0 || before.length === 0
+  })
+}
+
+function checkBackend(check: ShapeCheck, value: unknown, path: string): void {
+  if (!check.record(value, path)) return
+  check.onlyKeys(value, ['service', 'resource'], path)
+  if (!check.expect((value.service === undefined) !== (value.resource === undefined), path, 'exactly one of service or resource')) return
+  if (value.service !== undefined && check.record(value.service, `${path}.service`)) {
+    const service = value.service
+    check.string(service.name, `${path}.service.name`)
+    if (check.record(service.port, `${path}.service.port`)) {
+      const {name, number} = service.port
+      const validNumber = Number.isInteger(number) && (number as number) >= 1 && (number as number) <= 65_535
+      check.expect((name === undefined && validNumber) || (number === undefined && typeof name === 'string'), `${path}.service.port`, 'either {number: 1-65535} or {name: string}')
+    }
+  }
+  if (value.resource !== undefined && check.record(value.resource, `${path}.resource`)) {
+    check.string(value.resource.kind, `${path}.resource.kind`)
+    check.string(value.resource.name, `${path}.resource.name`)
+    check.optionalString(value.resource.apiGroup, `${path}.resource.apiGroup`)
+  }
+}
+
+function validateOriginal(original: unknown, namespace: string): string[] {
+  return validateWith(original, namespace, (check, value) => {
+    check.onlyKeys(value, ['defaultBackend', 'paths'], 'original')
+    if (value.defaultBackend !== undefined) checkBackend(check, value.defaultBackend, 'original.defaultBackend')
+    if (!check.array(value.paths, 'original.paths')) return
+    value.paths.forEach((entry, index) => {
+      const path = `original.paths[${index}]`
+      if (!check.record(entry, path)) return
+      check.onlyKeys(entry, ['host', 'path', 'pathType', 'backend'], path)
+      check.optionalString(entry.host, `${path}.host`)
+      check.optionalString(entry.path, `${path}.path`)
+      check.optionalString(entry.pathType, `${path}.pathType`)
+      checkBackend(check, entry.backend, `${path}.backend`)
+    })
+  })
+}
+
+export const ingress: KindModule = {
+  captureRouting: capture,
+  isSwitched,
+  kind: 'ingress',
+  mergeOriginal,
+  restoreSpec,
+  switchSpec,
+  validateOriginal,
+}

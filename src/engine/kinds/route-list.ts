@@ -1,0 +1,112 @@
+import type {TargetKind} from '../../model/target.js'
+import type {BackendRef, KindModule, KubeObject} from './types.js'
+
+import {
+  type JsonRecord,
+  type ShapeCheck,
+  backendNameOf,
+  canonicalJson,
+  copySpec,
+  isRecord,
+  keyedMap,
+  mergedEntry,
+  nonEmptyArray,
+  occurrenceKeys,
+  recordsOf,
+  restoreStep,
+  validateWith,
+} from './shared.js'
+
+/**
+ * A kind whose routing is a list of entries (IngressRoute routes, HTTPRoute rules), each with a list of references
+ * to where its traffic goes. Entries without references (a redirect-only rule) are not routing and stay untouched.
+ */
+export interface RouteListDefinition {
+  kind: TargetKind
+  listField: string
+  refsField: string
+  /** The fields an entry is recognised by; stored with it in the original, and its key. */
+  identity(entry: JsonRecord): JsonRecord
+  identityFields: string[]
+  checkIdentity(check: ShapeCheck, entry: JsonRecord, path: string): void
+  backendRefs(backend: BackendRef): JsonRecord[]
+  /** The reference sends all of an entry's traffic to the backend (fields the API server defaults may be absent or present). */
+  isBackendRef(ref: JsonRecord, backend: BackendRef, namespace: string | undefined): boolean
+  checkRef(check: ShapeCheck, ref: JsonRecord, path: string): void
+}
+
+export function routeListKind(def: RouteListDefinition): KindModule {
+  const routed = (spec: JsonRecord): JsonRecord[] => recordsOf(spec[def.listField]).filter((entry) => nonEmptyArray(entry[def.refsField]))
+  const keyOf = (entry: JsonRecord): string => canonicalJson(def.identity(entry))
+  const refsOf = (entry: JsonRecord | undefined): unknown => entry?.[def.refsField]
+  /** Any reference naming the backend makes the entry ours: the backend never becomes anyone's original. */
+  const routesTo = (refs: unknown, serviceName: string): boolean => recordsOf(refs).some((ref) => ref.name === serviceName)
+
+  const capture = (obj: KubeObject): JsonRecord => ({
+    [def.listField]: routed(obj.spec ?? {}).map((entry) => ({...def.identity(entry), [def.refsField]: structuredClone(entry[def.refsField])})),
+  })
+  const storedEntries = (original: unknown): JsonRecord[] => (isRecord(original) ? recordsOf(original[def.listField]) : [])
+
+  function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
+    const spec = copySpec(obj)
+    for (const entry of routed(spec)) entry[def.refsField] = def.backendRefs(backend)
+    return spec
+  }
+
+  function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
+    return routed(obj.spec ?? {}).every((entry) => {
+      const refs = recordsOf(entry[def.refsField])
+      return refs.length === 1 && def.isBackendRef(refs[0], backend, obj.metadata.namespace)
+    })
+  }
+
+  function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): JsonRecord {
+    const current = storedEntries(capture(obj))
+    const previous = keyedMap(storedEntries(stored), keyOf)
+    const keys = occurrenceKeys(current.map(keyOf))
+    const entries = current.flatMap((entry, index) => {
+      const refs = mergedEntry(refsOf(entry), refsOf(previous.get(keys[index])), routesTo(refsOf(entry), backend.serviceName))
+      return refs === undefined ? [] : [{...entry, [def.refsField]: refs}]
+    })
+    return {[def.listField]: entries}
+  }
+
+  function restoreSpec(obj: KubeObject, original: unknown): JsonRecord {
+    const spec = copySpec(obj)
+    const stored = keyedMap(storedEntries(original), keyOf)
+    const backendName = backendNameOf(obj)
+    const entries = routed(spec)
+    const keys = occurrenceKeys(entries.map(keyOf))
+    const removed = new Set<JsonRecord>()
+    entries.forEach((entry, index) => {
+      const pointsAtBackend = backendName === undefined ? undefined : routesTo(entry[def.refsField], backendName)
+      const step = restoreStep(refsOf(stored.get(keys[index])), pointsAtBackend)
+      if (step === 'remove') removed.add(entry)
+      else if (step !== 'keep') entry[def.refsField] = structuredClone(step.put)
+    })
+    if (removed.size > 0) spec[def.listField] = (spec[def.listField] as unknown[]).filter((entry) => !removed.has(entry as JsonRecord))
+    return spec
+  }
+
+  function validateOriginal(original: unknown, namespace: string): string[] {
+    return validateWith(original, namespace, (check, value) => {
+      check.onlyKeys(value, [def.listField], 'original')
+      const list = value[def.listField]
+      if (!check.array(list, `original.${def.listField}`)) return
+      list.forEach((entry, index) => {
+        const path = `original.${def.listField}[${index}]`
+        if (!check.record(entry, path)) return
+        check.onlyKeys(entry, [...def.identityFields, def.refsField], path)
+        def.checkIdentity(check, entry, path)
+        const refs = entry[def.refsField]
+        if (!check.array(refs, `${path}.${def.refsField}`, true)) return
+        refs.forEach((ref, refIndex) => {
+          const refPath = `${path}.${def.refsField}[${refIndex}]`
+          if (check.record(ref, refPath)) def.checkRef(check, ref, refPath)
+        })
+      })
+    })
+  }
+
+  return {captureRouting: capture, isSwitched, kind: def.kind, mergeOriginal, restoreSpec, switchSpec, validateOriginal}
+}

@@ -1,0 +1,48 @@
+import type {TargetKind} from '../../model/target.js'
+
+/**
+ * A target as the API server returns it. apiVersion and kind are optional (the brief had them required) so that
+ * the engine can pass the kube client's KubeObject, which types them optional, without a cast.
+ */
+export type KubeObject = {
+  apiVersion?: string
+  kind?: string
+  metadata: {
+    name: string
+    namespace?: string
+    resourceVersion?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    [k: string]: unknown
+  }
+  spec?: Record<string, unknown>
+  [k: string]: unknown
+}
+
+export interface BackendRef {
+  serviceName: string
+  /** 80 */
+  servicePort: number
+  /** 8080 */
+  containerPort: number
+  podLabels: Record<string, string>
+}
+
+export interface KindModule {
+  kind: TargetKind
+  /** What would be replaced, exactly as it is now, as a JSON-serialisable value (this goes into the original annotation). */
+  captureRouting(obj: KubeObject): unknown
+  /** The spec with every routing entry pointing at the backend; all other fields untouched (deep copy, input not mutated). */
+  switchSpec(obj: KubeObject, backend: BackendRef): Record<string, unknown>
+  /** True when every routing entry already points at the backend (no drift). */
+  isSwitched(obj: KubeObject, backend: BackendRef): boolean
+  /**
+   * Drift: entries someone changed back while in maintenance. Returns the new original: for entries that still point
+   * at the backend, the stored original's; for entries that were changed (or added) since, what is there now.
+   */
+  mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): unknown
+  /** The spec with the original routing put back, keyed, so entries added or edited meanwhile in fields the tool does not own are kept. */
+  restoreSpec(obj: KubeObject, original: unknown): Record<string, unknown>
+  /** Checks a stored original (it comes from an annotation anyone could edit): shape, and that it never routes to another namespace. */
+  validateOriginal(original: unknown, namespace: string): string[]
+}

@@ -1,0 +1,95 @@
+import type {KubeObject} from '../kube/client.js'
+import type {BackendManifests} from '../render/backend.js'
+import type {PageSource} from '../render/page.js'
+import type {Phase, Window} from '../model/window.js'
+import type {TargetRef} from '../model/target.js'
+
+/** A target object as read, with the API version it was read at (IngressRoutes may come from the legacy group). */
+export interface ObservedTarget {
+  ref: TargetRef
+  namespace: string
+  object: KubeObject
+}
+
+export interface ObservedBackend {
+  namespace: string
+  name: string
+  /** Deployment with at least one ready replica. */
+  ready: boolean
+  /** Epoch ms the Deployment was created; undefined when it is missing. */
+  createdAt?: number
+  hasConfigMap: boolean
+  hasDeployment: boolean
+  hasService: boolean
+}
+
+export interface InvalidWindow {
+  namespace: string
+  name: string
+  problems: string[]
+  phase?: string
+  uid?: string
+}
+
+/** Everything one pass reads, in the order that keeps garbage collection safe (see observe.ts). */
+export interface Observed {
+  windows: Window[]
+  invalidWindows: InvalidWindow[]
+  /** Custom pages by namespace, then page name. */
+  pages: Map<string, Map<string, PageSource>>
+  targets: ObservedTarget[]
+  backends: ObservedBackend[]
+}
+
+export interface PlanOptions {
+  /** Backends for windows starting within this are created ahead. */
+  leadTimeMs: number
+  /** A backend not ready this long after its creation fails the windows waiting on it. */
+  readinessTimeoutMs: number
+  /** Where shared custom pages live (a page in the target's namespace wins). */
+  installNamespace: string
+  image?: string
+  /** Uninstall: no target is wanted in maintenance; restore every one and delete every backend. */
+  restoreEverything?: boolean
+}
+
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
+  installNamespace: 'kubectl-maintenance',
+  leadTimeMs: 2 * 60_000,
+  readinessTimeoutMs: 3 * 60_000,
+}
+
+export interface WindowKey {
+  namespace: string
+  name: string
+  uid?: string
+}
+
+export type EventType = 'Normal' | 'Warning'
+
+export type Action =
+  | {type: 'createBackend'; namespace: string; manifests: BackendManifests; missing: Array<'configMap' | 'deployment' | 'service'>}
+  | {
+      type: 'switch'
+      target: ObservedTarget
+      reason: 'start' | 'drift' | 'retarget'
+      window: string
+      backend: string
+      spec: Record<string, unknown>
+      labels: Record<string, string>
+      annotations: Record<string, string>
+    }
+  | {type: 'restore'; target: ObservedTarget; window: string; spec: Record<string, unknown>; labels: Record<string, string>; annotations: Record<string, string>}
+  | {type: 'deleteBackend'; namespace: string; name: string}
+  | {type: 'setPhase'; window: WindowKey; phase: Phase; message: string; reason: string; eventType: EventType}
+  | {type: 'targetEvent'; target: ObservedTarget; reason: string; message: string; eventType: EventType}
+
+export interface Plan {
+  actions: Action[]
+  /** The earliest future instant at which something is due (a window transition, or a readiness re-check). */
+  nextWakeup?: number
+  /** Backends a switch is waiting on. */
+  waitingOn: string[]
+  /** Problems that make the pass fail although it carries on (e.g. a tampered original that cannot be restored). */
+  problems: string[]
+}

@@ -1,0 +1,182 @@
+import {DateTime} from 'luxon'
+
+import {parseDuration} from './duration.js'
+import {UserError} from './errors.js'
+import {zoneAbbreviation} from './zone.js'
+import {type WallFields, formatWall, gapAt, possibleInstants, wallFields, wallFromFields, wallOf} from './zoned.js'
+
+export {formatDuration, parseDuration, type ParsedDuration} from './duration.js'
+export {machineZone, parseZone} from './zone.js'
+
+const DAY_MS = 86_400_000
+
+const DATE = String.raw`(\d{4})-(\d{2})-(\d{2})`
+const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?`
+const OFFSET = String.raw`([Zz]|[+-]\d{2}:\d{2})`
+const DATE_TIME = new RegExp(`^${DATE}[Tt ]${TIME}${OFFSET}?$`)
+const TIME_OF_DAY = new RegExp(`^${TIME}$`)
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+
+export interface WhenOptions {
+  /** The clock, injected: epoch ms. */
+  now: number
+  /** IANA zone that local times are read in. */
+  zone: string
+}
+
+/**
+ * WHEN of SPEC §2, to epoch ms:
+ * - RFC 3339 with offset or Z: `2026-11-23T02:00:00+01:00` (seconds and fractions optional);
+ * - a local date-time read in `zone`: `2026-11-23 02:00`, `2026-11-23T02:00:30`;
+ * - a time of day, `02:00`: the next instant clocks in `zone` show it (today if still ahead, else tomorrow);
+ * - relative, as elapsed time from now: `+30m`, `+2h30m`, `+1d`; or `now`.
+ * A local time that clocks skip (spring forward) is refused, naming the first time after the gap. One that clocks
+ * show twice (fall back) means its first occurrence, the one before the change.
+ */
+export function parseWhen(text: string, opts: WhenOptions): number {
+  const trimmed = text.trim()
+  if (trimmed.toLowerCase() === 'now') return opts.now
+  if (trimmed.startsWith('+')) return opts.now + relativeMs(trimmed, text, opts.zone)
+  const dateTime = DATE_TIME.exec(trimmed)
+  if (dateTime) {
+    const [, year, month, day, hour, minute, second, fraction, offset] = dateTime
+    const fields = checkedFields(text, opts.zone, {day, fraction, hour, minute, month, second, year})
+    if (offset !== undefined) return wallFromFields(fields) - offsetFromText(offset, text, opts.zone)
+    return localInstant(wallFromFields(fields), text, opts.zone)
+  }
+  const timeOfDay = TIME_OF_DAY.exec(trimmed)
+  if (timeOfDay) {
+    const [, hour, minute, second, fraction] = timeOfDay
+    return nextTimeOfDay({fraction, hour, minute, second}, text, opts)
+  }
+  throw new UserError(`cannot read "${text}" as a time; ${whenForms(opts.zone)}`)
+}
+
+function whenForms(zone: string): string {
+  return (
+    `use one of: 2026-11-23T02:00:00+01:00 (RFC 3339 with offset or Z), 2026-11-23 02:00 (local date-time in ${zone}), ` +
+    `02:00 (the next 02:00 in ${zone}), +30m, +2h or +1d (from now), now`
+  )
+}
+
+function relativeMs(trimmed: string, original: string, zone: string): number {
+  try {
+    return parseDuration(trimmed.slice(1)).ms
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error
+    throw new UserError(`cannot read "${original}" as a relative time (${error.message}); ${whenForms(zone)}`)
+  }
+}
+
+interface FieldTexts {
+  year?: string
+  month?: string
+  day?: string
+  hour: string
+  minute: string
+  second?: string
+  fraction?: string
+}
+
+function checkedFields(original: string, zone: string, texts: FieldTexts & {year: string; month: string; day: string}): WallFields {
+  const fields = timeFields(original, zone, texts)
+  const year = Number(texts.year)
+  const month = Number(texts.month)
+  const day = Number(texts.day)
+  if (month < 1 || month > 12) throw new UserError(`"${original}": month ${texts.month} does not exist (01-12); ${whenForms(zone)}`)
+  const days = daysInMonth(year, month)
+  if (day < 1 || day > days) {
+    throw new UserError(`"${original}": ${MONTHS[month - 1]} ${year} has no day ${texts.day} (it has ${days} days)`)
+  }
+  return {...fields, day, month, year}
+}
+
+function timeFields(original: string, zone: string, texts: FieldTexts): WallFields {
+  const hour = Number(texts.hour)
+  const minute = Number(texts.minute)
+  const second = Number(texts.second ?? 0)
+  if (hour > 23) throw new UserError(`"${original}": hour ${texts.hour} does not exist (00-23); ${whenForms(zone)}`)
+  if (minute > 59) throw new UserError(`"${original}": minute ${texts.minute} does not exist (00-59); ${whenForms(zone)}`)
+  if (second > 59) throw new UserError(`"${original}": second ${texts.second} does not exist (00-59); ${whenForms(zone)}`)
+  const millisecond = texts.fraction === undefined ? 0 : Math.floor(Number(`0.${texts.fraction}`) * 1000)
+  return {day: 1, hour, millisecond, minute, month: 1, second, year: 1970}
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+function offsetFromText(offset: string, original: string, zone: string): number {
+  if (offset.toUpperCase() === 'Z') return 0
+  const sign = offset.startsWith('-') ? -1 : 1
+  const hours = Number(offset.slice(1, 3))
+  const minutes = Number(offset.slice(4, 6))
+  if (hours > 23 || minutes > 59) throw new UserError(`"${original}": offset ${offset} does not exist; ${whenForms(zone)}`)
+  return sign * (hours * 60 + minutes) * 60_000
+}
+
+function localInstant(wall: number, original: string, zone: string): number {
+  const instants = possibleInstants(wall, zone)
+  if (instants.length === 0) throw gapError(wall, original, zone, true)
+  return instants[0]
+}
+
+function gapError(wall: number, original: string, zone: string, withDate: boolean): UserError {
+  const gap = gapAt(wall, zone)
+  if (!gap) return new UserError(`"${original}" does not exist in ${zone}`)
+  const after = formatWall(gap.to)
+  const suggestion = withDate ? after : after.slice(11)
+  const on = withDate ? '' : ` on ${formatWall(wall).slice(0, 10)}`
+  return new UserError(
+    `"${original}"${on} does not exist in ${zone}: clocks jump from ${formatWall(gap.from).slice(11)} to ${after.slice(11)} that day ` +
+      `(daylight saving time); use "${suggestion}" or later`,
+  )
+}
+
+/** The next instant after now at which clocks in the zone show this time of day. */
+function nextTimeOfDay(texts: FieldTexts, original: string, opts: WhenOptions): number {
+  const time = timeFields(original, opts.zone, texts)
+  const today = wallFields(wallOf(opts.now, opts.zone))
+  for (let days = 0; days <= 2; days++) {
+    const wall = wallFromFields({...time, day: today.day + days, month: today.month, year: today.year})
+    const instants = possibleInstants(wall, opts.zone)
+    if (instants.length === 0) {
+      const gap = gapAt(wall, opts.zone)
+      if (gap && gap.transition > opts.now) throw gapError(wall, original, opts.zone, false)
+      continue
+    }
+    const next = instants.find((instant) => instant > opts.now)
+    if (next !== undefined) return next
+  }
+  // Only a zone that skipped whole days gets here (Pacific/Apia, 2011-12-30).
+  return localInstant(wallOf(opts.now, opts.zone) + 3 * DAY_MS, original, opts.zone)
+}
+
+/** `2026-12-24 22:00 CET`: what kubectl users read in lists, in the window's zone. */
+export function formatLocal(ms: number, zone: string): string {
+  return `${DateTime.fromMillis(ms, {zone}).toFormat('yyyy-MM-dd HH:mm')} ${zoneAbbreviation(ms, zone)}`
+}
+
+/** `2026-11-23T01:00:00Z`, with milliseconds only when there are some. */
+export function toRfc3339Utc(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z')
+}
+
+/**
+ * An RFC 3339 time with offset or Z (seconds optional, as people write by hand) to epoch ms; undefined for
+ * anything else, including local times without an offset.
+ */
+export function parseRfc3339(text: string): number | undefined {
+  const match = DATE_TIME.exec(text.trim())
+  if (!match || match[8] === undefined) return undefined
+  try {
+    return parseWhen(text, {now: 0, zone: 'UTC'})
+  } catch {
+    return undefined
+  }
+}
+
+/** RFC 7231 IMF-fixdate, for Retry-After: `Thu, 24 Dec 2026 22:00:00 GMT`. */
+export function httpDate(ms: number): string {
+  return new Date(ms).toUTCString()
+}
