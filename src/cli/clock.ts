@@ -1,3 +1,4 @@
+import {type Clock, systemClock} from '../kube/reconcile.js'
 import {UserError} from '../model/errors.js'
 
 /**
@@ -17,4 +18,10 @@ export function now(env: NodeJS.ProcessEnv = process.env): number {
     throw new UserError(`${NOW_ENV}="${pinned}" is not an RFC 3339 time such as 2026-12-24T20:00:00Z`)
   }
   return ms
+}
+
+/** A running clock for the engine passes that commands start: from the pinned time when there is one, advancing in real time. */
+export function commandClock(env: NodeJS.ProcessEnv = process.env): Clock {
+  const offset = now(env) - Date.now()
+  return {now: () => Date.now() + offset, sleep: systemClock.sleep}
 }

@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 
+import {applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {type KubeClient, isConflict} from '../kube/client.js'
@@ -45,7 +46,15 @@ A window that has not started is marked Cancelled and never applied; an active o
 
   /** Restores what was ended in `namespace` at once; the window changes are already stored. */
   protected async applyNow(namespace: string): Promise<void> {
-    process.stderr.write(`targets are restored at the next reconcile (kubectl maintenance reconcile -n ${namespace})\n`)
+    await applyNow(this.client(), {
+      log: (line) => this.log(line),
+      namespace,
+      targets: [],
+      // An end lands on the next whole second: wait for it rather than leave the restore to the CronJob.
+      settleMs: 1500,
+      timeoutMs: 0,
+      waitingFor: 'waiting for the maintenance backend with the new end to become ready',
+    })
   }
 
   /** Cancels or ends one window; true when it was active and its targets need restoring. */

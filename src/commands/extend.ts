@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {fromFlag, zoneFlag} from '../cli/window-input.js'
@@ -43,7 +44,13 @@ export default class Extend extends KubeCommand<typeof Extend> {
 
   /** Applies the moved end at once (a window moved into the past ends now); the change is already stored. */
   protected async applyNow(namespace: string): Promise<void> {
-    process.stderr.write(`the new end is applied at the next reconcile (kubectl maintenance reconcile -n ${namespace})\n`)
+    await applyNow(this.client(), {
+      log: (line) => this.log(line),
+      namespace,
+      targets: [],
+      timeoutMs: 120_000,
+      waitingFor: 'waiting for the maintenance backend with the new end to become ready',
+    })
   }
 
   private newEnd(window: Window, at: number, byMs: number | undefined, zone: string | undefined): number {

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
@@ -58,9 +59,19 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     await this.applyNow(window)
   }
 
-  /** Applies the window at once (engine pass for its namespace); the window is already stored when this runs. */
+  /** Applies the window at once with the engine's own pass for its namespace; the window is already stored. */
   protected async applyNow(window: Window): Promise<void> {
-    process.stderr.write(`window ${window.name} created; it is applied at the next reconcile (kubectl maintenance reconcile -n ${window.namespace})\n`)
+    const data = this.flags.output === 'json' || this.flags.output === 'yaml' || this.flags.output === 'name'
+    const log = (line: string) => (data ? process.stderr.write(`${line}\n`) : this.log(line))
+    const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
+    const report = await applyNow(this.client(), {
+      log,
+      namespace: window.namespace,
+      targets: window.targets,
+      timeoutMs,
+      waitingFor: `waiting for the maintenance backend of ${window.name} to become ready`,
+    })
+    if (report.waitingOn.length > 0) log(`backend ${report.waitingOn.join(', ')} is starting; the targets are switched when it is ready (next reconcile)`)
   }
 
   private draft(at: number): WindowDraft {

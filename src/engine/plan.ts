@@ -261,7 +261,7 @@ class Planner {
       spec = module.switchSpec(target.object, desired)
     } catch (error) {
       const w = this.observed.windows.find((candidate) => candidate.namespace === target.namespace && candidate.name === demand.window)
-      const message = `${formatTarget(target.ref)} cannot be switched: ${(error as Error).message}`
+      const {message} = error as Error
       if (w) this.fail(w, message)
       else this.problems.push(`${target.namespace}/${message}`)
       return

@@ -48,11 +48,11 @@ describe('cancel', () => {
     const result = await cancel('active')
     expect(result).to.deep.equal({
       exitCode: 0,
-      stderr: 'targets are restored at the next reconcile (kubectl maintenance reconcile -n shop)\n',
+      stderr: '',
       stdout: 'window active ended at 2026-12-24 21:00 CET\n',
     })
     expect(annotations('active')['kubectl-maintenance.io/end']).to.equal('2026-12-24T20:00:00Z')
-    expect(annotations('active')['kubectl-maintenance.io/phase']).to.equal('Active')
+    expect(annotations('active')['kubectl-maintenance.io/phase']).to.equal('Completed')
   })
 
   it('notes windows already cancelled or over, exit 0, no write', async () => {

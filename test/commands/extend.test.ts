@@ -6,7 +6,7 @@ import {runCommand} from '../support/run-command.js'
 import {envFor, renderHelp, startCluster, windowConfigMap} from './fixtures.js'
 
 type Stored = {metadata: {annotations: Record<string, string>}}
-const NOTE = 'the new end is applied at the next reconcile (kubectl maintenance reconcile -n shop)\n'
+const NOTE = ''
 
 describe('extend', () => {
   let server: ApiServer

@@ -13,7 +13,7 @@ describe('now', () => {
 
   before(async () => {
     server = await startCluster()
-    server.seed(ingress('shop', 'shop'), service('web', 'shop'))
+    server.seed(ingress('shop', 'shop'), ingress('late', 'shop'), service('web', 'shop'))
   })
 
   after(async () => server.close())
@@ -22,19 +22,31 @@ describe('now', () => {
 
   const now = (...argv: string[]) => runCommand(['now', ...argv, '-n', 'shop'], {env: envFor(server)})
 
-  it('creates an open-ended window starting now, then hands it to applyNow', async () => {
+  it('creates an open-ended window starting now and switches the target at once, printing before -> after', async () => {
     const result = await now('service/web', ...BERLIN, '--reason', 'Disk full')
-    expect(result.stdout).to.equal('window service-web-20261224-2100 created: service/web from 2026-12-24 21:00 CET until ended\n')
-    expect(result.stderr).to.equal('window service-web-20261224-2100 created; it is applied at the next reconcile (kubectl maintenance reconcile -n shop)\n')
+    expect(result.stdout).to.match(
+      /^window service-web-20261224-2100 created: service\/web from 2026-12-24 21:00 CET until ended\nservice\/web: app=web -> pods of maintenance-[0-9a-f]{10}\n$/,
+    )
+    expect(result.stderr).to.equal('')
     expect(result.exitCode).to.equal(0)
     const stored = server.object('v1', 'ConfigMap', 'shop', 'service-web-20261224-2100') as Stored
-    expect(stored.metadata.annotations).to.deep.equal({
+    expect(stored.metadata.annotations).to.deep.include({
       'kubectl-maintenance.io/page': 'default',
       'kubectl-maintenance.io/start': '2026-12-24T20:00:00Z',
       'kubectl-maintenance.io/targets': 'service/web',
       'kubectl-maintenance.io/timezone': 'Europe/Berlin',
     })
+    expect(stored.metadata.annotations['kubectl-maintenance.io/phase']).to.equal('Active')
     expect(stored.data).to.deep.equal({reason: 'Disk full'})
+    const switched = server.object('v1', 'Service', 'shop', 'web') as {metadata: {labels: Record<string, string>}}
+    expect(switched.metadata.labels['kubectl-maintenance.io/active']).to.equal('true')
+
+    const ended = await runCommand(['end', 'service/web', '-n', 'shop'], {env: envFor(server)})
+    expect(ended.exitCode).to.equal(0)
+    expect(ended.stdout).to.match(/^window service-web-20261224-2100 ended at 2026-12-24 21:00 CET\n/)
+    const restored = server.object('v1', 'Service', 'shop', 'web') as {metadata: {labels?: Record<string, string>}; spec: {selector: unknown}}
+    expect(restored.spec.selector).to.deep.equal({app: 'web'})
+    expect(restored.metadata.labels?.['kubectl-maintenance.io/active']).to.equal(undefined)
     await deleteConfigMap(server, 'shop', 'service-web-20261224-2100')
   })
 
@@ -50,8 +62,8 @@ describe('now', () => {
   })
 
   it('--until reads a local time in --timezone', async () => {
-    const result = await now('ingress/shop', ...BERLIN, '--until', '23:00', '--name', 'until')
-    expect(result.stdout).to.equal('window until created: ingress/shop from 2026-12-24 21:00 CET to 2026-12-24 23:00 CET\n')
+    const result = await now('ingress/late', ...BERLIN, '--until', '23:00', '--name', 'until')
+    expect(result.stdout).to.match(/^window until created: ingress\/late from 2026-12-24 21:00 CET to 2026-12-24 23:00 CET\ningress\/late: late:80 -> maintenance-[0-9a-f]{10}:80\n$/)
     await deleteConfigMap(server, 'shop', 'until')
   })
 

@@ -42,6 +42,13 @@ function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
       `service/${obj.metadata.name} is ExternalName${alias}; it has no pods to route, so it cannot be switched to the maintenance backend: put the Ingress, IngressRoute or HTTPRoute in front of it into maintenance instead`,
     )
   }
+  // Without a selector the Endpoints are written by hand or by another controller; setting one would let the
+  // endpoints controller overwrite them, and removing it at restore would not bring them back.
+  if (!isRecord(spec.selector) || Object.keys(spec.selector).length === 0) {
+    throw new Error(
+      `service/${obj.metadata.name} has no selector (its Endpoints are managed by hand or by another controller); switching it would overwrite them: put the Ingress, IngressRoute or HTTPRoute in front of it into maintenance instead`,
+    )
+  }
   spec.selector = {...backend.podLabels}
   for (const port of recordsOf(spec.ports)) port.targetPort = backend.containerPort
   return spec

@@ -68,15 +68,13 @@ describe('engine/kinds/service', () => {
     expect(service.restoreSpec(object, original)).to.deep.equal(unnamed.spec)
   })
 
-  it('a Service without a selector gets one while switched and loses it again at restore', () => {
-    const manual = web()
-    delete manual.spec!.selector
-    expect(service.captureRouting(manual)).to.not.have.property('selector')
-    const {object, original} = switched(manual)
-    expect(object.spec?.selector).to.deep.equal(BACKEND.podLabels)
-    const restored = service.restoreSpec(object, original)
-    expect(restored).to.not.have.property('selector')
-    expect(restored).to.deep.equal(manual.spec)
+  it('refuses a Service without a selector, whose Endpoints someone else manages', () => {
+    for (const selector of [undefined, {}]) {
+      const manual = web()
+      if (selector) manual.spec!.selector = selector
+      else delete manual.spec!.selector
+      expect(() => service.switchSpec(manual, BACKEND)).to.throw(Error, /^service\/web has no selector .*Ingress, IngressRoute or HTTPRoute/)
+    }
   })
 
   it('a port without targetPort keeps it absent after restore', () => {
@@ -204,7 +202,7 @@ describe('engine/kinds/service', () => {
       })
       const spec: Record<string, unknown> = {type: pick(random, ['ClusterIP', 'NodePort', 'LoadBalancer'])}
       if (ports.length > 0 || random() < 0.5) spec.ports = ports
-      if (random() < 0.7) spec.selector = Object.fromEntries(Array.from({length: Math.floor(random() * 3)}, () => [pick(random, ['app', 'tier', 'track']), pick(random, ['a', 'b'])]))
+      spec.selector = Object.fromEntries(Array.from({length: 1 + Math.floor(random() * 3)}, () => [pick(random, ['app', 'tier', 'track']), pick(random, ['a', 'b'])]))
       if (random() < 0.5) spec.clusterIP = random() < 0.5 ? 'None' : '10.0.0.1'
       const obj: KubeObject = {apiVersion: 'v1', kind: 'Service', metadata: {name: `s${round}`, namespace: NAMESPACE}, spec}
       const {object, original} = switched(obj)

@@ -1,0 +1,65 @@
+import ora from 'ora'
+
+import type {KubeClient, KubeObject} from '../kube/client.js'
+import type {TargetRef} from '../model/target.js'
+
+import {type PassReport, reconcile} from '../kube/reconcile.js'
+import {getTarget} from '../kube/targets.js'
+import {ClusterError} from '../model/errors.js'
+import {INSTALL_NAMESPACE} from '../model/keys.js'
+import {formatTarget} from '../model/target.js'
+import {commandClock} from './clock.js'
+import {routingSummary} from './routing-summary.js'
+
+export interface ApplyNowOptions {
+  namespace: string
+  /** Targets whose routing before -> after is printed. */
+  targets: TargetRef[]
+  /** Wait this long for backends to become ready; 0 applies what can be applied now and returns. */
+  timeoutMs: number
+  /** Also apply window transitions due within this (an end set to the next whole second). */
+  settleMs?: number
+  /** What the spinner says while waiting. */
+  waitingFor: string
+  log: (line: string) => void
+}
+
+/**
+ * Runs the engine's pass for one namespace from the CLI, the same plan/apply pair as the CronJob, so the
+ * command and the CronJob cannot disagree; prints each target's routing before -> after.
+ */
+export async function applyNow(client: KubeClient, options: ApplyNowOptions): Promise<PassReport> {
+  const before = await readTargets(client, options.namespace, options.targets)
+  const spinner = process.stderr.isTTY && !process.env.NO_COLOR ? ora({stream: process.stderr, text: options.waitingFor}).start() : undefined
+  let report: PassReport
+  try {
+    report = await reconcile(client, {
+      clock: commandClock(),
+      horizonMs: Math.max(options.timeoutMs, options.settleMs ?? 0),
+      namespace: options.namespace,
+      plan: {installNamespace: process.env.KUBECTL_MAINTENANCE_NAMESPACE || INSTALL_NAMESPACE},
+      waitForTransitions: (options.settleMs ?? 0) > 0,
+    })
+  } finally {
+    spinner?.stop()
+  }
+  const after = await readTargets(client, options.namespace, options.targets)
+  for (const [index, ref] of options.targets.entries()) {
+    const was = routingSummary(ref, before[index])
+    const now = routingSummary(ref, after[index])
+    options.log(`${formatTarget(ref)}: ${was === now ? `${now} (unchanged)` : `${was} -> ${now}`}`)
+  }
+  if (report.errors.length > 0) {
+    throw new ClusterError(`applying failed:\n  ${report.errors.join('\n  ')}`)
+  }
+  if (report.waitingOn.length > 0 && options.timeoutMs > 0) {
+    throw new ClusterError(
+      `backend ${report.waitingOn.join(', ')} did not become ready within ${Math.round(options.timeoutMs / 1000)}s; the window is stored and the CronJob keeps trying (see kubectl get events -n ${options.namespace})`,
+    )
+  }
+  return report
+}
+
+async function readTargets(client: KubeClient, namespace: string, targets: TargetRef[]): Promise<Array<KubeObject | undefined>> {
+  return Promise.all(targets.map((ref) => getTarget(client, namespace, ref)))
+}

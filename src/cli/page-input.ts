@@ -1,0 +1,93 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import type {PageFiles} from '../kube/pages.js'
+
+import {UserError} from '../model/errors.js'
+import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
+import {ASSET_NAME, DEFAULT_STATUS, compilePage} from '../render/page.js'
+
+/** Object names are DNS-1123 labels at most this long (kubectl's limit for most names). */
+const MAX_CONFIGMAP_NAME = 63
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+/**
+ * A ConfigMap holds at most 1 MiB. The page's templates and assets may take 900 KiB of it: the backend ConfigMap
+ * rendered from them holds the same assets plus the rendered bodies and nginx.conf, which need the rest.
+ */
+export const MAX_PAGE_BYTES = 900 * 1024
+
+export function checkPageName(name: string): void {
+  const advice = 'use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. black-friday'
+  if (name === DEFAULT_PAGE) throw new UserError(`page name "${DEFAULT_PAGE}" is reserved for the built-in page; choose another name`)
+  if (!DNS1123_LABEL.test(name)) throw new UserError(`page name "${name}" is not a DNS-1123 label: ${advice}`)
+  const longest = MAX_CONFIGMAP_NAME - PAGE_CONFIGMAP_PREFIX.length
+  if (name.length > longest) {
+    throw new UserError(`page name "${name}" is ${name.length} characters long; at most ${longest} fit in its ConfigMap name ${PAGE_CONFIGMAP_PREFIX}NAME`)
+  }
+}
+
+function readFile(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (error as Error).message
+    throw new UserError(`--${flag} ${file}: ${why}`)
+  }
+}
+
+/** A template file as text; it must be UTF-8, as ConfigMap data is. */
+export function readTemplate(flag: string, file: string): string {
+  const bytes = readFile(flag, file)
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    throw new UserError(`--${flag} ${file}: not UTF-8 text; save the template as UTF-8`)
+  }
+}
+
+/** Assets keyed by file name, the key they are stored and served under. */
+export function readAssets(files: string[]): Record<string, Buffer> {
+  const assets: Record<string, Buffer> = {}
+  for (const file of files) {
+    const key = path.basename(file)
+    if (!ASSET_NAME.test(key)) {
+      throw new UserError(`--asset ${file}: the file name "${key}" cannot be a ConfigMap key; rename it to letters, digits, "-", "_" and "." only`)
+    }
+    if (key in assets) throw new UserError(`--asset ${file}: another asset is already named "${key}"; asset file names must differ`)
+    assets[key] = readFile('asset', file)
+  }
+  return assets
+}
+
+export function parseStatus(text: string): number {
+  const status = /^\d{3}$/.test(text.trim()) ? Number(text.trim()) : Number.NaN
+  if (!(status === 200 || (status >= 400 && status <= 599))) {
+    throw new UserError(`--status ${text}: use an HTTP status of 200 or 400-599 (default ${DEFAULT_STATUS})`)
+  }
+  return status
+}
+
+export function pageBytes(files: PageFiles): number {
+  const text = [files.html, files.json ?? '', files.xml ?? ''].reduce((sum, template) => sum + Buffer.byteLength(template, 'utf8'), 0)
+  return Object.values(files.assets).reduce((sum, asset) => sum + asset.length, text)
+}
+
+/** Everything wrong with a page before it is stored; the templates are compiled and rendered against sample windows. */
+export function pageProblems(files: PageFiles): string[] {
+  const problems = [
+    ...compilePage({
+      assets: files.assets,
+      html: files.html,
+      json: files.json,
+      name: files.name,
+      status: files.status ?? DEFAULT_STATUS,
+      xml: files.xml,
+    }).problems,
+  ]
+  const size = pageBytes(files)
+  if (size > MAX_PAGE_BYTES) {
+    problems.push(`templates and assets take ${size} bytes; at most ${MAX_PAGE_BYTES} (900 KiB of the 1 MiB a ConfigMap holds) leave room for the rendered page`)
+  }
+  return problems
+}
