@@ -1,5 +1,5 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {accessSync, chmodSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {accessSync, chmodSync, chownSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -12,6 +12,8 @@ export interface RunningNginx {
   /** http://127.0.0.1:PORT */
   url: string
   dir: string
+  /** The nginx master process. */
+  pid: number
   stop(): Promise<void>
 }
 
@@ -67,13 +69,11 @@ async function waitHealthy(url: string, child: ChildProcess, stderr: () => strin
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr()}`)
     try {
-      // eslint-disable-next-line no-await-in-loop
       const response = await fetch(`${url}/_maintenance/healthz`)
       if (response.status === 200) return
     } catch {
       // not listening yet
     }
-    // eslint-disable-next-line no-await-in-loop
     await sleep(50)
   }
   throw new Error(`nginx did not answer /_maintenance/healthz within 10s: ${stderr()}`)
@@ -83,7 +83,15 @@ async function waitHealthy(url: string, child: ChildProcess, stderr: () => strin
  * Runs real nginx on 127.0.0.1 over `dir` (page.html, page.json, page.xml, assets/), with the nginx.conf the
  * backend uses, written into `dir`. As root, nginx's workers run as nobody, so `dir` is made world-readable.
  */
-export async function startNginx(dir: string, options: {status: number; retryAfter?: string; assets?: string[]}): Promise<RunningNginx> {
+export interface NginxRunOptions {
+  status: number
+  retryAfter?: string
+  assets?: string[]
+  /** Root only: run nginx itself as this user (uid, gid), as the unprivileged pod does. */
+  runAs?: {uid: number; gid: number}
+}
+
+export async function startNginx(dir: string, options: NginxRunOptions): Promise<RunningNginx> {
   const binary = findNginx()
   if (!binary) throw new Error(NGINX_MISSING)
   chmodSync(dir, 0o755)
@@ -92,15 +100,17 @@ export async function startNginx(dir: string, options: {status: number; retryAft
     assets: options.assets ?? [],
     contentRoot: dir,
     listen: `127.0.0.1:${port}`,
-    pidFile: path.join(dir, 'nginx.pid'),
+    pidFile: path.join(dir, 'tmp', 'nginx.pid'),
     retryAfter: options.retryAfter,
     status: options.status,
     tempRoot: path.join(dir, 'tmp'),
   })
   writeFileSync(path.join(dir, 'nginx.conf'), conf)
   mkdirSync(path.join(dir, 'tmp'), {recursive: true})
+  if (options.runAs) chownSync(path.join(dir, 'tmp'), options.runAs.uid, options.runAs.gid)
   let errors = ''
-  const child = spawn(binary, ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {stdio: ['ignore', 'ignore', 'pipe']})
+  const args = ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;']
+  const child = spawn(binary, args, {gid: options.runAs?.gid, stdio: ['ignore', 'ignore', 'pipe'], uid: options.runAs?.uid})
   child.stderr!.on('data', (chunk: Buffer) => {
     errors += chunk.toString()
   })
@@ -117,11 +127,11 @@ export async function startNginx(dir: string, options: {status: number; retryAft
     await stop()
     throw error
   }
-  return {dir, stop, url}
+  return {dir, pid: child.pid!, stop, url}
 }
 
 /** Writes a rendered page the way the backend ConfigMap mounts it, and serves it with real nginx. */
-export async function servePage(page: RenderedPage): Promise<RunningNginx> {
+export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['runAs']): Promise<RunningNginx> {
   const dir = mkdtempSync(path.join(tmpdir(), 'km-nginx-'))
   mkdirSync(path.join(dir, 'assets'))
   for (const [file, body] of [['page.html', page.html], ['page.json', page.json], ['page.xml', page.xml]] as const) {
@@ -129,5 +139,5 @@ export async function servePage(page: RenderedPage): Promise<RunningNginx> {
   }
   for (const [name, content] of Object.entries(page.assets)) writeFileSync(path.join(dir, 'assets', name), content, {mode: 0o644})
   chmodSync(path.join(dir, 'assets'), 0o755)
-  return startNginx(dir, {assets: Object.keys(page.assets), retryAfter: page.retryAfter, status: page.status})
+  return startNginx(dir, {assets: Object.keys(page.assets), retryAfter: page.retryAfter, runAs, status: page.status})
 }

@@ -1,0 +1,195 @@
+import {createHash} from 'node:crypto'
+
+import type {RenderedPage} from './page.js'
+
+import {BACKEND_PREFIX, HASH_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
+import {renderNginxConf} from './nginx-conf.js'
+
+/**
+ * Pinned by tag, not digest: the 1.27-alpine tag moves only within nginx 1.27 patch releases and Alpine security
+ * fixes, which a page server should get; a digest would freeze known CVEs in place. Whoever needs a digest or
+ * a mirror passes `install --image` / `image`. The unprivileged build runs as uid 101 and listens on 8080.
+ */
+export const BACKEND_IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine'
+export const BACKEND_PORT = 80
+export const BACKEND_CONTAINER_PORT = 8080
+export const BACKEND_USER = 101
+export const BACKEND_APP_NAME = 'kubectl-maintenance-backend'
+
+/** Where the pod mounts the ConfigMap and its writable emptyDir. */
+export const CONTENT_ROOT = '/etc/maintenance'
+export const TEMP_ROOT = '/tmp'
+export const HEALTHZ_PATH = '/_maintenance/healthz'
+
+/** A ConfigMap's data and binaryData together may not exceed 1 MiB. */
+export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024
+
+export interface BackendInput {
+  namespace: string
+  page: RenderedPage
+  image?: string
+}
+
+export interface BackendManifests {
+  name: string
+  hash: string
+  podLabels: Record<string, string>
+  configMap: object
+  deployment: object
+  service: object
+}
+
+/** The labels of a backend's pods (and of all three objects), which follow from its hash alone. */
+export function backendPodLabels(hash: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': BACKEND_APP_NAME,
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [ROLE_LABEL]: Role.backend,
+    [HASH_LABEL]: hash,
+  }
+}
+
+export function backendNginxConf(page: RenderedPage): string {
+  return renderNginxConf({
+    assets: Object.keys(page.assets).sort(),
+    contentRoot: CONTENT_ROOT,
+    listen: String(BACKEND_CONTAINER_PORT),
+    pidFile: `${TEMP_ROOT}/nginx.pid`,
+    retryAfter: page.retryAfter,
+    status: page.status,
+    tempRoot: TEMP_ROOT,
+  })
+}
+
+/** First 10 hex of sha256 over everything the backend serves and runs, so equal content means one backend. */
+export function contentHash(page: RenderedPage, nginxConf: string, image: string): string {
+  const hash = createHash('sha256')
+  const field = (label: string, value: string | Buffer) => {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
+    hash.update(`${label}:${bytes.length}:`).update(bytes)
+  }
+  field('image', image)
+  field('status', String(page.status))
+  field('html', page.html)
+  field('json', page.json)
+  field('xml', page.xml)
+  field('nginx.conf', nginxConf)
+  for (const name of Object.keys(page.assets).sort()) {
+    field('asset', name)
+    field('content', page.assets[name])
+  }
+  return hash.digest('hex').slice(0, 10)
+}
+
+function configMapBytes(data: Record<string, string>, binaryData: Record<string, Buffer>): number {
+  const text = Object.values(data).reduce((sum, value) => sum + Buffer.byteLength(value, 'utf8'), 0)
+  return Object.values(binaryData).reduce((sum, value) => sum + value.length, text)
+}
+
+export function renderBackend(input: BackendInput): BackendManifests {
+  const image = input.image ?? BACKEND_IMAGE
+  const {page, namespace} = input
+  const nginxConf = backendNginxConf(page)
+  const hash = contentHash(page, nginxConf, image)
+  const name = `${BACKEND_PREFIX}${hash}`
+  const labels = backendPodLabels(hash)
+  // Fresh objects for each manifest: callers may add fields (resourceVersion, ownerReferences) to one of them.
+  const metadata = () => ({labels: {...labels}, name, namespace})
+  const data = {'nginx.conf': nginxConf, 'page.html': page.html, 'page.json': page.json, 'page.xml': page.xml}
+  const assetNames = Object.keys(page.assets).sort()
+  const size = configMapBytes(data, page.assets)
+  if (size > CONFIGMAP_LIMIT_BYTES) {
+    throw new Error(`the rendered page takes ${size} bytes, more than the ${CONFIGMAP_LIMIT_BYTES} a ConfigMap holds: make the assets smaller`)
+  }
+
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata(),
+    ...(assetNames.length > 0 ? {binaryData: Object.fromEntries(assetNames.map((asset) => [asset, page.assets[asset].toString('base64')]))} : {}),
+    data,
+    immutable: true,
+  }
+
+  const probe = (periodSeconds: number) => ({
+    failureThreshold: 3,
+    httpGet: {path: HEALTHZ_PATH, port: BACKEND_CONTAINER_PORT},
+    periodSeconds,
+    timeoutSeconds: 1,
+  })
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(),
+    spec: {
+      replicas: 1,
+      revisionHistoryLimit: 1,
+      selector: {matchLabels: {...labels}},
+      template: {
+        metadata: {labels: {...labels}},
+        spec: {
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              args: ['-e', 'stderr', '-c', `${CONTENT_ROOT}/nginx.conf`, '-g', 'daemon off;'],
+              command: ['nginx'],
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              livenessProbe: probe(10),
+              name: 'nginx',
+              ports: [{containerPort: BACKEND_CONTAINER_PORT, name: 'http', protocol: 'TCP'}],
+              readinessProbe: probe(1),
+              resources: {limits: {memory: '32Mi'}, requests: {cpu: '10m', memory: '16Mi'}},
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: {drop: ['ALL']},
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                runAsUser: BACKEND_USER,
+                seccompProfile: {type: 'RuntimeDefault'},
+              },
+              volumeMounts: [
+                {mountPath: CONTENT_ROOT, name: 'page', readOnly: true},
+                {mountPath: TEMP_ROOT, name: 'tmp'},
+              ],
+            },
+          ],
+          enableServiceLinks: false,
+          securityContext: {
+            runAsGroup: BACKEND_USER,
+            runAsNonRoot: true,
+            runAsUser: BACKEND_USER,
+            seccompProfile: {type: 'RuntimeDefault'},
+          },
+          terminationGracePeriodSeconds: 5,
+          volumes: [
+            {
+              configMap: {
+                items: [
+                  ...Object.keys(data).map((key) => ({key, path: key})),
+                  ...assetNames.map((asset) => ({key: asset, path: `assets/${asset}`})),
+                ],
+                name,
+              },
+              name: 'page',
+            },
+            {emptyDir: {sizeLimit: '16Mi'}, name: 'tmp'},
+          ],
+        },
+      },
+    },
+  }
+
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(),
+    spec: {
+      ports: [{name: 'http', port: BACKEND_PORT, protocol: 'TCP', targetPort: BACKEND_CONTAINER_PORT}],
+      selector: {...labels},
+      type: 'ClusterIP',
+    },
+  }
+
+  return {configMap, deployment, hash, name, podLabels: {...labels}, service}
+}

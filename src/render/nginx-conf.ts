@@ -1,0 +1,80 @@
+import Handlebars from 'handlebars'
+import path from 'node:path'
+
+import {ASSET_NAME} from './page.js'
+import {loadTemplate} from './templates.js'
+
+export interface NginxOptions {
+  status: number
+  /** HTTP-date for Retry-After; absent: no header. */
+  retryAfter?: string
+  /** Asset file names, served from `<contentRoot>/assets/<name>` at /_maintenance/assets/<name>. */
+  assets: string[]
+  /** Directory holding page.html, page.json, page.xml and assets/. */
+  contentRoot: string
+  /** Writable directory for nginx's temp files (an emptyDir in the pod). */
+  tempRoot: string
+  /** nginx `listen` value: "8080" or "127.0.0.1:18080". */
+  listen: string
+  pidFile: string
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  avif: 'image/avif',
+  css: 'text/css',
+  gif: 'image/gif',
+  htm: 'text/html',
+  html: 'text/html',
+  ico: 'image/x-icon',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+  js: 'application/javascript',
+  json: 'application/json',
+  mjs: 'application/javascript',
+  otf: 'font/otf',
+  pdf: 'application/pdf',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  ttf: 'font/ttf',
+  txt: 'text/plain',
+  webp: 'image/webp',
+  woff: 'font/woff',
+  woff2: 'font/woff2',
+  xml: 'application/xml',
+}
+
+export function assetContentType(name: string): string {
+  return CONTENT_TYPES[path.extname(name).slice(1).toLowerCase()] ?? 'application/octet-stream'
+}
+
+// Values land inside double-quoted nginx strings: no quote, backslash, `$` (variables), `;`, braces or control characters.
+const SAFE_PATH = /^\/[^"\\$;{}\p{Cc}]*$/u
+const SAFE_LISTEN = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):)?\d{1,5}$/
+const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/
+
+function checked(value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) throw new Error(`nginx.conf: ${what} ${JSON.stringify(value)} cannot be used`)
+  return value
+}
+
+/** The internal code the catch-all returns; error_page turns it (and 405/413) into the page with the real status. */
+function triggerCode(status: number): number {
+  return status >= 400 && status <= 599 ? status : 503
+}
+
+export function renderNginxConf(o: NginxOptions): string {
+  if (!Number.isInteger(o.status) || o.status < 200 || o.status > 599) throw new Error(`nginx.conf: status ${o.status} cannot be served`)
+  const trigger = triggerCode(o.status)
+  const template = Handlebars.create().compile(loadTemplate('nginx.conf.hbs'), {noEscape: true, strict: true})
+  return template({
+    assets: o.assets.map((name) => ({name: checked(name, ASSET_NAME, 'asset name'), type: assetContentType(name)})),
+    contentRoot: checked(o.contentRoot.replace(/\/+$/, '') || '/', SAFE_PATH, 'content root'),
+    errorCodes: [...new Set([trigger, 404, 405, 413])].sort((a, b) => a - b).join(' '),
+    listen: checked(o.listen, SAFE_LISTEN, 'listen address'),
+    pidFile: checked(o.pidFile, SAFE_PATH, 'pid file'),
+    retryAfter: o.retryAfter === undefined ? undefined : checked(o.retryAfter, HTTP_DATE, 'Retry-After'),
+    status: o.status,
+    tempRoot: checked(o.tempRoot.replace(/\/+$/, '') || '/', SAFE_PATH, 'temp root'),
+    trigger,
+  })
+}

@@ -1,0 +1,184 @@
+import Handlebars from 'handlebars'
+
+import type {ViewModel} from './view-model.js'
+
+import {contactHref} from './contact.js'
+import {escapeJsonString, escapeXml} from './escape.js'
+import {BUILTIN_HELPERS, oneLine, parseTemplate, templateProblems} from './template-check.js'
+import {loadTemplate} from './templates.js'
+import {buildViewModel} from './view-model.js'
+import {xmlWellFormednessProblem} from './xml-check.js'
+
+/** A page as stored: templates as text (SPEC §5). `json`/`xml` absent: the built-in shape is served. */
+export interface PageSource {
+  name: string
+  html: string
+  json?: string
+  xml?: string
+  status: number
+  assets: Record<string, Buffer>
+}
+
+export interface RenderedPage {
+  status: number
+  html: string
+  json: string
+  xml: string
+  assets: Record<string, Buffer>
+  /** HTTP-date of the window end, for the Retry-After header; absent when open-ended. */
+  retryAfter?: string
+}
+
+/** A template that does not compile or fails while rendering: what and where, in one line. */
+export class PageTemplateError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'PageTemplateError'
+  }
+}
+
+export const TEMPLATE_FILES = {html: 'page.html.hbs', json: 'page.json.hbs', xml: 'page.xml.hbs'} as const
+type Format = keyof typeof TEMPLATE_FILES
+
+/** Names the backend ConfigMap uses itself, so no asset may take them. */
+export const RESERVED_ASSET_NAMES = ['page.html', 'page.json', 'page.xml', 'nginx.conf']
+/** ConfigMap key syntax, which also keeps asset names safe inside nginx.conf and URLs. */
+export const ASSET_NAME = /^(?!\.{1,2}$)[-._a-zA-Z0-9]{1,253}$/
+/** A ConfigMap holds at most 1 MiB; leave room for the rendered bodies and nginx.conf. */
+export const MAX_ASSETS_BYTES = 768 * 1024
+export const DEFAULT_STATUS = 503
+
+const HTML_HELPERS: Record<string, (value: unknown) => string> = {
+  contactHref: (value) => contactHref(typeof value === 'string' ? value : undefined),
+}
+
+export function helperNames(format: Format): string[] {
+  return format === 'html' ? [...BUILTIN_HELPERS, ...Object.keys(HTML_HELPERS)] : [...BUILTIN_HELPERS]
+}
+
+/** The built-in page. Its JSON is the serialised shape (never a text template); its XML comes from templates/. */
+export function defaultPage(): PageSource {
+  return {
+    assets: {},
+    html: loadTemplate(TEMPLATE_FILES.html),
+    name: 'default',
+    status: DEFAULT_STATUS,
+    xml: loadTemplate(TEMPLATE_FILES.xml),
+  }
+}
+
+/** `{"status":"maintenance","message",...}` with absent fields left out. */
+export function maintenanceDocument(view: ViewModel): Record<string, string> {
+  const document: Record<string, string | undefined> = {
+    status: 'maintenance',
+    message: view.message,
+    reason: view.reason,
+    start: view.start,
+    end: view.end,
+    retryAfter: view.retryAfter,
+    contact: view.contact,
+  }
+  return Object.fromEntries(Object.entries(document).filter((entry): entry is [string, string] => entry[1] !== undefined))
+}
+
+/** Every string of the view escaped for one format, so a template cannot output user text unescaped, not even with {{{ }}}. */
+function escapedView(view: ViewModel, escape: (text: string) => string): Record<string, unknown> {
+  const escapeValue = (value: unknown): unknown =>
+    typeof value === 'string' ? escape(value) : Array.isArray(value) ? value.map((item) => escapeValue(item)) : value
+  return Object.fromEntries(Object.entries(view).map(([key, value]) => [key, escapeValue(value)]))
+}
+
+function renderTemplate(format: Format, text: string, view: ViewModel): string {
+  const file = TEMPLATE_FILES[format]
+  const handlebars = Handlebars.create()
+  const helpers = format === 'html' ? HTML_HELPERS : {}
+  for (const [name, helper] of Object.entries(helpers)) handlebars.registerHelper(name, helper)
+  const data = format === 'html' ? view : escapedView(view, format === 'json' ? escapeJsonString : escapeXml)
+  try {
+    const template = handlebars.compile(text, {noEscape: format !== 'html'})
+    return template(data, {allowProtoMethodsByDefault: false, allowProtoPropertiesByDefault: false})
+  } catch (error) {
+    if (error instanceof RangeError) throw new PageTemplateError(`${file}: the template recurses without end`)
+    throw new PageTemplateError(`${file}: ${oneLine(error)}`)
+  }
+}
+
+export function renderPage(src: PageSource, view: ViewModel): RenderedPage {
+  return {
+    assets: {...src.assets},
+    html: renderTemplate('html', src.html, view),
+    json: src.json === undefined ? `${JSON.stringify(maintenanceDocument(view), null, 2)}\n` : renderTemplate('json', src.json, view),
+    retryAfter: view.retryAfter,
+    status: src.status,
+    xml: renderTemplate('xml', src.xml ?? loadTemplate(TEMPLATE_FILES.xml), view),
+  }
+}
+
+// Text that must come out escaped in every format: a sample render proves a custom template keeps JSON/XML valid.
+const SAMPLE_TEXT = `Say "hi" & <wave> 'now' ]]> \\ {{title}}`
+
+function sampleViews(): ViewModel[] {
+  const base = {contact: 'ops@example.com', message: SAMPLE_TEXT, namespace: 'shop', reason: SAMPLE_TEXT, start: Date.UTC(2026, 0, 1, 1)}
+  const targets = ['ingress/shop', 'service/web']
+  return [
+    buildViewModel({...base, end: Date.UTC(2026, 0, 1, 3), targets, timezone: 'Europe/Berlin', window: 'sample'}),
+    buildViewModel({namespace: 'shop', start: base.start, targets: [], timezone: 'UTC', window: 'sample'}),
+  ]
+}
+
+function formatProblems(format: Format, text: string): string[] {
+  const file = TEMPLATE_FILES[format]
+  const {ast, problem} = parseTemplate(text)
+  if (!ast) return [`${file}: ${problem}`]
+  const found = templateProblems(ast, {helpers: helperNames(format), html: format === 'html'}).map((p) => `${file} ${p}`)
+  if (found.length > 0) return found
+  for (const view of sampleViews()) {
+    let output: string
+    try {
+      output = renderTemplate(format, text, view)
+    } catch (error) {
+      return [(error as Error).message]
+    }
+    if (format === 'json') {
+      try {
+        JSON.parse(output)
+      } catch (error) {
+        return [`${file}: does not render valid JSON (${oneLine(error)})`]
+      }
+    }
+    const xmlProblem = format === 'xml' ? xmlWellFormednessProblem(output) : undefined
+    if (xmlProblem) return [`${file}: does not render well-formed XML (${xmlProblem})`]
+  }
+  return []
+}
+
+function statusProblems(status: number): string[] {
+  const ok = Number.isInteger(status) && (status === 200 || (status >= 400 && status <= 599))
+  return ok ? [] : [`status ${status} is not allowed: use 200 or 400-599 (default 503)`]
+}
+
+function assetProblems(assets: Record<string, Buffer>): string[] {
+  const problems: string[] = []
+  let total = 0
+  for (const [name, content] of Object.entries(assets)) {
+    total += content.length
+    if (!ASSET_NAME.test(name)) problems.push(`asset "${name}": names may hold only letters, digits, "-", "_" and "."`)
+    else if (RESERVED_ASSET_NAMES.includes(name)) problems.push(`asset "${name}": the name is reserved (${RESERVED_ASSET_NAMES.join(', ')})`)
+  }
+  if (total > MAX_ASSETS_BYTES) problems.push(`assets take ${total} bytes: at most ${MAX_ASSETS_BYTES} fit next to the page in a ConfigMap`)
+  return problems
+}
+
+/**
+ * Everything wrong with a page before it is stored: templates that do not parse, use unknown variables or
+ * helpers, fail to render, or render invalid JSON/XML; a status or asset the backend cannot serve.
+ */
+export function compilePage(src: PageSource): {problems: string[]} {
+  const problems: string[] = []
+  if (src.html.trim() === '') problems.push(`${TEMPLATE_FILES.html}: empty; the HTML template is required`)
+  else problems.push(...formatProblems('html', src.html))
+  if (src.json !== undefined) problems.push(...formatProblems('json', src.json))
+  if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml))
+  problems.push(...statusProblems(src.status), ...assetProblems(src.assets))
+  return {problems}
+}
