@@ -4,15 +4,13 @@
  * `reconcile` as the CronJob would, serves the page the backend would serve (with nginx when it is installed),
  * and shows that the targets come back exactly as they were. DEMO_EXIT=1 exits at the end instead of waiting.
  */
-import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {renderNginxConf} from '../src/render/nginx-conf.js'
-import {startApiServer} from '../test/support/apiserver.js'
 import {shopTargets} from '../test/fixtures/targets.js'
+import {startApiServer} from '../test/support/apiserver.js'
+import {type RunningNginx, findNginx, servePage} from '../test/support/nginx.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const cli = path.join(root, 'bin', 'run.js')
@@ -28,20 +26,22 @@ const bold = (text: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? 
 const step = (text: string) => console.log(`\n${bold(`==> ${text}`)}`)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function run(args: string[], kubeconfig: string): string {
-  const result = spawnSync(process.execPath, [cli, ...args, '--kubeconfig', kubeconfig], {encoding: 'utf8'})
-  const output = `${result.stdout}${result.stderr}`.trimEnd()
-  console.log(`$ kubectl maintenance ${args.join(' ')}\n${output}`)
-  if (result.status !== 0) throw new Error(`kubectl maintenance ${args[0]} exited ${result.status}`)
-  return result.stdout
-}
-
-function which(binary: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin']) {
-    const candidate = path.join(dir, binary)
-    if (spawnSync('test', ['-x', candidate]).status === 0) return candidate
-  }
-  return undefined
+/** Runs the real CLI as a user would; asynchronously, since the API server it talks to lives in this process. */
+async function run(args: string[], kubeconfig: string): Promise<string> {
+  const child = spawn(process.execPath, [cli, ...args, '--kubeconfig', kubeconfig], {stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    output += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)))
+  console.log(`$ kubectl maintenance ${args.join(' ')}\n${output.trimEnd()}`)
+  if (code !== 0) throw new Error(`kubectl maintenance ${args[0]} exited ${code}`)
+  return stdout
 }
 
 async function main(): Promise<void> {
@@ -53,10 +53,10 @@ async function main(): Promise<void> {
   console.log(`namespace ${NS} holds ${TARGETS.map((t) => t.ref).join(', ')}`)
 
   step('Before: nothing is in maintenance')
-  run(['status', ...TARGETS.map((t) => t.ref), '-n', NS], server.kubeconfigPath)
+  await run(['status', ...TARGETS.map((t) => t.ref), '-n', NS], server.kubeconfigPath)
 
   step('Schedule a window starting in 5 seconds, for 20 seconds')
-  run(['schedule', ...TARGETS.map((t) => t.ref), '-n', NS, '--start', '+5s', '--duration', '20s', '--name', 'demo-window',
+  await run(['schedule', ...TARGETS.map((t) => t.ref), '-n', NS, '--start', '+5s', '--duration', '20s', '--name', 'demo-window',
     '--message', 'We are upgrading the database.', '--reason', 'Planned upgrade', '--contact', 'ops@example.com'], server.kubeconfigPath)
 
   step('Run one reconcile pass as the CronJob does (reconcile -A --horizon 55s)')
@@ -69,14 +69,14 @@ async function main(): Promise<void> {
     await sleep(250)
   }
   step('During: every target points at the maintenance backend')
-  run(['status', ...TARGETS.map((t) => t.ref), '-n', NS], server.kubeconfigPath)
-  const nginx = await servePage(server.objects('v1', 'ConfigMap', NS))
+  await run(['status', ...TARGETS.map((t) => t.ref), '-n', NS], server.kubeconfigPath)
+  const nginx = await servePageOf(server.objects('v1', 'ConfigMap', NS))
 
   const code = await passDone
-  if (nginx) nginx.kill()
+  await nginx?.stop()
   step('After: the window ended, the pass restored every target and removed the backend')
-  run(['status', ...TARGETS.map((t) => t.ref), '-n', NS], server.kubeconfigPath)
-  run(['list', '-n', NS], server.kubeconfigPath)
+  await run(['status', ...TARGETS.map((t) => t.ref), '-n', NS], server.kubeconfigPath)
+  await run(['list', '-n', NS], server.kubeconfigPath)
   const after = TARGETS.map((t) => server.object(t.apiVersion, t.kind, NS, t.name)?.spec)
   const changed = TARGETS.filter((_, i) => JSON.stringify(before[i]) !== JSON.stringify(after[i])).map((t) => t.ref)
   console.log(changed.length === 0 ? 'diff of the target specs before and after: empty' : `specs differ: ${changed.join(', ')}`)
@@ -111,34 +111,24 @@ function isActive(cm: Record<string, unknown> | undefined): boolean {
   return annotations?.['kubectl-maintenance.io/phase'] === 'Active'
 }
 
-/** Serves exactly the bodies of the backend ConfigMap with nginx on 127.0.0.1, and asks it like a browser and an API client would. */
-async function servePage(configMaps: Record<string, unknown>[]): Promise<ReturnType<typeof spawn> | undefined> {
+/** Serves exactly the bodies of the backend ConfigMap with real nginx on 127.0.0.1, and asks it like a browser and an API client would. */
+async function servePageOf(configMaps: Record<string, unknown>[]): Promise<RunningNginx | undefined> {
   const backend = configMaps.find((cm) => (cm.metadata as {labels?: Record<string, string>}).labels?.['kubectl-maintenance.io/role'] === 'backend') as
     | {data: Record<string, string>}
     | undefined
   if (!backend) return undefined
-  const nginxBinary = which('nginx')
-  if (!nginxBinary) {
-    step('The page (nginx is not installed: apt-get install nginx to serve it)')
+  if (!findNginx()) {
+    step('The page (nginx is not installed: apt-get install nginx to see it served)')
     console.log(backend.data['page.json'])
     return undefined
   }
-  const dir = mkdtempSync(path.join(tmpdir(), 'maintenance-demo-'))
-  for (const file of ['page.html', 'page.json', 'page.xml']) writeFileSync(path.join(dir, file), backend.data[file])
-  const retryAfter = /Retry-After\s+"([^"]+)"/.exec(backend.data['nginx.conf'])?.[1]
-  const port = 18000 + Math.floor(Math.random() * 1000)
-  const status = Number(/return (\d{3})/.exec(backend.data['nginx.conf'])?.[1] ?? 503)
-  writeFileSync(
-    path.join(dir, 'nginx.conf'),
-    renderNginxConf({assets: [], contentRoot: dir, listen: `127.0.0.1:${port}`, pidFile: path.join(dir, 'nginx.pid'), retryAfter, status, tempRoot: dir}),
-  )
-  const nginx = spawn(nginxBinary, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {stdio: 'ignore'})
-  await sleep(500)
-  step(`The maintenance page, served by nginx on http://127.0.0.1:${port} exactly as the backend serves it`)
+  const {retryAfter} = JSON.parse(backend.data['page.json']) as {retryAfter?: string}
+  const nginx = await servePage({assets: {}, html: backend.data['page.html'], json: backend.data['page.json'], retryAfter, status: 503, xml: backend.data['page.xml']})
+  step(`The maintenance page, served by nginx at ${nginx.url} with the backend's own bodies`)
   for (const accept of ['text/html', 'application/json', 'application/xml']) {
-    const response = await fetch(`http://127.0.0.1:${port}/checkout?step=2`, {headers: {Accept: accept}})
+    const response = await fetch(`${nginx.url}/checkout?step=2`, {headers: {Accept: accept}})
     const body = await response.text()
-    console.log(`GET /checkout  Accept: ${accept}\n  ${response.status} ${response.headers.get('content-type')}  Retry-After: ${response.headers.get('retry-after')}\n  ${body.slice(0, 110).replaceAll('\n', ' ')}…`)
+    console.log(`GET /checkout  Accept: ${accept}\n  ${response.status} ${response.headers.get('content-type')}  Retry-After: ${response.headers.get('retry-after')}\n  ${body.slice(0, 100).replaceAll('\n', ' ')}…`)
   }
   return nginx
 }

@@ -235,10 +235,12 @@ export class Registry {
       return {object: created, created: true}
     }
     const merged = applyConfiguration(def.kind, old, applied, this.appliedConfigurations.get(objectKey))
-    const others = (Array.isArray(metadataOf(old).managedFields) ? (metadataOf(old).managedFields as JsonObject[]) : []).filter(
-      (existing) => !(existing.manager === manager && existing.operation === 'Apply'),
-    )
-    metadataOf(merged).managedFields = [...others, entry]
+    const oldFields = Array.isArray(metadataOf(old).managedFields) ? (metadataOf(old).managedFields as JsonObject[]) : []
+    const previous = oldFields.find((existing) => existing.manager === manager && existing.operation === 'Apply')
+    const others = oldFields.filter((existing) => existing !== previous)
+    // kube-apiserver ignores a managedFields timestamp that is the only change (no new resourceVersion for a no-op apply).
+    metadataOf(merged).managedFields = [...others, previous && sameJson(previous.fieldsV1, entry.fieldsV1) ? previous : entry]
+    if (previous && sameJson(merged, old)) return {object: old, created: false}
     const object = this.updatePatched(def, old, merged, options)
     if (!options.dryRun) this.appliedConfigurations.set(objectKey, applied)
     return {object, created: false}
@@ -416,4 +418,8 @@ export class Registry {
   get userName(): string {
     return this.user
   }
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
 }

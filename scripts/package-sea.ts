@@ -1,0 +1,167 @@
+/**
+ * The Node single-executable application (SEA) of the plugin: a copy of a Node 20 binary with the plugin injected.
+ *
+ * Node 20 runs the injected script as CommonJS, whose require() reaches only built-in modules and where import() of
+ * anything else is unavailable (and with the code cache on, import() does not work at all). So the SEA gets a CommonJS
+ * build of the same entry as dist/kubectl-maintenance.mjs (src/bundle.ts + every command, same defines), and oclif's
+ * reading of the COMMANDS export, which it does by loading a file, is answered from memory: the entry registers the
+ * command table before oclif asks, and a require() wrapper hands it over for the one (virtual) path oclif asks for.
+ */
+import {build} from 'esbuild'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {BUNDLE_PATH, ROOT, commandFiles, embeddedTemplates} from './build-bundle.js'
+
+/** The file name oclif is told holds the commands; it exists only as the key of the require() wrapper. */
+export const VIRTUAL_COMMANDS_FILE = 'kubectl-maintenance-commands.cjs'
+/** The SEA asset holding the ESM bundle, which `install` ships to the CronJob. */
+export const BUNDLE_ASSET = 'kubectl-maintenance.mjs'
+/** Node's fixed sentinel: postject flips it so the binary knows a blob was injected. */
+export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
+
+export type Platform = 'darwin' | 'linux'
+
+interface PackageJson {
+  name: string
+  version: string
+  oclif: Record<string, unknown>
+}
+
+export function readPackageJson(root = ROOT): PackageJson {
+  return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson
+}
+
+/** What src/bundle.ts expects in __KM_PACKAGE__: package.json's name, version and oclif section minus its commands dir. */
+export function packageInfo(pjson: PackageJson): PackageJson {
+  const {commands: _commands, ...oclif} = pjson.oclif
+  return {name: pjson.name, oclif, version: pjson.version}
+}
+
+// Runs first, before any bundled module: gives oclif the in-memory command table for the virtual path, answers "not
+// found" itself for files and packages inside the executable (optional dependencies probe some; the SEA's own
+// require() would warn on each), and gives the ESM-minded code an import.meta.url: the executable, like __filename.
+const BANNER = [
+  'var __kmRequire = require;',
+  `var __kmVirtual = ${JSON.stringify(VIRTUAL_COMMANDS_FILE)};`,
+  'var __kmIsVirtual = function (id) { return typeof id === "string" && (id === __kmVirtual || id.endsWith("/" + __kmVirtual) || id.endsWith("\\\\" + __kmVirtual)); };',
+  'var __kmInSea = (function () { try { return __kmRequire("node:sea").isSea(); } catch (error) { return false; } })();',
+  'var __kmIsBuiltin = __kmRequire("node:module").isBuiltin;',
+  'var __kmUnreachable = function (id) { return __kmIsVirtual(id) || (__kmInSea && !__kmIsBuiltin(id)); };',
+  'var __kmNotFound = function (id) { return Object.assign(new Error("Cannot find module \'" + id + "\'"), {code: "MODULE_NOT_FOUND"}); };',
+  'var require = Object.assign(function (id) {',
+  '  if (__kmIsVirtual(id)) return {COMMANDS: globalThis.__KM_SEA_COMMANDS__};',
+  '  if (__kmUnreachable(id)) throw __kmNotFound(id);',
+  '  return __kmRequire(id);',
+  '}, __kmRequire, {',
+  '  resolve: function (id, options) {',
+  '    if (__kmUnreachable(id)) throw __kmNotFound(id);',
+  '    return __kmRequire.resolve ? __kmRequire.resolve(id, options) : id;',
+  '  },',
+  '});',
+  'var __kmImportMetaUrl = __kmRequire("node:url").pathToFileURL(__filename).href;',
+].join('\n')
+
+/** The CommonJS entry: the command table in memory, the ESM bundle ready for `install`, then the same runBundle. */
+export function seaEntrySource(commands: Array<{id: string; file: string}>): string {
+  const imports = commands.map((command, index) => `import C${index} from ${JSON.stringify(command.file)}`)
+  const table = commands.map((command, index) => `  ${JSON.stringify(command.id)}: C${index},`)
+  return [
+    `import {runBundle} from ${JSON.stringify(path.join(ROOT, 'src', 'bundle.ts'))}`,
+    `import {prepareBundleForInstall} from ${JSON.stringify(path.join(ROOT, 'scripts', 'package-sea-runtime.ts'))}`,
+    "import {pathToFileURL} from 'node:url'",
+    "import path from 'node:path'",
+    ...imports,
+    'const COMMANDS = {',
+    ...table,
+    '}',
+    ';(globalThis as Record<string, unknown>).__KM_SEA_COMMANDS__ = COMMANDS',
+    `prepareBundleForInstall(${JSON.stringify(BUNDLE_ASSET)}, process.argv.slice(2))`,
+    `runBundle(pathToFileURL(path.join(path.dirname(process.execPath), ${JSON.stringify(VIRTUAL_COMMANDS_FILE)})).href)`,
+    '',
+  ].join('\n')
+}
+
+/** Builds the CommonJS variant of the bundle (same entry, same defines as scripts/build-bundle.ts). */
+export async function buildSeaScript(outfile: string, pjson = readPackageJson()): Promise<{outfile: string; bytes: number}> {
+  const result = await build({
+    banner: {js: BANNER},
+    bundle: true,
+    define: {
+      // The running file is the executable, not the ESM bundle the CronJob needs: bundle-source.ts must not use it.
+      __KM_BUNDLE__: 'false',
+      __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
+      __KM_PACKAGE__: JSON.stringify(packageInfo(pjson)),
+      'import.meta.url': '__kmImportMetaUrl',
+    },
+    external: ['typescript'],
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: 'error',
+    metafile: true,
+    minify: true,
+    outfile,
+    platform: 'node',
+    stdin: {contents: seaEntrySource(commandFiles()), loader: 'ts', resolveDir: ROOT, sourcefile: 'kubectl-maintenance-sea-entry.ts'},
+    target: 'node20',
+  })
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
+  return {bytes, outfile}
+}
+
+export interface SeaConfig {
+  main: string
+  output: string
+  disableExperimentalSEAWarning: boolean
+  useCodeCache: boolean
+  assets: Record<string, string>
+}
+
+export function seaConfig(main: string, blob: string, esmBundle: string): SeaConfig {
+  return {assets: {[BUNDLE_ASSET]: esmBundle}, disableExperimentalSEAWarning: true, main, output: blob, useCodeCache: true}
+}
+
+/** Runs a build tool quietly (postject's LIEF warns about every ELF note it does not know); its output only on failure. */
+function exec(file: string, args: string[], cwd?: string): void {
+  try {
+    execFileSync(file, args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  } catch (error) {
+    const {stderr, stdout} = error as {stderr?: string; stdout?: string}
+    throw new Error(`${[file, ...args].join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`)
+  }
+}
+
+export interface SeaOptions {
+  /** The Node binary to copy; the blob is prepared by it too, since blob and binary must be the same Node version. */
+  node: string
+  platform: Platform
+  workDir: string
+  output: string
+  esmBundle?: string
+  strip?: boolean
+}
+
+/** Script -> blob (with code cache) -> copy of node, stripped, unsigned -> blob injected -> signed again (macOS). */
+export async function buildSea(options: SeaOptions): Promise<string> {
+  mkdirSync(options.workDir, {recursive: true})
+  const script = path.join(options.workDir, 'kubectl-maintenance.cjs')
+  const blob = path.join(options.workDir, 'sea-prep.blob')
+  const configFile = path.join(options.workDir, 'sea-config.json')
+  await buildSeaScript(script)
+  writeFileSync(configFile, JSON.stringify(seaConfig(script, blob, options.esmBundle ?? BUNDLE_PATH), null, 2) + '\n')
+  exec(options.node, ['--experimental-sea-config', configFile], options.workDir)
+
+  mkdirSync(path.dirname(options.output), {recursive: true})
+  rmSync(options.output, {force: true})
+  copyFileSync(options.node, options.output)
+  chmodSync(options.output, 0o755)
+  if (options.platform === 'darwin') exec('codesign', ['--remove-signature', options.output])
+  // Debug symbols are most of a distribution's node; macOS binaries from nodejs.org come stripped already.
+  if (options.strip !== false && options.platform === 'linux') exec('strip', ['--strip-all', options.output])
+  const postject = path.join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js')
+  const macho = options.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : []
+  exec(process.execPath, [postject, options.output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, ...macho])
+  if (options.platform === 'darwin') exec('codesign', ['--sign', '-', options.output])
+  return options.output
+}

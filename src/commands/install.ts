@@ -1,0 +1,73 @@
+import {Flags} from '@oclif/core'
+
+import {KubeCommand} from '../cli/base-command.js'
+import {renderData} from '../cli/output.js'
+import {type KubeObject} from '../kube/client.js'
+import {type AppliedObject, applyObjects, describeCheck, displayName, missingPermissions} from '../install/apply.js'
+import {readGzippedBundle} from '../install/bundle-source.js'
+import {toYamlDocuments} from '../install/files.js'
+import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
+import {ClusterError, UserError} from '../model/errors.js'
+import {INSTALL_NAMESPACE} from '../model/keys.js'
+
+export default class Install extends KubeCommand<typeof Install> {
+  static description = `Install or upgrade the in-cluster part: a namespace, a ServiceAccount with only the permissions the engine uses, and a CronJob that runs "reconcile -A --horizon 55s" every minute.
+By default the CronJob runs this plugin's own bundle (shipped in a ConfigMap) on the official Node image, so nothing needs to be published; --image runs an image built from the repository's Dockerfile instead. With --namespaces the CronJob may only act in those namespaces (a Role each and one CronJob each, instead of a ClusterRole).
+Objects are written with server-side apply, so running install again upgrades in place. Your permissions are checked first: if any is missing, install lists them and writes nothing.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --dry-run -o yaml > kubectl-maintenance.yaml',
+    '<%= config.bin %> <%= command.id %> --namespaces shop,web',
+    '<%= config.bin %> <%= command.id %> --image ghcr.io/acme/kubectl-maintenance:0.1.0 --schedule "*/2 * * * *"',
+  ]
+
+  static flags = {
+    'dry-run': Flags.boolean({description: 'Print the manifests (-o yaml by default) and write nothing; needs no cluster.'}),
+    image: Flags.string({description: 'Run this prebuilt image (built from the Dockerfile) instead of the bundle on the official Node image.'}),
+    namespaces: Flags.string({description: 'Only act in these namespaces (comma-separated): a Role and a CronJob per namespace instead of cluster-wide access.'}),
+    output: Flags.option({char: 'o', description: 'Print the manifests (with --dry-run) or the applied objects in this format.', options: ['yaml', 'json'] as const})(),
+    schedule: Flags.string({default: DEFAULT_SCHEDULE, description: 'When the CronJob runs (5-field cron).'}),
+  }
+
+  async run(): Promise<void> {
+    const options: InstallOptions = {
+      image: this.flags.image,
+      namespace: this.flags.namespace ?? INSTALL_NAMESPACE,
+      namespaces: this.flags.namespaces === undefined ? undefined : splitList(this.flags.namespaces),
+      schedule: this.flags.schedule,
+    }
+    const manifests = renderInstall(options)
+    const bundle = options.image === undefined ? renderBundleConfigMap(options.namespace, readGzippedBundle()) : undefined
+    const objects = installOrder(manifests, bundle)
+
+    if (this.flags['dry-run']) {
+      this.log(this.format(objects, this.flags.output ?? 'yaml'))
+      return
+    }
+
+    const client = this.client()
+    const missing = await missingPermissions(client, objects)
+    if (missing.length > 0) {
+      throw new ClusterError(`you lack permissions install needs; nothing was written:\n  ${missing.map((check) => describeCheck(check)).join('\n  ')}`)
+    }
+    const applied = await applyObjects(client, objects, (result) => {
+      if (!this.flags.output) this.log(outcomeLine(result))
+    })
+    if (this.flags.output) this.log(this.format(applied.map((result) => result.object), this.flags.output))
+  }
+
+  private format(objects: KubeObject[], output: 'json' | 'yaml'): string {
+    return output === 'json' ? renderData('json', {apiVersion: 'v1', items: objects, kind: 'List'}) : toYamlDocuments(objects).trimEnd()
+  }
+}
+
+function splitList(text: string): string[] {
+  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '')
+  if (items.length === 0) throw new UserError('--namespaces needs at least one namespace, e.g. --namespaces shop,web')
+  return [...new Set(items)]
+}
+
+function outcomeLine(result: AppliedObject): string {
+  return `${displayName(result.object)} ${result.outcome}${result.note ? ` (${result.note})` : ''}`
+}

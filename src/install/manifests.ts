@@ -1,0 +1,210 @@
+import {CronExpressionParser} from 'cron-parser'
+
+import type {KubeObject} from '../kube/client.js'
+
+import {UserError} from '../model/errors.js'
+import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
+import {ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
+
+export const APP_NAME = 'kubectl-maintenance'
+export const NAME_LABEL = 'app.kubernetes.io/name'
+export const DEFAULT_SCHEDULE = '* * * * *'
+/**
+ * The official Node image the default CronJob runs the bundle with. Pinned to the exact release the bundle is built
+ * and tested with (Node 20, matching package.json engines and esbuild's target), so a cluster never pulls a
+ * different runtime than the one the tests ran: a floating `node:20-alpine` would change under a running install.
+ * Alpine for size (~45 MB) and because its busybox `gunzip` unpacks the bundle.
+ */
+export const NODE_IMAGE = 'node:20.20.2-alpine3.23'
+/** The `node` user of the official image; any non-root UID works, this one also owns a home in the image. */
+export const RUN_AS_USER = 1000
+export const BUNDLE_CONFIGMAP = 'kubectl-maintenance-bundle'
+export const BUNDLE_KEY = 'kubectl-maintenance.mjs.gz'
+/** ConfigMap data + binaryData may not exceed 1 MiB (the API server rejects larger ones). */
+export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024
+/** The CronJob's horizon: a pass also applies transitions due within it, so minute-aligned windows switch at their second. */
+export const HORIZON = '55s'
+/** The horizon plus time to act and for backends to become ready; a stuck pass is killed before it blocks two runs. */
+export const ACTIVE_DEADLINE_SECONDS = 110
+
+const BUNDLE_DIR = '/opt/kubectl-maintenance'
+const UNPACKED_BUNDLE = '/tmp/kubectl-maintenance.mjs'
+
+export interface InstallOptions {
+  /** The install namespace: the CronJob, its ServiceAccount, the bundle, shared custom pages. */
+  namespace: string
+  schedule: string
+  /** A prebuilt image (the repository's Dockerfile); undefined runs the bundle ConfigMap on NODE_IMAGE. */
+  image?: string
+  /** The namespaced variant: a Role per namespace and one CronJob each, instead of cluster-wide access. */
+  namespaces?: string[]
+}
+
+export const DEFAULT_INSTALL: InstallOptions = {namespace: INSTALL_NAMESPACE, schedule: DEFAULT_SCHEDULE}
+
+/** The objects `install` writes, grouped the way cronjob/ splits them into files; the bundle ConfigMap is apart. */
+export interface InstallManifests {
+  namespace: KubeObject[]
+  rbac: KubeObject[]
+  cronJobs: KubeObject[]
+}
+
+export function labels(): Record<string, string> {
+  return {[MANAGED_BY_LABEL]: MANAGED_BY, [NAME_LABEL]: APP_NAME}
+}
+
+function metadata(name: string, namespace?: string): KubeObject['metadata'] {
+  return namespace === undefined ? {labels: labels(), name} : {labels: labels(), name, namespace}
+}
+
+export function validateInstallOptions(options: InstallOptions): void {
+  checkDnsLabel(options.namespace, '--namespace')
+  for (const namespace of options.namespaces ?? []) checkDnsLabel(namespace, '--namespaces')
+  if (options.namespaces !== undefined && options.namespaces.length === 0) {
+    throw new UserError('--namespaces needs at least one namespace, e.g. --namespaces shop,web')
+  }
+  for (const namespace of options.namespaces ?? []) {
+    if (cronJobName(options, namespace).length > 52) throw new UserError(`--namespaces: "${namespace}" is too long for a CronJob name (kubectl-maintenance-NAMESPACE must be at most 52 characters)`)
+  }
+  const fields = options.schedule.trim().split(/\s+/)
+  let valid = fields.length === 5
+  try {
+    if (valid) CronExpressionParser.parse(options.schedule)
+  } catch {
+    valid = false
+  }
+  if (!valid) throw new UserError(`--schedule "${options.schedule}" is not a 5-field cron expression, e.g. "* * * * *" (every minute)`)
+  if (options.image !== undefined && !/^[^\s]+$/.test(options.image)) throw new UserError(`--image "${options.image}" is not an image reference, e.g. ghcr.io/acme/kubectl-maintenance:0.1.0`)
+}
+
+function checkDnsLabel(value: string, flag: string): void {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 63) {
+    throw new UserError(`${flag}: "${value}" is not a namespace name (lowercase letters, digits and '-', at most 63 characters)`)
+  }
+}
+
+/** Renders every object except the bundle ConfigMap; pure, so `install --dry-run` and cronjob/ agree byte for byte. */
+export function renderInstall(options: InstallOptions): InstallManifests {
+  validateInstallOptions(options)
+  return {cronJobs: renderCronJobs(options), namespace: [renderNamespace(options.namespace)], rbac: renderRbac(options)}
+}
+
+/** In install order: what a Job needs exists before the CronJob can start one. */
+export function installOrder(manifests: InstallManifests, bundle?: KubeObject): KubeObject[] {
+  return [...manifests.namespace, ...manifests.rbac, ...(bundle ? [bundle] : []), ...manifests.cronJobs]
+}
+
+function renderNamespace(namespace: string): KubeObject {
+  // The CronJob's Pod meets "restricted"; enforcing it here proves that on every cluster that admits the install.
+  return {apiVersion: 'v1', kind: 'Namespace', metadata: {labels: {...labels(), 'pod-security.kubernetes.io/enforce': 'restricted'}, name: namespace}}
+}
+
+function renderRbac(options: InstallOptions): KubeObject[] {
+  const serviceAccount = {apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(APP_NAME, options.namespace), automountServiceAccountToken: true}
+  const subjects = [{kind: 'ServiceAccount', name: APP_NAME, namespace: options.namespace}]
+  const rbacApi = 'rbac.authorization.k8s.io/v1'
+  if (options.namespaces === undefined) {
+    return [
+      serviceAccount,
+      {apiVersion: rbacApi, kind: 'ClusterRole', metadata: metadata(APP_NAME), rules: policyRules(ENGINE_GRANTS)},
+      {apiVersion: rbacApi, kind: 'ClusterRoleBinding', metadata: metadata(APP_NAME), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: APP_NAME}, subjects},
+    ]
+  }
+
+  const objects: KubeObject[] = [serviceAccount]
+  const roleFor = (namespace: string, rules: ReturnType<typeof policyRules>): void => {
+    objects.push(
+      {apiVersion: rbacApi, kind: 'Role', metadata: metadata(APP_NAME, namespace), rules},
+      {apiVersion: rbacApi, kind: 'RoleBinding', metadata: metadata(APP_NAME, namespace), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: APP_NAME}, subjects},
+    )
+  }
+  if (!options.namespaces.includes(options.namespace)) roleFor(options.namespace, policyRules(PAGE_READER_GRANTS))
+  for (const namespace of options.namespaces) roleFor(namespace, policyRules(ENGINE_GRANTS))
+  return objects
+}
+
+export function cronJobName(options: InstallOptions, reconciledNamespace?: string): string {
+  return options.namespaces === undefined || reconciledNamespace === undefined ? APP_NAME : `${APP_NAME}-${reconciledNamespace}`
+}
+
+function renderCronJobs(options: InstallOptions): KubeObject[] {
+  if (options.namespaces === undefined) return [renderCronJob(options, ['-A'])]
+  return options.namespaces.map((namespace) => renderCronJob(options, ['-n', namespace], namespace))
+}
+
+function renderCronJob(options: InstallOptions, scope: string[], reconciledNamespace?: string): KubeObject {
+  const reconcileArgs = ['reconcile', ...scope, '--horizon', HORIZON]
+  const bundled = options.image === undefined
+  const container = {
+    name: 'reconcile',
+    image: options.image ?? NODE_IMAGE,
+    imagePullPolicy: 'IfNotPresent',
+    // The image's own entrypoint runs the bundle; the Node image gets it unpacked from the ConfigMap first
+    // (it is gzipped to fit a ConfigMap, and Node cannot import a gzipped module).
+    ...(bundled
+      ? {command: ['/bin/sh', '-c', `gunzip -c ${BUNDLE_DIR}/${BUNDLE_KEY} > ${UNPACKED_BUNDLE} && exec node ${UNPACKED_BUNDLE} "$@"`, APP_NAME]}
+      : {}),
+    args: reconcileArgs,
+    env: [
+      {name: 'KUBECTL_MAINTENANCE_NAMESPACE', value: options.namespace},
+      {name: 'HOME', value: '/tmp'},
+      {name: 'NODE_ENV', value: 'production'},
+    ],
+    resources: {limits: {cpu: '500m', memory: '256Mi'}, requests: {cpu: '50m', memory: '96Mi'}},
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: {drop: ['ALL']},
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: RUN_AS_USER,
+      seccompProfile: {type: 'RuntimeDefault'},
+    },
+    volumeMounts: [{mountPath: '/tmp', name: 'tmp'}, ...(bundled ? [{mountPath: BUNDLE_DIR, name: 'bundle', readOnly: true}] : [])],
+  }
+  const volumes = [
+    {emptyDir: {sizeLimit: '64Mi'}, name: 'tmp'},
+    ...(bundled ? [{configMap: {name: BUNDLE_CONFIGMAP}, name: 'bundle'}] : []),
+  ]
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: metadata(cronJobName(options, reconciledNamespace), options.namespace),
+    spec: {
+      schedule: options.schedule,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 30,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: {labels: labels()},
+        spec: {
+          activeDeadlineSeconds: ACTIVE_DEADLINE_SECONDS,
+          backoffLimit: 0,
+          template: {
+            metadata: {labels: labels()},
+            spec: {
+              serviceAccountName: APP_NAME,
+              restartPolicy: 'Never',
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: RUN_AS_USER,
+                runAsGroup: RUN_AS_USER,
+                seccompProfile: {type: 'RuntimeDefault'},
+              },
+              containers: [container],
+              volumes,
+            },
+          },
+        },
+      },
+    },
+  }
+}
+
+/** The plugin's own gzipped bundle as a ConfigMap, which the default CronJob runs on the official Node image. */
+export function renderBundleConfigMap(namespace: string, gzippedBundle: Buffer): KubeObject {
+  if (gzippedBundle.length > CONFIGMAP_LIMIT_BYTES) {
+    throw new UserError(`the gzipped bundle is ${gzippedBundle.length} bytes, over the 1 MiB ConfigMap limit: use --image with an image built from the Dockerfile`)
+  }
+  return {apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(BUNDLE_CONFIGMAP, namespace), binaryData: {[BUNDLE_KEY]: gzippedBundle.toString('base64')}}
+}

@@ -1,0 +1,134 @@
+import {expect} from 'chai'
+import {spawn} from 'node:child_process'
+import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {gunzipSync} from 'node:zlib'
+import {parseAllDocuments} from 'yaml'
+
+import {buildBundle, commandFiles} from '../scripts/build-bundle.js'
+import {CONFIGMAP_LIMIT_BYTES, DEFAULT_INSTALL, renderInstall} from '../src/install/manifests.js'
+import {gzipBundle} from '../src/install/bundle-source.js'
+import {type ApiServer, startApiServer} from './support/apiserver.js'
+import {type Obj, ingress, windowConfigMap} from './install/cluster-fixtures.js'
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+describe('the single-file bundle', function () {
+  this.timeout(120_000)
+  let scratch: string
+  let bundle: string
+
+  /** Asynchronous, so the in-process API server keeps answering the child. No KUBECONFIG, no project paths. */
+  function node(...argv: string[]): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [bundle, ...argv], {cwd: path.dirname(bundle), env: {HOME: scratch, PATH: process.env.PATH ?? ''}})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('error', reject)
+      child.on('close', (code) => resolve({code, stderr, stdout}))
+    })
+  }
+
+  before(async () => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'km-bundle-'))
+    const built = await buildBundle(path.join(scratch, 'build', 'kubectl-maintenance.mjs'))
+    // Alone in an empty directory: no node_modules, no package.json, no templates/ to fall back on.
+    const alone = mkdtempSync(path.join(scratch, 'alone-'))
+    bundle = path.join(alone, 'kubectl-maintenance.mjs')
+    copyFileSync(built.outfile, bundle)
+  })
+
+  after(() => rmSync(scratch, {force: true, recursive: true}))
+
+  it('fits a ConfigMap once gzipped', () => {
+    const size = gzipBundle(readFileSync(bundle)).length
+    process.stdout.write(`      bundle: ${readFileSync(bundle).length} bytes, gzipped ${size}\n`)
+    expect(size).to.be.lessThan(CONFIGMAP_LIMIT_BYTES)
+  })
+
+  it('--help lists the commands', async () => {
+    const result = await node('--help')
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('$ kubectl maintenance [COMMAND]')
+    for (const id of ['install', 'reconcile', 'schedule', 'uninstall']) expect(result.stdout).to.match(new RegExp(`^  ${id} `, 'm'))
+    expect(result.stdout).to.match(/^ {2}page /m)
+  })
+
+  it('every file of src/commands is a command of the bundle', async () => {
+    const results = await Promise.all(commandFiles().map(async ({id}) => ({id, result: await node(...id.split(':'), '--help')})))
+    for (const {id, result} of results) {
+      expect(result.code, `${id}: ${result.stderr}`).to.equal(0)
+      expect(result.stdout, id).to.include(`$ kubectl maintenance ${id.replaceAll(':', ' ')}`)
+    }
+  })
+
+  it('list --help prints the command help', async () => {
+    const result = await node('list', '--help')
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('$ kubectl maintenance list')
+    expect(result.stdout).to.include('--all-namespaces')
+  })
+
+  describe('against the in-process API server', () => {
+    let server: ApiServer
+
+    before(async () => {
+      server = await startApiServer({namespaces: ['default', 'demo'], readyDelayMs: 0})
+    })
+
+    after(async () => server.close())
+
+    it('reconcile -n demo switches a target whose window is due, with the embedded page templates', async () => {
+      const now = Date.now()
+      server.seed(ingress('demo', 'shop'), windowConfigMap('demo', 'upgrade', 'ingress/shop', now - 60_000, now + 3_600_000))
+      const result = await node('reconcile', '-n', 'demo', '--kubeconfig', server.kubeconfigPath)
+      expect(result.stderr).to.equal('')
+      expect(result.code).to.equal(0)
+      expect(result.stdout).to.match(/demo\/ingress\/shop switched to backend maintenance-/)
+      const target = server.object('networking.k8s.io/v1', 'Ingress', 'demo', 'shop') as Obj & {metadata: {annotations: Record<string, string>}; spec: {rules: Array<{http: {paths: Array<{backend: {service: {name: string}}}>}}>}}
+      const backend = target.metadata.annotations['kubectl-maintenance.io/backend']
+      expect(target.spec.rules[0].http.paths[0].backend.service.name).to.equal(backend)
+      const page = server.object('v1', 'ConfigMap', 'demo', backend) as {data: Record<string, string>}
+      expect(Object.values(page.data).join('\n')).to.include('Back soon')
+    })
+
+    it("runs as the CronJob's container runs it: unpacked from the gzipped ConfigMap key, with the CronJob's args", async () => {
+      const [cronJob] = renderInstall(DEFAULT_INSTALL).cronJobs as unknown as Array<{spec: {jobTemplate: {spec: {template: {spec: {containers: Array<{command: string[]; args: string[]}>}}}}}}>
+      const {command, args} = cronJob.spec.jobTemplate.spec.template.spec.containers[0]
+      const mounted = mkdtempSync(path.join(scratch, 'configmap-'))
+      const unpacked = mkdtempSync(path.join(scratch, 'tmp-'))
+      writeFileSync(path.join(mounted, 'kubectl-maintenance.mjs.gz'), gzipBundle(readFileSync(bundle)))
+      const script = command[2].replaceAll('/tmp/kubectl-maintenance.mjs', `${unpacked}/kubectl-maintenance.mjs`).replaceAll('/opt/kubectl-maintenance', mounted)
+      const result = await new Promise<Run>((resolve, reject) => {
+        const child = spawn(command[0], [command[1], script, command[3], ...args, '--kubeconfig', server.kubeconfigPath], {
+          env: {HOME: scratch, KUBECTL_MAINTENANCE_NAMESPACE: 'kubectl-maintenance', PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`},
+        })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+        child.on('error', reject)
+        child.on('close', (code) => resolve({code, stderr, stdout}))
+      })
+      expect(args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
+      expect(result.stderr).to.equal('')
+      expect(result.code).to.equal(0)
+      expect(readFileSync(path.join(unpacked, 'kubectl-maintenance.mjs')).equals(readFileSync(bundle))).to.equal(true)
+    })
+
+    it('install --dry-run ships the running bundle itself', async () => {
+      const result = await node('install', '--dry-run', '-o', 'yaml')
+      expect(result.code, result.stderr).to.equal(0)
+      const objects = parseAllDocuments(result.stdout).map((document) => document.toJS() as Obj & {binaryData?: Record<string, string>})
+      const configMap = objects.find((object) => object.metadata.name === 'kubectl-maintenance-bundle')
+      expect(gunzipSync(Buffer.from(configMap?.binaryData?.['kubectl-maintenance.mjs.gz'] ?? '', 'base64')).equals(readFileSync(bundle))).to.equal(true)
+    })
+  })
+})

@@ -1,0 +1,131 @@
+import {expect} from 'chai'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {type ApiServer, startApiServer} from '../support/apiserver.js'
+import {runCommand} from '../support/run-command.js'
+
+type Stored = {metadata: {resourceVersion: string; labels?: Record<string, string>}; spec?: Record<string, unknown>}
+
+const NS = 'kubectl-maintenance'
+const CREATED = [
+  'namespace/kubectl-maintenance created',
+  'serviceaccount/kubectl-maintenance created',
+  'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance created',
+  'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance created',
+  'configmap/kubectl-maintenance-bundle created',
+  'cronjob.batch/kubectl-maintenance created',
+]
+const OBJECTS: Array<[string, string, string | undefined, string]> = [
+  ['v1', 'Namespace', undefined, NS],
+  ['v1', 'ServiceAccount', NS, 'kubectl-maintenance'],
+  ['rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, 'kubectl-maintenance'],
+  ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'kubectl-maintenance'],
+  ['v1', 'ConfigMap', NS, 'kubectl-maintenance-bundle'],
+  ['batch/v1', 'CronJob', NS, 'kubectl-maintenance'],
+]
+
+/** A re-run happens later than the first run; waiting for the next second makes sure no timestamp is the same by luck. */
+const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5))
+
+describe('install', () => {
+  let server: ApiServer
+  let scratch: string
+  let env: Record<string, string>
+
+  before(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'km-install-'))
+    writeFileSync(path.join(scratch, 'kubectl-maintenance.mjs'), 'console.log("bundle")\n')
+  })
+
+  after(() => rmSync(scratch, {force: true, recursive: true}))
+
+  beforeEach(async () => {
+    server = await startApiServer({namespaces: ['default', 'shop', 'web']})
+    env = {KUBECONFIG: server.kubeconfigPath, KUBECTL_MAINTENANCE_BUNDLE: path.join(scratch, 'kubectl-maintenance.mjs')}
+  })
+
+  afterEach(async () => server.close())
+
+  const install = (...argv: string[]) => runCommand(['install', ...argv], {env})
+  const versions = () => OBJECTS.map(([apiVersion, kind, namespace, name]) => (server.object(apiVersion, kind, namespace, name) as Stored | undefined)?.metadata.resourceVersion)
+
+  it('creates everything with server-side apply, and a re-run changes nothing', async () => {
+    const first = await install()
+    expect(first).to.deep.equal({exitCode: 0, stderr: '', stdout: CREATED.join('\n') + '\n'})
+    const applies = server.writes()
+    expect(applies.map((write) => `${write.method} ${write.contentType} ${write.query.fieldManager} ${write.query.force}`)).to.deep.equal(
+      Array.from({length: 6}, () => 'PATCH application/apply-patch+yaml kubectl-maintenance true'),
+    )
+    const before = versions()
+    expect(before).to.not.include(undefined)
+
+    await nextSecond()
+    server.clearLog()
+    const second = await install()
+    expect(second.stdout).to.equal(CREATED.map((line) => line.replace(/created$/, 'unchanged')).join('\n') + '\n')
+    expect(second.exitCode).to.equal(0)
+    expect(versions()).to.deep.equal(before)
+  })
+
+  it('upgrades in place: a new schedule configures the CronJob and leaves the rest unchanged', async () => {
+    await install()
+    await nextSecond()
+    const result = await install('--schedule', '*/5 * * * *')
+    expect(result.stdout.trim().split('\n')).to.deep.equal([...CREATED.slice(0, 5).map((line) => line.replace(/created$/, 'unchanged')), 'cronjob.batch/kubectl-maintenance configured'])
+    expect((server.object('batch/v1', 'CronJob', NS, 'kubectl-maintenance') as Stored).spec?.schedule).to.equal('*/5 * * * *')
+  })
+
+  it('checks permissions first: with one missing it lists it, exits 1 and writes nothing', async () => {
+    server.faults.deny('create', 'clusterroles')
+    server.faults.deny('patch', 'cronjobs', NS)
+    const result = await install()
+    expect(result.exitCode).to.equal(1)
+    expect(result.stdout).to.equal('')
+    expect(result.stderr).to.include('you lack permissions install needs; nothing was written:')
+    expect(result.stderr).to.include('create clusterroles.rbac.authorization.k8s.io/kubectl-maintenance: clusterrole.rbac.authorization.k8s.io/kubectl-maintenance')
+    expect(result.stderr).to.include('patch cronjobs.batch/kubectl-maintenance in namespace kubectl-maintenance: cronjob.batch/kubectl-maintenance')
+    expect(server.writes()).to.deep.equal([])
+  })
+
+  it('lists the permissions it would grant the CronJob but the caller lacks, unless the caller may escalate', async () => {
+    server.faults.deny('delete', 'deployments')
+    server.faults.deny('escalate', 'clusterroles')
+    const result = await install()
+    expect(result.exitCode).to.equal(1)
+    expect(result.stderr).to.include('delete deployments.apps (cluster-wide): to grant it to the CronJob through clusterrole.rbac.authorization.k8s.io/kubectl-maintenance')
+    expect(server.writes()).to.deep.equal([])
+
+    server.faults.clear()
+    server.faults.deny('delete', 'deployments')
+    expect((await install()).exitCode).to.equal(0)
+  })
+
+  it('the namespaced variant writes a Role and a RoleBinding per namespace and a CronJob each', async () => {
+    const result = await install('--namespaces', 'shop,web')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('role.rbac.authorization.k8s.io/kubectl-maintenance created')
+    expect(server.objects('rbac.authorization.k8s.io/v1', 'Role').map((role) => (role as {metadata: {namespace: string}}).metadata.namespace).sort()).to.deep.equal([NS, 'shop', 'web'])
+    expect(server.objects('rbac.authorization.k8s.io/v1', 'ClusterRole')).to.deep.equal([])
+    expect(server.objects('batch/v1', 'CronJob', NS).map((cronJob) => (cronJob as {metadata: {name: string}}).metadata.name)).to.deep.equal([
+      'kubectl-maintenance-shop',
+      'kubectl-maintenance-web',
+    ])
+  })
+
+  it('installs into an existing namespace it did not create without taking it over', async () => {
+    const result = await install('--namespace', 'shop')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout.split('\n')[0]).to.equal('namespace/shop skipped (exists and is not managed by kubectl-maintenance; left as it is)')
+    expect((server.object('v1', 'Namespace', undefined, 'shop') as Stored).metadata.labels ?? {}).to.not.have.property('app.kubernetes.io/managed-by')
+    const cronJob = server.object('batch/v1', 'CronJob', 'shop', 'kubectl-maintenance') as {spec: {jobTemplate: {spec: {template: {spec: {containers: Array<{env: unknown[]}>}}}}}}
+    expect(cronJob.spec.jobTemplate.spec.template.spec.containers[0].env).to.deep.include({name: 'KUBECTL_MAINTENANCE_NAMESPACE', value: 'shop'})
+  })
+
+  it('--dry-run talks to no cluster', async () => {
+    const result = await runCommand(['install', '--dry-run'], {env: {...env, KUBECONFIG: path.join(scratch, 'none')}})
+    expect(result.exitCode).to.equal(0)
+    expect(server.requests).to.deep.equal([])
+  })
+})

@@ -1,0 +1,114 @@
+import {expect} from 'chai'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {type ApiServer, startApiServer} from '../support/apiserver.js'
+import {runCommand} from '../support/run-command.js'
+import {type Obj, ingress, windowConfigMap} from '../install/cluster-fixtures.js'
+
+const NS = 'kubectl-maintenance'
+const HOUR = 3_600_000
+
+type Stored = Obj & {metadata: {annotations?: Record<string, string>; labels?: Record<string, string>}; spec?: Record<string, unknown>}
+
+describe('uninstall', function () {
+  this.timeout(30_000)
+  let server: ApiServer
+  let scratch: string
+  let env: Record<string, string>
+
+  before(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'km-uninstall-'))
+    writeFileSync(path.join(scratch, 'kubectl-maintenance.mjs'), 'console.log("bundle")\n')
+  })
+
+  after(() => rmSync(scratch, {force: true, recursive: true}))
+
+  beforeEach(async () => {
+    server = await startApiServer({namespaces: ['default', 'shop'], readyDelayMs: 0})
+    env = {KUBECONFIG: server.kubeconfigPath, KUBECTL_MAINTENANCE_BUNDLE: path.join(scratch, 'kubectl-maintenance.mjs'), KUBECTL_MAINTENANCE_NAMESPACE: NS}
+    const now = Date.now()
+    const handWritten = windowConfigMap('shop', 'gitops', 'ingress/other', now + HOUR, now + 2 * HOUR)
+    delete (handWritten.metadata.labels as Record<string, string>)['app.kubernetes.io/managed-by']
+    server.seed(ingress('shop', 'shop'), ingress('shop', 'other'), windowConfigMap('shop', 'upgrade', 'ingress/shop', now - 60_000, now + HOUR), handWritten)
+    expect((await runCommand(['install'], {env})).exitCode).to.equal(0)
+    const pass = await runCommand(['reconcile', '-A'], {env})
+    expect(pass.stdout, pass.stderr).to.include('shop/ingress/shop switched to backend')
+  })
+
+  afterEach(async () => server.close())
+
+  const uninstall = (...argv: string[]) => runCommand(['uninstall', ...argv], {env})
+  const target = () => server.object('networking.k8s.io/v1', 'Ingress', 'shop', 'shop') as Stored
+  const names = (apiVersion: string, kind: string, namespace?: string) => server.objects(apiVersion, kind, namespace).map((o) => (o as Obj).metadata.name).sort()
+  const settle = () => new Promise((resolve) => setImmediate(resolve))
+
+  it('restores the target, deletes backends, windows, and everything install created', async () => {
+    const result = await uninstall()
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const lines = result.stdout.trim().split('\n')
+    expect(lines.filter((line) => line.startsWith('shop/ingress/shop'))).to.deep.equal(['shop/ingress/shop restored after window upgrade'])
+    expect(lines.filter((line) => line.endsWith(' deleted') && !line.startsWith('backend'))).to.deep.equal([
+      'configmap/upgrade deleted',
+      'cronjob.batch/kubectl-maintenance deleted',
+      'configmap/kubectl-maintenance-bundle deleted',
+      'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance deleted',
+      'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance deleted',
+      'serviceaccount/kubectl-maintenance deleted',
+      'namespace/kubectl-maintenance deleted',
+    ])
+    expect(target().spec).to.deep.equal(ingress('shop', 'shop').spec)
+    expect(target().metadata.annotations ?? {}).to.deep.equal({})
+    expect(names('apps/v1', 'Deployment')).to.deep.equal([])
+    expect(names('v1', 'Service', 'shop')).to.deep.equal([])
+    expect(names('v1', 'ConfigMap', 'shop')).to.deep.equal(['gitops'])
+    expect(names('rbac.authorization.k8s.io/v1', 'ClusterRole')).to.deep.equal([])
+    await settle()
+    expect(names('v1', 'Namespace')).to.deep.equal(['default', 'shop'])
+  })
+
+  it('--keep-windows keeps the window ConfigMaps', async () => {
+    const result = await uninstall('--keep-windows')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(names('v1', 'ConfigMap', 'shop')).to.deep.equal(['gitops', 'upgrade'])
+    expect(names('batch/v1', 'CronJob')).to.deep.equal([])
+  })
+
+  it('refuses with the list when a restore fails, deletes nothing and lets the CronJob run again', async () => {
+    server.faults.deny('patch', 'ingresses')
+    server.clearLog()
+    const result = await uninstall()
+    expect(result.exitCode).to.equal(1)
+    expect(result.stderr).to.include('could not restore everything, so nothing was deleted (the CronJob runs again):')
+    expect(result.stderr).to.include('restoring shop/ingress/shop: ')
+    expect(server.writes().filter((write) => write.method === 'DELETE')).to.deep.equal([])
+    expect(target().metadata.annotations?.['kubectl-maintenance.io/backend']).to.match(/^maintenance-/)
+    const cronJob = server.object('batch/v1', 'CronJob', NS, 'kubectl-maintenance') as Stored
+    expect(cronJob.spec?.suspend).to.equal(false)
+    expect(names('v1', 'ConfigMap', 'shop')).to.include('upgrade')
+    expect(names('rbac.authorization.k8s.io/v1', 'ClusterRole')).to.deep.equal(['kubectl-maintenance'])
+  })
+
+  it('pauses the CronJob before restoring, so no pass switches a target back meanwhile', async () => {
+    server.clearLog()
+    await uninstall()
+    const writes = server.writes().map((write) => `${write.method} ${write.path}`)
+    const suspend = writes.indexOf(`PATCH /apis/batch/v1/namespaces/${NS}/cronjobs/kubectl-maintenance`)
+    const restore = writes.indexOf('PATCH /apis/networking.k8s.io/v1/namespaces/shop/ingresses/shop')
+    expect(suspend).to.be.greaterThan(-1)
+    expect(suspend).to.be.lessThan(restore)
+  })
+
+  it('never deletes a namespace it did not create', async () => {
+    await runCommand(['uninstall'], {env})
+    expect((await runCommand(['install', '--namespace', 'shop'], {env})).exitCode).to.equal(0)
+    const result = await runCommand(['uninstall', '--namespace', 'shop'], {env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('cronjob.batch/kubectl-maintenance deleted')
+    expect(result.stdout).to.not.include('namespace/shop deleted')
+    await settle()
+    expect(names('v1', 'Namespace')).to.include('shop')
+    expect(names('networking.k8s.io/v1', 'Ingress', 'shop')).to.deep.equal(['other', 'shop'])
+  })
+})

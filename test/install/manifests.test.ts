@@ -1,0 +1,231 @@
+import {expect} from 'chai'
+import {execFileSync, spawn} from 'node:child_process'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {gunzipSync} from 'node:zlib'
+import {parseAllDocuments} from 'yaml'
+
+import {gzipBundle} from '../../src/install/bundle-source.js'
+import {manifestFiles} from '../../src/install/files.js'
+import {startApiServer} from '../support/apiserver.js'
+import {PROJECT_ROOT, runCommand} from '../support/run-command.js'
+import {restrictedViolations} from './restricted-pss.js'
+
+type Obj = {apiVersion: string; kind: string; metadata: {name: string; namespace?: string; labels?: Record<string, string>}; [key: string]: unknown}
+
+const FAKE_BUNDLE = 'console.log("the bundle")\n'
+
+/** Asynchronous, so the in-process API server keeps answering while kubectl talks to it. */
+function run(command: string, args: string[], input: string): Promise<{code: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stderr, stdout}))
+    child.stdin.end(input)
+  })
+}
+
+function documents(yamlText: string): Obj[] {
+  return parseAllDocuments(yamlText).map((document) => document.toJS() as Obj)
+}
+
+function podSpecs(objects: Obj[]): Record<string, unknown>[] {
+  return objects
+    .filter((object) => object.kind === 'CronJob')
+    .map((cronJob) => (cronJob as unknown as {spec: {jobTemplate: {spec: {template: {spec: Record<string, unknown>}}}}}).spec.jobTemplate.spec.template.spec)
+}
+
+function committed(directory: string): string {
+  return ['namespace.yaml', 'rbac.yaml', 'cronjob.yaml'].map((file) => readFileSync(path.join(PROJECT_ROOT, directory, file), 'utf8')).join('---\n')
+}
+
+/** The YAML documents of `install` output except the bundle ConfigMap, re-joined as printed. */
+function withoutBundle(output: string): string {
+  return output
+    .split(/^---\n/m)
+    .filter((document) => !/^kind: ConfigMap$/m.test(document) || !/name: kubectl-maintenance-bundle$/m.test(document))
+    .join('---\n')
+}
+
+describe('install manifests', () => {
+  let bundleFile: string
+  let env: Record<string, string>
+  let scratch: string
+
+  before(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'km-manifests-'))
+    bundleFile = path.join(scratch, 'kubectl-maintenance.mjs')
+    writeFileSync(bundleFile, FAKE_BUNDLE)
+    env = {KUBECONFIG: path.join(scratch, 'no-such-kubeconfig'), KUBECTL_MAINTENANCE_BUNDLE: bundleFile}
+  })
+
+  after(() => rmSync(scratch, {force: true, recursive: true}))
+
+  const dryRun = (...argv: string[]) => runCommand(['install', '--dry-run', ...argv], {env})
+
+  it('cronjob/ holds exactly what src/install renders (run `npm run manifests` after changing it)', () => {
+    for (const [file, text] of Object.entries(manifestFiles())) {
+      expect(readFileSync(path.join(PROJECT_ROOT, file), 'utf8'), file).to.equal(text)
+    }
+  })
+
+  it('install --dry-run -o yaml prints the committed cronjob/ files, plus the bundle ConfigMap, without a cluster', async () => {
+    const result = await dryRun('-o', 'yaml')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(withoutBundle(result.stdout)).to.equal(committed('cronjob'))
+    const bundle = documents(result.stdout).find((object) => object.metadata.name === 'kubectl-maintenance-bundle') as Obj & {binaryData: Record<string, string>}
+    expect(gunzipSync(Buffer.from(bundle.binaryData['kubectl-maintenance.mjs.gz'], 'base64')).toString()).to.equal(FAKE_BUNDLE)
+    expect(bundle.metadata.labels).to.deep.equal({'app.kubernetes.io/managed-by': 'kubectl-maintenance', 'app.kubernetes.io/name': 'kubectl-maintenance'})
+  })
+
+  it('install --namespaces default --dry-run prints the committed cronjob/namespaced/ files', async () => {
+    const result = await dryRun('--namespaces', 'default')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(withoutBundle(result.stdout)).to.equal(committed('cronjob/namespaced'))
+  })
+
+  it('kustomize builds cronjob/ into the same objects as install --dry-run', async function () {
+    const copy = path.join(scratch, 'cronjob')
+    cpSync(path.join(PROJECT_ROOT, 'cronjob'), copy, {recursive: true})
+    writeFileSync(path.join(copy, 'bundle', 'kubectl-maintenance.mjs.gz'), gzipBundle(Buffer.from(FAKE_BUNDLE)))
+    for (const [variant, argv] of [['', []], ['namespaced', ['--namespaces', 'default']]] as const) {
+      const built = execFileSync('kubectl', ['kustomize', path.join(copy, variant)], {encoding: 'utf8'})
+      const rendered = documents((await dryRun(...argv)).stdout)
+      const key = (object: Obj) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`
+      const sorted = (objects: Obj[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)))
+      expect(sorted(documents(built)), variant || 'cronjob/').to.deep.equal(sorted(rendered))
+    }
+  })
+
+  it('is valid input for kubectl apply --server-side -f - (client-side apply cannot carry the bundle: its annotation would exceed 256 KiB)', async () => {
+    const {stdout} = await dryRun()
+    const server = await startApiServer({namespaces: ['default', 'kubectl-maintenance']})
+    try {
+      const kubectl = await run('kubectl', ['apply', '--server-side', '--dry-run=server', '--kubeconfig', server.kubeconfigPath, '-f', '-'], stdout)
+      expect(kubectl.stderr).to.equal('')
+      expect(kubectl.stdout.trim().split('\n')).to.deep.equal([
+        'namespace/kubectl-maintenance serverside-applied (server dry run)',
+        'serviceaccount/kubectl-maintenance serverside-applied (server dry run)',
+        'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
+        'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
+        'configmap/kubectl-maintenance-bundle serverside-applied (server dry run)',
+        'cronjob.batch/kubectl-maintenance serverside-applied (server dry run)',
+      ])
+      expect(server.writes()).to.deep.equal([])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('-o json prints a List of the same objects', async () => {
+    const yaml = documents((await dryRun('-o', 'yaml')).stdout)
+    const json = JSON.parse((await dryRun('-o', 'json')).stdout) as {kind: string; items: Obj[]}
+    expect(json.kind).to.equal('List')
+    expect(json.items).to.deep.equal(yaml)
+  })
+
+  for (const [label, argv] of [
+    ['the default', []],
+    ['the namespaced variant', ['--namespaces', 'shop,web']],
+    ['a prebuilt image', ['--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0']],
+  ] as const) {
+    it(`${label}: the Pod meets the restricted Pod Security Standard, the RBAC has no wildcard and no secrets`, async () => {
+      const objects = documents((await dryRun(...argv)).stdout)
+      const specs = podSpecs(objects)
+      expect(specs).to.not.be.empty
+      for (const spec of specs) expect(restrictedViolations(spec)).to.deep.equal([])
+      const rules = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => o.rules as Array<Record<string, string[]>>)
+      expect(rules).to.not.be.empty
+      for (const rule of rules) {
+        for (const field of ['apiGroups', 'resources', 'verbs']) expect(rule[field], JSON.stringify(rule)).to.not.include('*')
+        expect(rule.resources).to.not.include.members(['secrets', 'pods', 'pods/exec'])
+        expect(rule.verbs).to.not.include.members(['escalate', 'bind', 'impersonate'])
+        expect(rule).to.not.have.property('nonResourceURLs')
+      }
+    })
+  }
+
+  it('the restricted check rejects what the standard forbids (so passing it means something)', () => {
+    const bad = {
+      containers: [{name: 'app', securityContext: {capabilities: {add: ['SYS_ADMIN']}, privileged: true}}],
+      hostNetwork: true,
+      volumes: [{hostPath: {path: '/'}, name: 'root'}],
+    }
+    expect(restrictedViolations(bad)).to.deep.equal([
+      'hostNetwork must be unset or false',
+      'volume root: hostPath is forbidden',
+      'volume root: type hostPath is not allowed',
+      'container app: privileged must be false',
+      'container app: capability SYS_ADMIN may not be added',
+      'container app: allowPrivilegeEscalation must be false',
+      'container app: runAsNonRoot must be true (on the container or the pod)',
+      'container app: seccompProfile must be RuntimeDefault or Localhost',
+      'container app: capabilities must drop ALL',
+      'container app: only NET_BIND_SERVICE may be added',
+    ])
+  })
+
+  it('runs the bundle on the pinned Node image by default, and the image as it is with --image', async () => {
+    const [bundled] = podSpecs(documents((await dryRun()).stdout)) as Array<{containers: Array<Record<string, unknown>>; volumes: unknown[]}>
+    expect(bundled.containers[0].image).to.equal('node:20.20.2-alpine3.23')
+    expect(bundled.containers[0].args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
+    const imageObjects = documents((await dryRun('--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0', '--namespace', 'ops', '--schedule', '*/2 * * * *')).stdout)
+    expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'CronJob'])
+    const cronJob = imageObjects[4] as unknown as {metadata: {namespace: string}; spec: {schedule: string}}
+    expect(cronJob.metadata.namespace).to.equal('ops')
+    expect(cronJob.spec.schedule).to.equal('*/2 * * * *')
+    const [image] = podSpecs(imageObjects) as Array<{containers: Array<Record<string, unknown>>; volumes: unknown[]}>
+    expect(image.containers[0]).to.include({image: 'ghcr.io/acme/kubectl-maintenance:0.1.0'})
+    expect(image.containers[0]).to.not.have.property('command')
+    expect(image.containers[0].env).to.deep.include({name: 'KUBECTL_MAINTENANCE_NAMESPACE', value: 'ops'})
+    expect(image.volumes).to.deep.equal([{emptyDir: {sizeLimit: '64Mi'}, name: 'tmp'}])
+  })
+
+  it('the namespaced variant: a Role per namespace, a page-reading Role in the install namespace, a CronJob per namespace', async () => {
+    const objects = documents((await dryRun('--namespaces', 'shop,web')).stdout)
+    expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).to.deep.equal([
+      'Namespace /kubectl-maintenance',
+      'ServiceAccount kubectl-maintenance/kubectl-maintenance',
+      'Role kubectl-maintenance/kubectl-maintenance',
+      'RoleBinding kubectl-maintenance/kubectl-maintenance',
+      'Role shop/kubectl-maintenance',
+      'RoleBinding shop/kubectl-maintenance',
+      'Role web/kubectl-maintenance',
+      'RoleBinding web/kubectl-maintenance',
+      'ConfigMap kubectl-maintenance/kubectl-maintenance-bundle',
+      'CronJob kubectl-maintenance/kubectl-maintenance-shop',
+      'CronJob kubectl-maintenance/kubectl-maintenance-web',
+    ])
+    const args = podSpecs(objects).map((spec) => (spec.containers as Array<{args: string[]}>)[0].args)
+    expect(args).to.deep.equal([
+      ['reconcile', '-n', 'shop', '--horizon', '55s'],
+      ['reconcile', '-n', 'web', '--horizon', '55s'],
+    ])
+  })
+
+  it('exits 2 on a bad schedule, namespace or namespace list', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--schedule', 'every minute'], '--schedule "every minute" is not a 5-field cron expression'],
+      [['--schedule', '61 * * * *'], '--schedule "61 * * * *" is not a 5-field cron expression'],
+      [['--namespace', 'Ops'], '--namespace: "Ops" is not a namespace name'],
+      [['--namespaces', ','], '--namespaces needs at least one namespace'],
+    ]
+    for (const [argv, message] of cases) {
+      const result = await dryRun(...argv)
+      expect(result.exitCode, argv.join(' ')).to.equal(2)
+      expect(result.stderr).to.include(message)
+      expect(result.stdout).to.equal('')
+    }
+  })
+
+  it('exits 2 when the bundle is not built, pointing at npm run build and --image', async () => {
+    const result = await runCommand(['install', '--dry-run'], {env: {KUBECTL_MAINTENANCE_BUNDLE: path.join(scratch, 'missing.mjs')}})
+    expect(result.exitCode).to.equal(2)
+    expect(result.stderr).to.include('does not exist: build it with npm run build, or pass --image IMAGE')
+  })
+})
