@@ -5,7 +5,7 @@ import {listWindows} from '../kube/windows.js'
 import {windowToConfigMap} from '../model/window-codec.js'
 
 export default class List extends KubeCommand<typeof List> {
-  static aliases = ['ls']
+  static hiddenAliases = ['ls']
 
   static description = `List maintenance windows, soonest first, with times in each window's timezone.
 PHASE is what the engine last recorded (Pending: not seen by the engine yet; Invalid: the ConfigMap is not a valid window).`
