@@ -94,7 +94,7 @@ class Planner {
   }
 
   /** The backend serving window `w` during `interval`, rendered once per pass. */
-  private backendFor(w: Window, interval: Interval): BackendManifests | undefined {
+  private backendFor(w: Window, interval: Partial<Interval>): BackendManifests | undefined {
     const id = `${key(w.namespace, w.name)}@${interval.start}-${interval.end ?? ''}`
     let result = this.rendered.get(id)
     if (!result) {
@@ -159,7 +159,8 @@ class Planner {
         targets: [target.ref],
         timezone: 'UTC',
       }
-      const manifests = this.backendFor(pseudo, {start: 0})
+      // The enable annotation has no window, so the page shows neither a start nor an end.
+      const manifests = this.backendFor(pseudo, {start: undefined})
       if (manifests) offer(targetKey(target), {manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
       else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
     }

@@ -5,7 +5,8 @@ export interface PageContext {
   window: string
   namespace: string
   targets: string[]
-  start: number
+  /** Absent for a target switched by its enable annotation: it has no window, so no known start. */
+  start?: number
   /** Absent: open-ended. */
   end?: number
   timezone: string
@@ -22,9 +23,9 @@ export interface ViewModel {
   reason: string | undefined
   contact: string | undefined
   /** RFC 3339, UTC. */
-  start: string
+  start: string | undefined
   end: string | undefined
-  startLocal: string
+  startLocal: string | undefined
   endLocal: string | undefined
   timezone: string
   /** IMF-fixdate HTTP-date of the end. */
@@ -98,8 +99,8 @@ export function buildViewModel(ctx: PageContext): ViewModel {
     namespace: ctx.namespace,
     reason: presentText(ctx.reason),
     retryAfter: hasEnd ? formatHttpDate(ctx.end!) : undefined,
-    start: formatRfc3339(ctx.start),
-    startLocal: formatLocal(ctx.start, ctx.timezone),
+    start: ctx.start === undefined ? undefined : formatRfc3339(ctx.start),
+    startLocal: ctx.start === undefined ? undefined : formatLocal(ctx.start, ctx.timezone),
     targets: [...ctx.targets],
     timezone: ctx.timezone,
     title: presentText(ctx.title) ?? DEFAULT_TITLE,

@@ -128,6 +128,22 @@ describe('plan', () => {
     expect(phase.message).to.match(/page "missing" not found/)
   })
 
+  it('switches a recurring window at each occurrence and restores between them, in its own zone', () => {
+    // Every day at 03:30 Berlin time (02:30 UTC in winter) for one hour.
+    const w = window('nightly', Date.parse('2026-12-01T00:00:00Z'), undefined, {duration: '1h', every: '30 3 * * *', phase: 'Scheduled'})
+    const during = Date.parse('2026-12-25T02:45:00Z')
+    const name = plan(observed({targets: [ingress()], windows: [w]}), during).actions.find((a) => a.type === 'createBackend')
+    expect(name?.type).to.equal('createBackend')
+    if (name?.type !== 'createBackend') return
+    const switched = plan(observed({backends: [readyBackend(name.manifests.name)], targets: [ingress()], windows: [w]}), during)
+    expect(types(switched.actions)).to.deep.equal(['switch'])
+    expect(switched.nextWakeup).to.equal(Date.parse('2026-12-25T03:30:00Z'))
+
+    const between = plan(observed({targets: [ingress()], windows: [w]}), Date.parse('2026-12-25T12:00:00Z'))
+    expect(types(between.actions)).to.deep.equal([])
+    expect(between.nextWakeup).to.equal(Date.parse('2026-12-26T02:30:00Z') - DEFAULT_PLAN_OPTIONS.leadTimeMs)
+  })
+
   it('marks a window Scheduled when first seen and Active once its targets are switched', () => {
     const future = window('w', NOW + 60 * MIN, NOW + 120 * MIN)
     const scheduled = plan(observed({targets: [ingress()], windows: [future]}), NOW)

@@ -198,6 +198,24 @@ describe('reconcile against the in-process API server', function () {
     expect(backends()).to.have.length(1)
   })
 
+  it('moves a target to a backend with the new Retry-After when its window is extended, never restoring it in between', async () => {
+    const now = Date.now()
+    server.seed(windowConfigMap('w', ['ingress/shop'], now - 1000, now + 3_600_000))
+    await pass()
+    const before = target(KINDS[0])
+    const first = before.metadata.annotations?.[`${PREFIX}backend`]
+    await edit(Resources.configMaps, 'w', {metadata: {annotations: {[`${PREFIX}end`]: rfc3339(now + 7_200_000)}}})
+    server.clearLog()
+    expect((await pass({horizonMs: 5000, waitForTransitions: false})).errors).to.deep.equal([])
+    const after = target(KINDS[0])
+    const second = after.metadata.annotations?.[`${PREFIX}backend`]
+    expect(second).to.be.a('string').and.not.equal(first)
+    expect(after.metadata.annotations?.[`${PREFIX}original`]).to.equal(before.metadata.annotations?.[`${PREFIX}original`])
+    const ingressPatches = server.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/ingresses/shop'))
+    expect(ingressPatches, 'one retarget, no restore in between').to.have.length(1)
+    expect(backendObjects().sort()).to.deep.equal([`ConfigMap/${second}`, `Deployment/${second}`, `Service/${second}`])
+  })
+
   it('switches a target recreated during its window again', async () => {
     const now = Date.now()
     server.seed(windowConfigMap('w', ['ingress/shop'], now - 1000, now + 3_600_000))
