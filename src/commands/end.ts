@@ -67,15 +67,16 @@ Give window names, or targets: for a target every active window naming it ends, 
       await client.patch(target.type, namespace, target.ref.name, 'merge', {metadata: {annotations}})
       this.log(`${formatTarget(target.ref)}: removed annotation ${target.annotations.join(', ')}`)
     }
-    await this.applyNow(namespace)
+    const restored = [...[...windows.values()].flatMap((w) => w.targets), ...targets.map((t) => t.ref)]
+    await this.applyNow(namespace, restored.filter((ref, index) => restored.findIndex((other) => sameTarget(other, ref)) === index))
   }
 
   /** Restores what was ended in `namespace` at once; the window and annotation changes are already stored. */
-  protected async applyNow(namespace: string): Promise<void> {
+  protected async applyNow(namespace: string, targets: TargetRef[]): Promise<void> {
     await applyNow(this.client(), {
       log: (line) => this.log(line),
       namespace,
-      targets: [],
+      targets,
       // An end lands on the next whole second: wait for it rather than leave the restore to the CronJob.
       settleMs: 1500,
       timeoutMs: 0,

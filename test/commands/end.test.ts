@@ -42,7 +42,7 @@ describe('end', () => {
 
   it('ends an active window now', async () => {
     const result = await end('active')
-    expect(result).to.deep.equal({exitCode: 0, stderr: '', stdout: 'window active ended at 2026-12-24 21:00 CET\n'})
+    expect(result).to.deep.equal({exitCode: 0, stderr: '', stdout: 'window active ended at 2026-12-24 21:00 CET\ningress/shop: shop:80 (unchanged)\n'})
     expect(annotations('ConfigMap', 'v1', 'active')['kubectl-maintenance.io/end']).to.equal('2026-12-24T20:00:00Z')
     // The end first; then the engine's pass for the namespace, which marks the window Completed.
     expect(`${server.writes()[0].method} ${server.writes()[0].path}`).to.equal('PATCH /api/v1/namespaces/shop/configmaps/active')
@@ -51,20 +51,20 @@ describe('end', () => {
 
   it('for a target, ends every active window naming it', async () => {
     const result = await end('svc/web')
-    expect(result.stdout).to.equal('window open ended at 2026-12-24 21:00 CET\n')
+    expect(result.stdout).to.match(/^window open ended at 2026-12-24 21:00 CET\nservice\/web: pods of maintenance-[0-9a-f]{10} -> app=web\n$/)
     expect(result.exitCode).to.equal(0)
     expect(annotations('ConfigMap', 'v1', 'open')['kubectl-maintenance.io/end']).to.equal('2026-12-24T20:00:00Z')
   })
 
   it("for a target, removes maintenance-operator's enable annotation and keeps the others", async () => {
     const result = await end('ingress/legacy')
-    expect(result.stdout).to.equal('ingress/legacy: removed annotation maintenance-operator.mithucste30.io/enabled\n')
+    expect(result.stdout).to.match(/^ingress\/legacy: removed annotation maintenance-operator\.mithucste30\.io\/enabled\ningress\/legacy: maintenance-[0-9a-f]{10}:80 -> legacy:80\n$/)
     expect(annotations('Ingress', 'networking.k8s.io/v1', 'legacy')).to.deep.equal({team: 'a'})
   })
 
   it('stops a recurring window during an occurrence: no later occurrence, and Cancelled so this one ends now', async () => {
     const result = await end('daily')
-    expect(result.stdout).to.equal('window daily ended at 2026-12-24 21:00 CET\n')
+    expect(result.stdout).to.equal('window daily ended at 2026-12-24 21:00 CET\nservice/batch: <not found> (unchanged)\n')
     expect(annotations('ConfigMap', 'v1', 'daily')).to.include({
       'kubectl-maintenance.io/end': '2026-12-24T20:00:00Z',
       'kubectl-maintenance.io/phase': 'Cancelled',

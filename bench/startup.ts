@@ -1,0 +1,133 @@
+/**
+ * Start-up time of the plugin, measured by hyperfine: `--help` (no cluster) and `list` (one request to the in-process
+ * API server), for every form of the plugin present: the single executable (npm run package), the ESM bundle and
+ * bin/run.js over dist/ (npm run build). Prints a table and merges the numbers into bench/results.json under "startup".
+ *
+ *   tsx bench/startup.ts [--runs N] [--warmup N]
+ */
+import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpus, tmpdir} from 'node:os'
+import path from 'node:path'
+import {pathToFileURL} from 'node:url'
+
+import {platformOf} from '../scripts/package-manifest.js'
+import {binaryPath} from '../scripts/package.js'
+import {startApiServer} from '../test/support/apiserver.js'
+import {PROJECT_ROOT} from '../test/support/run-command.js'
+
+export const RESULTS_PATH = path.join(PROJECT_ROOT, 'bench', 'results.json')
+
+export interface Form {
+  name: string
+  /** The command line up to the plugin's own arguments. */
+  prefix: string[]
+}
+
+export interface Measurement {
+  form: string
+  command: string
+  medianMs: number
+  meanMs: number
+  stddevMs: number
+  minMs: number
+  maxMs: number
+  runs: number
+}
+
+interface HyperfineResult {
+  command: string
+  mean: number
+  stddev: number
+  median: number
+  min: number
+  max: number
+  times: number[]
+}
+
+export function availableForms(root = PROJECT_ROOT): Form[] {
+  const binary = binaryPath(platformOf(process.platform, process.arch))
+  const candidates: Array<Form & {needs: string}> = [
+    {name: 'executable', needs: binary, prefix: [binary]},
+    {name: 'bundle', needs: path.join(root, 'dist', 'kubectl-maintenance.mjs'), prefix: [process.execPath, path.join(root, 'dist', 'kubectl-maintenance.mjs')]},
+    {name: 'bin/run.js', needs: path.join(root, 'dist', 'commands'), prefix: [process.execPath, path.join(root, 'bin', 'run.js')]},
+  ]
+  return candidates.filter((form) => existsSync(form.needs)).map(({name, prefix}) => ({name, prefix}))
+}
+
+function shellWords(words: string[]): string {
+  return words.map((word) => (/^[\w./:=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)).join(' ')
+}
+
+/** hyperfine in a child process, so this process's event loop keeps serving the API server meanwhile. */
+function hyperfine(commands: Array<{name: string; line: string}>, options: {runs: number; warmup: number}, env: NodeJS.ProcessEnv): Promise<HyperfineResult[]> {
+  const exportFile = path.join(mkdtempSync(path.join(tmpdir(), 'km-bench-')), 'hyperfine.json')
+  const args = ['--shell=none', '--warmup', String(options.warmup), '--runs', String(options.runs), '--export-json', exportFile, '--style', 'none']
+  for (const command of commands) args.push('--command-name', command.name, command.line)
+  return new Promise((resolve, reject) => {
+    const child = spawn('hyperfine', args, {env, stdio: ['ignore', 'ignore', 'inherit']})
+    child.on('error', reject)
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`hyperfine exited with ${code}`))
+      else resolve((JSON.parse(readFileSync(exportFile, 'utf8')) as {results: HyperfineResult[]}).results)
+    })
+  })
+}
+
+export function toMeasurement(form: string, command: string, result: HyperfineResult): Measurement {
+  const ms = (seconds: number) => Math.round(seconds * 10_000) / 10
+  return {command, form, maxMs: ms(result.max), meanMs: ms(result.mean), medianMs: ms(result.median), minMs: ms(result.min), runs: result.times.length, stddevMs: ms(result.stddev)}
+}
+
+export function table(measurements: Measurement[]): string {
+  const rows = [['FORM', 'COMMAND', 'MEDIAN', 'MEAN ± SD', 'MIN'], ...measurements.map((m) => [m.form, m.command, `${m.medianMs} ms`, `${m.meanMs} ± ${m.stddevMs} ms`, `${m.minMs} ms`])]
+  const widths = rows[0].map((_cell, column) => Math.max(...rows.map((row) => row[column].length)))
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n')
+}
+
+/** Replaces the "startup" key of results.json, keeping every other key as it is. */
+export function mergeResults(file: string, startup: unknown): void {
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
+  writeFileSync(file, JSON.stringify({...existing, startup}, null, 2) + '\n')
+}
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name)
+  return index > 0 ? Number(process.argv[index + 1]) : fallback
+}
+
+async function main(): Promise<void> {
+  const runs = option('--runs', 20)
+  const warmup = option('--warmup', 3)
+  const forms = availableForms()
+  if (forms.length === 0) throw new Error('nothing to measure: run npm run build and/or npm run package first')
+  const server = await startApiServer({namespaces: ['default', 'shop']})
+  const home = mkdtempSync(path.join(tmpdir(), 'km-bench-home-'))
+  try {
+    const commands = forms.flatMap((form) => [
+      {args: ['--help'], form: form.name, name: `${form.name} --help`},
+      {args: ['list', '--kubeconfig', server.kubeconfigPath, '-n', 'shop'], form: form.name, name: `${form.name} list`},
+    ])
+    const results = await hyperfine(
+      commands.map((command) => ({line: shellWords([...(forms.find((form) => form.name === command.form)?.prefix ?? []), ...command.args]), name: command.name})),
+      {runs, warmup},
+      {...process.env, HOME: home},
+    )
+    const measurements = results.map((result, index) => toMeasurement(commands[index].form, commands[index].args[0], result))
+    process.stdout.write(`${table(measurements)}\n`)
+    mergeResults(RESULTS_PATH, {
+      cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+      date: new Date().toISOString(),
+      measurements,
+      node: process.version,
+      tool: `hyperfine --shell=none --warmup ${warmup} --runs ${runs}`,
+    })
+    process.stdout.write(`merged into ${path.relative(process.cwd(), RESULTS_PATH)} under "startup"\n`)
+  } finally {
+    await server.close()
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await main()
+}

@@ -1,0 +1,110 @@
+import {expect} from 'chai'
+import {existsSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {gunzipSync} from 'node:zlib'
+import {parseAllDocuments} from 'yaml'
+
+import {platformOf} from '../../scripts/package-manifest.js'
+import {binaryPath} from '../../scripts/package.js'
+import {startCluster, windowConfigMap} from '../commands/fixtures.js'
+import type {ApiServer} from '../support/apiserver.js'
+import {PROJECT_ROOT} from '../support/run-command.js'
+import {pathWith, run} from './plugin-path.js'
+
+interface PluginForm {
+  title: string
+  file: string
+  /** Whether `install` can find an ESM bundle to ship (the executable carries its own). */
+  hasBundle: boolean
+}
+
+/** Every way the plugin exists on this machine: the single executable (npm run package), bin/run.js over dist/ (npm run build). */
+function pluginForms(): PluginForm[] {
+  const forms: PluginForm[] = []
+  const binary = binaryPath(platformOf(process.platform, process.arch))
+  if (existsSync(binary)) forms.push({file: binary, hasBundle: true, title: `the single executable ${path.relative(PROJECT_ROOT, binary)}`})
+  if (existsSync(path.join(PROJECT_ROOT, 'dist', 'commands'))) {
+    forms.push({file: path.join(PROJECT_ROOT, 'bin', 'run.js'), hasBundle: existsSync(path.join(PROJECT_ROOT, 'dist', 'kubectl-maintenance.mjs')), title: 'bin/run.js over dist/'})
+  }
+  return forms
+}
+
+const forms = pluginForms()
+
+describe('installed as a kubectl plugin', function () {
+  this.timeout(60_000)
+
+  if (forms.length === 0) {
+    it('needs a build: run npm run build (bin/run.js over dist/) or npm run package (the executable)', () => {
+      expect.fail('neither build/<os>-<arch>/kubectl-maintenance nor dist/commands exists')
+    })
+  }
+
+  for (const form of forms) {
+    describe(form.title, () => {
+      let server: ApiServer
+      let env: NodeJS.ProcessEnv
+      let pluginDir: string
+
+      before(async () => {
+        server = await startCluster()
+        server.seed(windowConfigMap({end: '2030-01-01T03:00:00Z', name: 'db-upgrade', namespace: 'shop', phase: 'Scheduled', start: '2030-01-01T01:00:00Z', targets: 'ingress/shop'}))
+        // As krew does it: a symlink named kubectl-maintenance in a directory on PATH.
+        pluginDir = mkdtempSync(path.join(tmpdir(), 'km-plugin-'))
+        symlinkSync(form.file, path.join(pluginDir, 'kubectl-maintenance'))
+        const home = mkdtempSync(path.join(tmpdir(), 'km-home-'))
+        env = {HOME: home, KUBECONFIG: path.join(home, 'no-kubeconfig'), PATH: pathWith(pluginDir)}
+      })
+
+      after(async () => server.close())
+
+      const kubectl = (...args: string[]) => run('kubectl', args, {env})
+
+      it('is found by kubectl plugin list', async () => {
+        const result = await kubectl('plugin', 'list')
+        expect(result.stdout).to.include(`${path.join(pluginDir, 'kubectl-maintenance')}\n`)
+        expect(result.stderr).not.to.include('kubectl-maintenance')
+      })
+
+      it('prints its help as kubectl maintenance', async () => {
+        const result = await kubectl('maintenance', '--help')
+        expect(result.code, result.stderr).to.equal(0)
+        expect(result.stdout).to.include('USAGE\n  $ kubectl maintenance [COMMAND]\n')
+        expect(result.stdout).to.match(/^ {2}schedule +Schedule a maintenance window/m)
+        expect(result.stdout).to.match(/^ {2}list +List maintenance windows/m)
+      })
+
+      it('lists windows from the cluster of --kubeconfig', async () => {
+        const result = await kubectl('maintenance', 'list', '--kubeconfig', server.kubeconfigPath, '-n', 'shop')
+        expect(result.code, result.stderr).to.equal(0)
+        const [header, row, ...rest] = result.stdout.trimEnd().split('\n')
+        expect(header.split(/\s+/)).to.deep.equal(['NAME', 'TARGETS', 'START', 'END', 'PHASE', 'PAGE'])
+        expect(row).to.match(/^db-upgrade\s+ingress\/shop\s+.*\s+Scheduled\s+default$/)
+        expect(rest).to.deep.equal([])
+      })
+
+      it('passes its exit code through kubectl: 2 for wrong input', async () => {
+        const result = await kubectl('maintenance', 'list', '--kubeconfig', server.kubeconfigPath, '-o', 'bogus')
+        expect(result.code).to.equal(2)
+        expect(result.stderr).to.include('bogus')
+      })
+
+      it('ships a runnable ESM bundle with install --dry-run', async function () {
+        if (!form.hasBundle) this.skip() // bin/run.js ships dist/kubectl-maintenance.mjs, which only the bundle build writes
+        const result = await kubectl('maintenance', 'install', '--dry-run', '-o', 'yaml')
+        expect(result.code, result.stderr).to.equal(0)
+        const objects = parseAllDocuments(result.stdout).map((document) => document.toJS() as {kind: string; binaryData?: Record<string, string>})
+        const bundleConfigMap = objects.find((object) => object.kind === 'ConfigMap' && object.binaryData)
+        const [gzipped] = Object.values(bundleConfigMap?.binaryData ?? {})
+        const bundle = gunzipSync(Buffer.from(gzipped, 'base64'))
+        expect(bundle.length, 'an ESM bundle, not the executable').to.be.below(20 * 2 ** 20)
+        const file = path.join(mkdtempSync(path.join(tmpdir(), 'km-bundle-')), 'kubectl-maintenance.mjs')
+        writeFileSync(file, bundle)
+        const version = await run(process.execPath, [file, '--version'], {env})
+        expect(version.code, version.stderr).to.equal(0)
+        expect(version.stdout).to.match(/^kubectl-maintenance\/\d+\.\d+\.\d+ /)
+      })
+    })
+  }
+})
