@@ -1,5 +1,3 @@
-import ora from 'ora'
-
 import type {KubeClient, KubeObject} from '../kube/client.js'
 import type {TargetRef} from '../model/target.js'
 
@@ -30,7 +28,8 @@ export interface ApplyNowOptions {
  */
 export async function applyNow(client: KubeClient, options: ApplyNowOptions): Promise<PassReport> {
   const before = await readTargets(client, options.namespace, options.targets)
-  const spinner = process.stderr.isTTY && !process.env.NO_COLOR ? ora({stream: process.stderr, text: options.waitingFor}).start() : undefined
+  // ora is loaded only when a spinner is shown: importing it costs more start-up than most commands take.
+  const spinner = process.stderr.isTTY && !process.env.NO_COLOR ? (await import('ora')).default({stream: process.stderr, text: options.waitingFor}).start() : undefined
   let report: PassReport
   try {
     report = await reconcile(client, {

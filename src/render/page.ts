@@ -91,6 +91,7 @@ function escapedView(view: ViewModel, escape: (text: string) => string): Record<
 function renderTemplate(format: Format, text: string, view: ViewModel): string {
   const file = TEMPLATE_FILES[format]
   const handlebars = Handlebars.create()
+  handlebars.unregisterHelper('log')
   const helpers = format === 'html' ? HTML_HELPERS : {}
   for (const [name, helper] of Object.entries(helpers)) handlebars.registerHelper(name, helper)
   const data = format === 'html' ? view : escapedView(view, format === 'json' ? escapeJsonString : escapeXml)

@@ -6,7 +6,8 @@ type Node = hbs.AST.Node
 type Expression = hbs.AST.Expression
 
 /** Helpers every page template may call: Handlebars' own, minus the partial machinery. */
-export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup', 'log'] as const
+// Handlebars' `log` is left out: it writes to the console, which would corrupt a command's stdout.
+export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup'] as const
 
 const CONTEXT_CHANGING = new Set(['each', 'with'])
 

@@ -1,0 +1,64 @@
+import {Args, Flags} from '@oclif/core'
+
+import {KubeCommand} from '../../cli/base-command.js'
+import {now} from '../../cli/clock.js'
+import {type PageUser, type StoredPage, deletePage, getPageIn, pageConfigMapName, windowsUsingPage} from '../../kube/pages.js'
+import {UserError} from '../../model/errors.js'
+import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
+
+export default class PageDelete extends KubeCommand<typeof PageDelete> {
+  static args = {
+    name: Args.string({description: 'Pages to delete.', multiple: true, required: true}),
+  }
+
+  static description = `Delete custom maintenance pages of a namespace.
+Every name is checked before anything is deleted. Windows that still use a page (active or scheduled) are named in a warning. A shared page is deleted with -n ${INSTALL_NAMESPACE}.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> black-friday -n shop',
+    `<%= config.bin %> <%= command.id %> company -n ${INSTALL_NAMESPACE}`,
+  ]
+
+  static flags = {
+    'dry-run': Flags.boolean({description: 'Check and print what would be deleted; delete nothing.'}),
+  }
+
+  async run(): Promise<void> {
+    const names = [...new Set(this.args.name)]
+    const reserved = names.find((name) => name === DEFAULT_PAGE)
+    if (reserved) throw new UserError(`page "${DEFAULT_PAGE}" is the built-in page and cannot be deleted`)
+    const client = this.client()
+    const namespace = client.namespace
+    const pages: StoredPage[] = []
+    for (const name of names) {
+      const page = await getPageIn(client, namespace, name)
+      if (!page) throw await this.notFound(namespace, name)
+      pages.push(page)
+    }
+    const at = now()
+    const dryRun = this.flags['dry-run']
+    for (const page of pages) {
+      const users = await windowsUsingPage(client, page, at)
+      const fallback = page.scope === 'namespace' ? await getPageIn(client, INSTALL_NAMESPACE, page.name) : undefined
+      if (users.length > 0) this.warnUser(stillUsed(page, users, fallback !== undefined))
+      await deletePage(client, page, dryRun)
+      this.log(`page ${page.name} deleted${dryRun ? ' (dry run)' : ''}: ConfigMap ${pageConfigMapName(page.name)} of namespace ${namespace}`)
+    }
+  }
+
+  private async notFound(namespace: string, name: string): Promise<UserError> {
+    const nothing = 'nothing was deleted'
+    if (namespace !== INSTALL_NAMESPACE && (await getPageIn(this.client(), INSTALL_NAMESPACE, name))) {
+      return new UserError(`page "${name}" not found in namespace ${namespace}; it is a shared page: delete it with -n ${INSTALL_NAMESPACE}; ${nothing}`)
+    }
+    return new UserError(`page "${name}" not found in namespace ${namespace} (no ConfigMap ${pageConfigMapName(name)} labelled as a page); see kubectl maintenance page list -n ${namespace}; ${nothing}`)
+  }
+}
+
+function stillUsed(page: StoredPage, users: PageUser[], sharedFallback: boolean): string {
+  const windows = users.map(({state, window}) => `${window.namespace}/${window.name} (${state})`).join(', ')
+  const consequence = sharedFallback
+    ? `they will show the shared page ${page.name} of namespace ${INSTALL_NAMESPACE} instead`
+    : 'they will have no page to show: point them at another page or cancel them'
+  return `page ${page.name} is still used by window${users.length === 1 ? '' : 's'} ${windows}; ${consequence}`
+}

@@ -1,0 +1,53 @@
+import {Args, Flags} from '@oclif/core'
+
+import {KubeCommand} from '../../cli/base-command.js'
+import {type StoredPage, pageConfigMapName, pageNotFound, resolveStoredPage} from '../../kube/pages.js'
+import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
+import {type PageSource, TEMPLATE_FILES, defaultPage} from '../../render/page.js'
+
+const FORMATS = ['html', 'json', 'xml'] as const
+
+export default class PageShow extends KubeCommand<typeof PageShow> {
+  static args = {
+    name: Args.string({description: `The page: a custom page name, or ${DEFAULT_PAGE} for the built-in one.`, required: true}),
+  }
+
+  static description = `Print a page's template source, as windows of the namespace would use it.
+The namespace's own page wins over a shared page of the same name in namespace ${INSTALL_NAMESPACE}; which one was found is said on stderr. "${DEFAULT_PAGE}" shows the built-in templates without contacting the cluster.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> black-friday -n shop',
+    '<%= config.bin %> <%= command.id %> black-friday -n shop --format json',
+    '<%= config.bin %> <%= command.id %> default --format xml',
+  ]
+
+  static flags = {
+    format: Flags.option({default: 'html' as const, description: 'Which template to print.', options: FORMATS})(),
+  }
+
+  async run(): Promise<void> {
+    const {name} = this.args
+    const {format} = this.flags
+    const source = name === DEFAULT_PAGE ? defaultPage() : await this.customPage(name)
+    const template = source[format]
+    if (template === undefined) {
+      process.stderr.write(`page ${name} has no ${TEMPLATE_FILES[format]}: visitors asking for ${format.toUpperCase()} get the built-in ${format.toUpperCase()} document\n`)
+      return
+    }
+    process.stdout.write(template)
+  }
+
+  private async customPage(name: string): Promise<PageSource> {
+    const namespace = this.namespace()
+    const page = await resolveStoredPage(this.client(), namespace, name)
+    if (!page) throw pageNotFound(namespace, name)
+    process.stderr.write(`${origin(page, namespace)}\n`)
+    return page.source
+  }
+}
+
+function origin(page: StoredPage, namespace: string): string {
+  const configMap = pageConfigMapName(page.name)
+  if (page.namespace === namespace) return `page ${page.name}: ConfigMap ${configMap} of namespace ${namespace}`
+  return `page ${page.name}: shared ConfigMap ${configMap} of namespace ${page.namespace} (namespace ${namespace} has no page of that name)`
+}
