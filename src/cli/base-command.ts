@@ -17,7 +17,7 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
 
   protected args!: KubeArgs<T>
   protected flags!: KubeFlags<T>
-  private kubeClient?: KubeClient
+  private kubeClient?: Promise<KubeClient>
 
   async init(): Promise<void> {
     await super.init()
@@ -33,7 +33,7 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   }
 
   /** The cluster client, created on first use so commands that fail on input never touch the cluster. */
-  protected client(): KubeClient {
+  protected async client(): Promise<KubeClient> {
     if (!this.kubeClient) {
       this.kubeClient = KubeClient.fromOptions({
         context: this.flags.context,
@@ -44,8 +44,8 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
     return this.kubeClient
   }
 
-  protected namespace(): string {
-    return this.client().namespace
+  protected async namespace(): Promise<string> {
+    return (await this.client()).namespace
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {

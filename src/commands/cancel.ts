@@ -31,7 +31,7 @@ A window that has not started is marked Cancelled and never applied; an active o
 
   async run(): Promise<void> {
     const at = now()
-    const client = this.client()
+    const client = await this.client()
     const namespace = client.namespace
     const windows: Window[] = []
     for (const name of new Set(this.args.window)) {
@@ -46,7 +46,7 @@ A window that has not started is marked Cancelled and never applied; an active o
 
   /** Restores what was ended in `namespace` at once; the window changes are already stored. */
   protected async applyNow(namespace: string): Promise<void> {
-    await applyNow(this.client(), {
+    await applyNow(await this.client(), {
       log: (line) => this.log(line),
       namespace,
       targets: [],

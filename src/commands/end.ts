@@ -38,7 +38,7 @@ Give window names, or targets: for a target every active window naming it ends, 
   async run(): Promise<void> {
     const at = now()
     const refs = this.args.window.map((text) => (text.includes('/') ? parseTarget(text) : text))
-    const client = this.client()
+    const client = await this.client()
     const namespace = client.namespace
     const windows = new Map<string, Window>()
     const targets: AnnotatedTarget[] = []
@@ -73,7 +73,7 @@ Give window names, or targets: for a target every active window naming it ends, 
 
   /** Restores what was ended in `namespace` at once; the window and annotation changes are already stored. */
   protected async applyNow(namespace: string, targets: TargetRef[]): Promise<void> {
-    await applyNow(this.client(), {
+    await applyNow(await this.client(), {
       log: (line) => this.log(line),
       namespace,
       targets,

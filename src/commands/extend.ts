@@ -34,7 +34,7 @@ export default class Extend extends KubeCommand<typeof Extend> {
     const by = this.flags.by === undefined ? undefined : fromFlag('by', () => parseDuration(this.flags.by as string))
     if (by && by.ms <= 0) throw new UserError(`--by ${this.flags.by} is not positive; give a length such as 30m`)
     const zone = this.flags.timezone === undefined ? undefined : zoneFlag(this.flags.timezone)
-    const client = this.client()
+    const client = await this.client()
     const window = await getWindow(client, client.namespace, this.args.window)
     const end = this.newEnd(window, at, by?.ms, zone)
     await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
@@ -44,7 +44,7 @@ export default class Extend extends KubeCommand<typeof Extend> {
 
   /** Applies the moved end at once (a window moved into the past ends now); the change is already stored. */
   protected async applyNow(namespace: string): Promise<void> {
-    await applyNow(this.client(), {
+    await applyNow(await this.client(), {
       log: (line) => this.log(line),
       namespace,
       targets: [],

@@ -46,7 +46,7 @@ Objects are written with server-side apply, so running install again upgrades in
       return
     }
 
-    const client = this.client()
+    const client = await this.client()
     const missing = await missingPermissions(client, objects)
     if (missing.length > 0) {
       throw new ClusterError(`you lack permissions install needs; nothing was written:\n  ${missing.map((check) => describeCheck(check)).join('\n  ')}`)

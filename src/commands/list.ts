@@ -20,7 +20,7 @@ PHASE is what the engine last recorded (Pending: not seen by the engine yet; Inv
 
   async run(): Promise<void> {
     const allNamespaces = this.flags['all-namespaces']
-    const client = this.client()
+    const client = await this.client()
     const namespace = allNamespaces ? undefined : client.namespace
     const at = now()
     const {invalid, windows, configMaps} = await listWindows(client, namespace, this.flags.selector)

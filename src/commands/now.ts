@@ -44,9 +44,9 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
   async run(): Promise<void> {
     // On the second, as annotations are written: the window has begun by the time it is stored.
     const at = Math.floor(now() / 1000) * 1000
-    const draft = this.draft(at)
+    const draft = await this.draft(at)
     checkDraftOffline(draft, at)
-    const client = this.client()
+    const client = await this.client()
     const {cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window)
     // This command applies the start itself; only a timed window needs the CronJob, to restore at its end.
@@ -64,7 +64,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const data = this.flags.output === 'json' || this.flags.output === 'yaml' || this.flags.output === 'name'
     const log = (line: string) => (data ? process.stderr.write(`${line}\n`) : this.log(line))
     const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
-    const report = await applyNow(this.client(), {
+    const report = await applyNow(await this.client(), {
       log,
       namespace: window.namespace,
       targets: window.targets,
@@ -74,7 +74,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     if (report.waitingOn.length > 0) log(`backend ${report.waitingOn.join(', ')} is starting; the targets are switched when it is ready (next reconcile)`)
   }
 
-  private draft(at: number): WindowDraft {
+  private async draft(at: number): Promise<WindowDraft> {
     const {flags} = this
     const targets = parseTargets(this.args.target)
     const timezone = zoneFlag(flags.timezone)
@@ -94,7 +94,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
       end,
       message: flags.message,
       name: flags.name,
-      namespace: this.namespace(),
+      namespace: await this.namespace(),
       page: flags.page,
       reason: flags.reason,
       start: at,

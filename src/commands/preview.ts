@@ -81,8 +81,8 @@ The built-in page needs no cluster (no kubeconfig is read). A custom --page is r
   /** The built-in page without touching the cluster (no kubeconfig is even read); a custom one resolved like the engine does. */
   private async pageSource(): Promise<{namespace: string; source: PageSource}> {
     if (this.flags.page === DEFAULT_PAGE) return {namespace: this.flags.namespace ?? 'default', source: defaultPage()}
-    const namespace = this.namespace()
-    const page = await resolveStoredPage(this.client(), namespace, this.flags.page)
+    const namespace = await this.namespace()
+    const page = await resolveStoredPage(await this.client(), namespace, this.flags.page)
     if (!page) throw pageNotFound(namespace, this.flags.page)
     if (page.namespace !== namespace) process.stderr.write(`page ${page.name}: the shared page of namespace ${page.namespace}\n`)
     return {namespace, source: page.source}

@@ -24,7 +24,7 @@ This is what the in-cluster CronJob runs every minute; you may run it by hand. W
 
   async run(): Promise<void> {
     const horizonMs = this.flags.horizon === '0s' || this.flags.horizon === '0' ? 0 : parseDuration(this.flags.horizon).ms
-    const client = this.client()
+    const client = await this.client()
     const namespace = this.flags['all-namespaces'] ? undefined : client.namespace
     const report = await reconcile(client, {
       dryRun: this.flags['dry-run'],

@@ -43,9 +43,9 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
 
   async run(): Promise<void> {
     const at = now()
-    const draft = this.draft(at)
+    const draft = await this.draft(at)
     checkDraftOffline(draft, at)
-    const client = this.client()
+    const client = await this.client()
     const {cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window, this.flags['dry-run'])
     const notInstalled = cronJobWarning(cronJob, 'nothing will apply this window at its start')
@@ -57,7 +57,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
   }
 
   /** Every input checked and turned into a window, before anything talks to the cluster. */
-  private draft(at: number): WindowDraft {
+  private async draft(at: number): Promise<WindowDraft> {
     const {flags} = this
     const targets = parseTargets(this.args.target)
     const timezone = zoneFlag(flags.timezone)
@@ -80,7 +80,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
       every,
       message: flags.message,
       name: flags.name,
-      namespace: this.namespace(),
+      namespace: await this.namespace(),
       page: flags.page,
       reason: flags.reason,
       start,

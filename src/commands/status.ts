@@ -40,7 +40,7 @@ Without TARGET: every target of the namespace that is in maintenance or named by
     const allNamespaces = this.flags['all-namespaces']
     const refs = parseTargets(this.args.target ?? [])
     if (allNamespaces && refs.length > 0) throw new UserError('targets are looked up in one namespace: drop -A and pass -n NAMESPACE')
-    const client = this.client()
+    const client = await this.client()
     const namespace = allNamespaces ? undefined : client.namespace
     const windows = (await listWindows(client, namespace)).windows.filter((w) => w.phase !== 'Cancelled' && w.phase !== 'Completed')
     const found = refs.length > 0 ? await this.named(client, client.namespace, refs) : await this.discovered(client, namespace, windows, at)

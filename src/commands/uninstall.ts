@@ -17,7 +17,7 @@ The CronJob is paused first so no pass switches a target back meanwhile. If any 
   }
 
   async run(): Promise<void> {
-    const client = this.client()
+    const client = await this.client()
     const installNamespace = this.flags.namespace ?? INSTALL_NAMESPACE
     const running = (await installedCronJobs(client, installNamespace)).filter((cronJob) => !(cronJob.spec as {suspend?: boolean}).suspend)
     await suspendCronJobs(client, running, true)

@@ -6,7 +6,7 @@ import {formatTarget} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {renderBackend} from '../render/backend.js'
-import {renderPage} from '../render/page.js'
+import {compilePage, renderPage} from '../render/page.js'
 import {buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {kindModule} from './kinds/index.js'
@@ -101,6 +101,9 @@ class Planner {
       const page = resolvePage(this.observed.pages, w.page, w.namespace, this.options.installNamespace)
       if (page) {
         try {
+          // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
+          const invalid = w.page === DEFAULT_PAGE ? [] : compilePage(page).problems
+          if (invalid.length > 0) throw new Error(invalid.join('; '))
           const view = buildViewModel({
             contact: w.contact,
             end: interval.end,

@@ -106,8 +106,8 @@ export class KubeClient {
     this.requestOptions = config.applyToHTTPSOptions(options).then(() => options)
   }
 
-  static fromOptions(options: ConnectionOptions, retry?: RetryPolicy): KubeClient {
-    const loaded = loadConfig(options)
+  static async fromOptions(options: ConnectionOptions, retry?: RetryPolicy): Promise<KubeClient> {
+    const loaded = await loadConfig(options)
     return new KubeClient(loaded.config, loaded.namespace, loaded.contextName, retry)
   }
 

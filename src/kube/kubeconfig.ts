@@ -1,4 +1,4 @@
-import {KubeConfig} from '@kubernetes/client-node'
+import type {KubeConfig} from '@kubernetes/client-node'
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
@@ -23,8 +23,15 @@ const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount
  * Loads the kubeconfig the way kubectl does: --kubeconfig, else every existing file of KUBECONFIG
  * (missing ones are ignored, as kubectl ignores them), else ~/.kube/config, else in-cluster.
  */
-export function loadConfig(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const config = new KubeConfig()
+export async function loadConfig(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  // client-node takes most of a second to import: only commands that reach a cluster pay for it.
+  const {KubeConfig} = await import('@kubernetes/client-node')
+  return readConfig(KubeConfig, options, env)
+}
+
+/** loadConfig for callers that already hold client-node's KubeConfig class (tests, benchmarks). */
+export function readConfig(KubeConfigClass: new () => KubeConfig, options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const config = new KubeConfigClass()
   if (options.kubeconfig) {
     if (!existsSync(options.kubeconfig)) {
       throw new UserError(`kubeconfig "${options.kubeconfig}" does not exist: pass the path of a kubeconfig file, e.g. --kubeconfig ~/.kube/config`)
@@ -35,7 +42,7 @@ export function loadConfig(options: ConnectionOptions, env: NodeJS.ProcessEnv = 
     if (files.length > 0) {
       config.loadFromFile(files[0])
       for (const file of files.slice(1)) {
-        const more = new KubeConfig()
+        const more = new KubeConfigClass()
         more.loadFromFile(file)
         config.mergeConfig(more, true)
       }

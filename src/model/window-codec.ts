@@ -116,7 +116,28 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
   const checks = windowProblems(decoded).filter((problem) => !(targetsReported && problem.message === NO_TARGETS))
   const all = [...problems, ...checks]
   const messages = [...new Set(all.map((problem) => problem.message))]
-  return messages.length === 0 ? {problems: [], window: decoded} : {problems: messages}
+  return messages.length === 0 ? {problems: [], window: decoded} : {problems: bounded(messages)}
+}
+
+/** Problems reported, at most; the rest are counted. */
+export const MAX_PROBLEMS = 10
+/** A quoted value longer than this is shown by its start and its length. */
+const MAX_QUOTED_CHARS = 80
+const MAX_PROBLEM_CHARS = 1000
+
+/**
+ * The problems are written back onto the window (phase-message) and into an Event: a hand-written value of 200 KB,
+ * or thousands of bad targets, echoed in full would make that write exceed the 256 KiB the API server allows for
+ * annotations, and the window could never be marked Failed.
+ */
+function bounded(messages: string[]): string[] {
+  const elided = messages.slice(0, MAX_PROBLEMS).map((message) => {
+    const short = message.replace(/"([^"]*)"/g, (quoted, value: string) => (value.length > MAX_QUOTED_CHARS ? `"${value.slice(0, 40)}…" (${value.length} characters)` : quoted))
+    // An unquoted echo (a suggested fix built from the value) is cut too.
+    return short.length > MAX_PROBLEM_CHARS ? `${short.slice(0, MAX_PROBLEM_CHARS)}…` : short
+  })
+  const more = messages.length - elided.length
+  return more > 0 ? [...elided, `and ${more} more problem${more === 1 ? '' : 's'}`] : elided
 }
 
 /**

@@ -122,7 +122,7 @@ export function unreachableKubeconfig(): string {
 
 /** Removes what a test created, through the API like any client would. */
 export async function deleteConfigMap(server: ApiServer, namespace: string, name: string): Promise<void> {
-  const client = KubeClient.fromOptions({kubeconfig: server.kubeconfigPath})
+  const client = await KubeClient.fromOptions({kubeconfig: server.kubeconfigPath})
   await client.delete(Resources.configMaps, namespace, name)
 }
 

@@ -35,7 +35,7 @@ async function lifecycle(server: ApiServer, scope: string[], seeds: object[], wi
 
   const started = await reconcile()
   expect(started.stdout, started.stderr).to.match(/switched to backend/)
-  const loaded = loadConfig({kubeconfig: server.kubeconfigPath})
+  const loaded = await loadConfig({kubeconfig: server.kubeconfigPath})
   const admin = new KubeClient(loaded.config, loaded.namespace, loaded.contextName)
   for (const w of windows) {
     await admin.patch(Resources.configMaps, namespace, w.name, 'merge', {metadata: {annotations: {'kubectl-maintenance.io/end': rfc3339(Date.now() - 1000)}}})

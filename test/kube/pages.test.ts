@@ -79,7 +79,7 @@ describe('kube/pages', () => {
 
     before(async () => {
       server = await startCluster()
-      client = KubeClient.fromOptions({kubeconfig: server.kubeconfigPath})
+      client = await KubeClient.fromOptions({kubeconfig: server.kubeconfigPath})
       server.seed(
         page('sale', 'shop'),
         page('company', 'shop', {'page.html.hbs': 'own'}),

@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 
 import {KubeClient} from '../../src/kube/client.js'
-import {loadConfig} from '../../src/kube/kubeconfig.js'
+import {readConfig} from '../../src/kube/kubeconfig.js'
+import {KubeConfig} from '@kubernetes/client-node'
 import {Resources, type ResourceType} from '../../src/kube/resources.js'
 import {type PassReport, reconcile} from '../../src/kube/reconcile.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
@@ -53,7 +54,7 @@ describe('reconcile against the in-process API server', function () {
   const fastRetry = {attempts: 3, baseDelayMs: 1, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))}
 
   function newClient(): KubeClient {
-    const loaded = loadConfig({kubeconfig: server.kubeconfigPath, namespace: NS})
+    const loaded = readConfig(KubeConfig, {kubeconfig: server.kubeconfigPath, namespace: NS})
     return new KubeClient(loaded.config, loaded.namespace, loaded.contextName, fastRetry)
   }
 

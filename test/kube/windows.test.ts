@@ -26,7 +26,7 @@ describe('kube/windows', () => {
 
   before(async () => {
     server = await startCluster()
-    client = KubeClient.fromOptions({kubeconfig: server.kubeconfigPath})
+    client = await KubeClient.fromOptions({kubeconfig: server.kubeconfigPath})
     server.seed(
       windowConfigMap({end: '2026-12-24T23:00:00Z', name: 'xmas', namespace: 'shop', start: '2026-12-24T21:00:00Z', targets: 'ingress/shop'}),
       windowConfigMap({labels: {team: 'web'}, name: 'front', namespace: 'web', start: '2026-12-25T10:00:00Z', targets: 'service/front'}),

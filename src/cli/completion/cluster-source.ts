@@ -42,31 +42,32 @@ async function pages(client: KubeClient, builtIn: boolean): Promise<Candidate[]>
   return builtIn ? [{description: 'the built-in page', value: DEFAULT_PAGE}, ...custom] : custom
 }
 
-async function lookupWith(client: () => KubeClient, lookup: Lookup, connection: Connection): Promise<Candidate[]> {
+async function lookupWith(client: () => Promise<KubeClient>, lookup: Lookup, connection: Connection): Promise<Candidate[]> {
   switch (lookup.source) {
     case 'contexts': {
-      return loadConfig({kubeconfig: connection.kubeconfig})
-        .config.getContexts()
+      return (await loadConfig({kubeconfig: connection.kubeconfig})).config
+        .getContexts()
         .map((context) => ({description: context.namespace ? `namespace ${context.namespace}` : undefined, value: context.name}))
     }
 
     case 'namespaces': {
-      return (await client().list(Resources.namespaces)).map((namespace) => ({value: namespace.metadata.name}))
+      return (await (await client()).list(Resources.namespaces)).map((namespace) => ({value: namespace.metadata.name}))
     }
 
     case 'pages': {
       // The built-in page needs no cluster: offer it even when the cluster does not answer.
-      return pages(client(), lookup.builtIn).catch(() => (lookup.builtIn ? [{description: 'the built-in page', value: DEFAULT_PAGE}] : []))
+      return pages(await client(), lookup.builtIn).catch(() => (lookup.builtIn ? [{description: 'the built-in page', value: DEFAULT_PAGE}] : []))
     }
 
     case 'targets': {
-      const type = await targetType(client(), lookup.kind)
+      const kube = await client()
+      const type = await targetType(kube, lookup.kind)
       if (!type) return []
-      return (await client().list(type, client().namespace)).map((target) => ({value: target.metadata.name}))
+      return (await kube.list(type, kube.namespace)).map((target) => ({value: target.metadata.name}))
     }
 
     case 'windows': {
-      return windows(client())
+      return windows(await client())
     }
   }
 }
@@ -76,10 +77,10 @@ async function lookupWith(client: () => KubeClient, lookup: Lookup, connection: 
  * (no kubeconfig, unreachable, forbidden) answers nothing rather than an error: completion must never get in the way.
  */
 export function clusterSource(timeoutMs = 3000): CompletionSource & {timedOut: boolean} {
-  const clients = new Map<string, KubeClient>()
+  const clients = new Map<string, Promise<KubeClient>>()
   const source = {
     async lookup(lookup: Lookup, connection: Connection): Promise<Candidate[]> {
-      const client = (): KubeClient => {
+      const client = (): Promise<KubeClient> => {
         const key = JSON.stringify(connection)
         let found = clients.get(key)
         if (!found) {

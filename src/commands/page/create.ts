@@ -36,7 +36,7 @@ Templates may use: title, message, reason, contact, start, end, startLocal, endL
 
   async run(): Promise<void> {
     const files = this.pageFiles()
-    const stored = await createPage(this.client(), {...files, namespace: this.namespace()}, this.flags['dry-run'])
+    const stored = await createPage(await this.client(), {...files, namespace: await this.namespace()}, this.flags['dry-run'])
     const {output} = this.flags
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
     else if (output === 'name') this.log(`configmap/${pageConfigMapName(files.name)}`)

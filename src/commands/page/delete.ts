@@ -27,7 +27,7 @@ Every name is checked before anything is deleted. Windows that still use a page 
     const names = [...new Set(this.args.name)]
     const reserved = names.find((name) => name === DEFAULT_PAGE)
     if (reserved) throw new UserError(`page "${DEFAULT_PAGE}" is the built-in page and cannot be deleted`)
-    const client = this.client()
+    const client = await this.client()
     const namespace = client.namespace
     const pages: StoredPage[] = []
     for (const name of names) {
@@ -48,7 +48,7 @@ Every name is checked before anything is deleted. Windows that still use a page 
 
   private async notFound(namespace: string, name: string): Promise<UserError> {
     const nothing = 'nothing was deleted'
-    if (namespace !== INSTALL_NAMESPACE && (await getPageIn(this.client(), INSTALL_NAMESPACE, name))) {
+    if (namespace !== INSTALL_NAMESPACE && (await getPageIn(await this.client(), INSTALL_NAMESPACE, name))) {
       return new UserError(`page "${name}" not found in namespace ${namespace}; it is a shared page: delete it with -n ${INSTALL_NAMESPACE}; ${nothing}`)
     }
     return new UserError(`page "${name}" not found in namespace ${namespace} (no ConfigMap ${pageConfigMapName(name)} labelled as a page); see kubectl maintenance page list -n ${namespace}; ${nothing}`)

@@ -16,7 +16,7 @@ Without -A: the pages of the namespace (SCOPE namespace) and the shared pages of
 
   async run(): Promise<void> {
     const allNamespaces = this.flags['all-namespaces']
-    const client = this.client()
+    const client = await this.client()
     const namespace = allNamespaces ? undefined : client.namespace
     const pages = await listPages(client, namespace, this.flags.selector)
     const ordered = allNamespaces ? [...pages].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)) : pages

@@ -38,8 +38,8 @@ The namespace's own page wins over a shared page of the same name in namespace $
   }
 
   private async customPage(name: string): Promise<PageSource> {
-    const namespace = this.namespace()
-    const page = await resolveStoredPage(this.client(), namespace, name)
+    const namespace = await this.namespace()
+    const page = await resolveStoredPage(await this.client(), namespace, name)
     if (!page) throw pageNotFound(namespace, name)
     process.stderr.write(`${origin(page, namespace)}\n`)
     return page.source
