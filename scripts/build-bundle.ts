@@ -67,29 +67,39 @@ const BANNER = [
   'const __dirname = __kmDirname(__filename);',
 ].join('\n')
 
+/** What the ESM bundle and the executable's CommonJS variant share: one file for Node 20, minified. */
+export function commonBuildOptions(outfile: string) {
+  return {
+    bundle: true,
+    // oclif requires typescript only to run .ts commands in development, which src/bundle.ts switches off.
+    external: ['typescript'],
+    legalComments: 'none' as const,
+    metafile: true as const,
+    minify: true,
+    outfile,
+    platform: 'node' as const,
+    target: 'node20',
+  }
+}
+
+export function outputBytes(result: {metafile: {outputs: Record<string, {bytes: number}>}}): number {
+  return Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
+}
+
 export async function buildBundle(outfile = BUNDLE_PATH): Promise<{outfile: string; bytes: number}> {
   const result = await build({
+    ...commonBuildOptions(outfile),
     banner: {js: BANNER},
-    bundle: true,
     define: {
       __KM_BUNDLE__: 'true',
       __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
       __KM_PACKAGE__: JSON.stringify(packageInfo()),
     },
-    // oclif requires typescript only to run .ts commands in development, which src/bundle.ts switches off.
-    external: ['typescript'],
     format: 'esm',
-    legalComments: 'none',
     logLevel: 'warning',
-    metafile: true,
-    minify: true,
-    outfile,
-    platform: 'node',
     stdin: {contents: entrySource(commandFiles()), loader: 'ts', resolveDir: ROOT, sourcefile: 'kubectl-maintenance-entry.ts'},
-    target: 'node20',
   })
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
-  return {bytes, outfile}
+  return {bytes: outputBytes(result), outfile}
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -12,7 +12,7 @@ import {execFileSync} from 'node:child_process'
 import {chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {BUNDLE_PATH, ROOT, commandFiles, embeddedTemplates} from './build-bundle.js'
+import {BUNDLE_PATH, ROOT, commonBuildOptions, commandFiles, embeddedTemplates, outputBytes} from './build-bundle.js'
 
 /** The file name oclif is told holds the commands; it exists only as the key of the require() wrapper. */
 export const VIRTUAL_COMMANDS_FILE = 'kubectl-maintenance-commands.cjs'
@@ -86,8 +86,8 @@ export function seaEntrySource(commands: Array<{id: string; file: string}>): str
 /** Builds the CommonJS variant of the bundle (same entry, same defines as scripts/build-bundle.ts). */
 export async function buildSeaScript(outfile: string, pjson = readPackageJson()): Promise<{outfile: string; bytes: number}> {
   const result = await build({
+    ...commonBuildOptions(outfile),
     banner: {js: BANNER},
-    bundle: true,
     define: {
       // The running file is the executable, not the ESM bundle the CronJob needs: bundle-source.ts must not use it.
       __KM_BUNDLE__: 'false',
@@ -95,19 +95,11 @@ export async function buildSeaScript(outfile: string, pjson = readPackageJson())
       __KM_PACKAGE__: JSON.stringify(packageInfo(pjson)),
       'import.meta.url': '__kmImportMetaUrl',
     },
-    external: ['typescript'],
     format: 'cjs',
-    legalComments: 'none',
     logLevel: 'error',
-    metafile: true,
-    minify: true,
-    outfile,
-    platform: 'node',
     stdin: {contents: seaEntrySource(commandFiles()), loader: 'ts', resolveDir: ROOT, sourcefile: 'kubectl-maintenance-sea-entry.ts'},
-    target: 'node20',
   })
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
-  return {bytes, outfile}
+  return {bytes: outputBytes(result), outfile}
 }
 
 export interface SeaConfig {

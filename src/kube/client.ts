@@ -1,5 +1,7 @@
 import type {KubeConfig} from '@kubernetes/client-node'
 
+import type {KubeObject} from '../model/kube-object.js'
+
 import http from 'node:http'
 import https from 'node:https'
 
@@ -7,21 +9,7 @@ import {ClusterError} from '../model/errors.js'
 import {type ConnectionOptions, loadConfig} from './kubeconfig.js'
 import {type ResourceType, collectionPath, objectPath} from './resources.js'
 
-export type KubeObject = {
-  apiVersion?: string
-  kind?: string
-  metadata: {
-    name: string
-    namespace?: string
-    resourceVersion?: string
-    uid?: string
-    labels?: Record<string, string>
-    annotations?: Record<string, string>
-    creationTimestamp?: string
-    [key: string]: unknown
-  }
-  [key: string]: unknown
-}
+export type {KubeObject} from '../model/kube-object.js'
 
 export interface KubeList<T = KubeObject> {
   items: T[]

@@ -1,23 +1,7 @@
+import type {KubeObject} from '../../model/kube-object.js'
 import type {TargetKind} from '../../model/target.js'
 
-/**
- * A target as the API server returns it. apiVersion and kind are optional (the brief had them required) so that
- * the engine can pass the kube client's KubeObject, which types them optional, without a cast.
- */
-export type KubeObject = {
-  apiVersion?: string
-  kind?: string
-  metadata: {
-    name: string
-    namespace?: string
-    resourceVersion?: string
-    labels?: Record<string, string>
-    annotations?: Record<string, string>
-    [k: string]: unknown
-  }
-  spec?: Record<string, unknown>
-  [k: string]: unknown
-}
+export type {KubeObject} from '../../model/kube-object.js'
 
 export interface BackendRef {
   serviceName: string
