@@ -36,8 +36,16 @@ const SUGGESTIONS: Record<string, string> = {
 
 const UTC_NAMES = new Set(['utc', 'etc/utc'])
 
+/** Answers by zone name: asking ICU whether a zone exists is slow, and a pass checks every window's zone. */
+const problemsByZone = new Map<string, string | undefined>()
+
 /** Why `name` is not accepted as a window's time zone, or undefined when it is. */
 export function zoneProblem(name: string): string | undefined {
+  if (!problemsByZone.has(name)) problemsByZone.set(name, findZoneProblem(name))
+  return problemsByZone.get(name)
+}
+
+function findZoneProblem(name: string): string | undefined {
   const trimmed = name.trim()
   const suggestion = SUGGESTIONS[trimmed.toUpperCase()] ?? 'Europe/Berlin'
   const advice = `use an IANA name such as ${suggestion} (see the tz database)`

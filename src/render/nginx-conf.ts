@@ -62,11 +62,13 @@ function triggerCode(status: number): number {
   return status >= 400 && status <= 599 ? status : 503
 }
 
+let nginxTemplate: Handlebars.TemplateDelegate | undefined
+
 export function renderNginxConf(o: NginxOptions): string {
   if (!Number.isInteger(o.status) || o.status < 200 || o.status > 599) throw new Error(`nginx.conf: status ${o.status} cannot be served`)
   const trigger = triggerCode(o.status)
-  const template = Handlebars.create().compile(loadTemplate('nginx.conf.hbs'), {noEscape: true, strict: true})
-  return template({
+  nginxTemplate ??= Handlebars.create().compile(loadTemplate('nginx.conf.hbs'), {noEscape: true, strict: true})
+  return nginxTemplate({
     assets: o.assets.map((name) => ({name: checked(name, ASSET_NAME, 'asset name'), type: assetContentType(name)})),
     contentRoot: checked(o.contentRoot.replace(/\/+$/, '') || '/', SAFE_PATH, 'content root'),
     errorCodes: [...new Set([trigger, 404, 405, 413])].sort((a, b) => a - b).join(' '),

@@ -88,15 +88,28 @@ function escapedView(view: ViewModel, escape: (text: string) => string): Record<
   return Object.fromEntries(Object.entries(view).map(([key, value]) => [key, escapeValue(value)]))
 }
 
+/** Compiled templates by format and text: a pass renders the same page for many windows, and compiling dominates. */
+const compiled = new Map<string, Handlebars.TemplateDelegate>()
+
+function compiledTemplate(format: Format, text: string): Handlebars.TemplateDelegate {
+  const key = `${format}\u0000${text}`
+  let template = compiled.get(key)
+  if (!template) {
+    const handlebars = Handlebars.create()
+    handlebars.unregisterHelper('log')
+    const helpers = format === 'html' ? HTML_HELPERS : {}
+    for (const [name, helper] of Object.entries(helpers)) handlebars.registerHelper(name, helper)
+    template = handlebars.compile(text, {noEscape: format !== 'html'})
+    compiled.set(key, template)
+  }
+  return template
+}
+
 function renderTemplate(format: Format, text: string, view: ViewModel): string {
   const file = TEMPLATE_FILES[format]
-  const handlebars = Handlebars.create()
-  handlebars.unregisterHelper('log')
-  const helpers = format === 'html' ? HTML_HELPERS : {}
-  for (const [name, helper] of Object.entries(helpers)) handlebars.registerHelper(name, helper)
   const data = format === 'html' ? view : escapedView(view, format === 'json' ? escapeJsonString : escapeXml)
   try {
-    const template = handlebars.compile(text, {noEscape: format !== 'html'})
+    const template = compiledTemplate(format, text)
     return template(data, {allowProtoMethodsByDefault: false, allowProtoPropertiesByDefault: false})
   } catch (error) {
     if (error instanceof RangeError) throw new PageTemplateError(`${file}: the template recurses without end`)
