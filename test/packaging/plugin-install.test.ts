@@ -90,8 +90,8 @@ describe('installed as a kubectl plugin', function () {
         expect(result.stderr).to.include('bogus')
       })
 
-      it('ships a runnable ESM bundle with install --dry-run', async function () {
-        if (!form.hasBundle) this.skip() // bin/run.js ships dist/kubectl-maintenance.mjs, which only the bundle build writes
+      it('ships a runnable ESM bundle with install --dry-run', async () => {
+        expect(form.hasBundle, 'npm run build writes dist/kubectl-maintenance.mjs, which install ships').to.equal(true)
         const result = await kubectl('maintenance', 'install', '--dry-run', '-o', 'yaml')
         expect(result.code, result.stderr).to.equal(0)
         const objects = parseAllDocuments(result.stdout).map((document) => document.toJS() as {kind: string; binaryData?: Record<string, string>})

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {parse} from 'yaml'
@@ -15,6 +15,8 @@ import {
   renderManifest,
   renderTemplate,
 } from '../../scripts/package-manifest.js'
+import {binaryPath, writeArchive} from '../../scripts/package.js'
+import {buildSea} from '../../scripts/package-sea.js'
 import {sha256, tar, tarGz} from '../../scripts/package-tar.js'
 import {PROJECT_ROOT} from '../support/run-command.js'
 import {run} from './plugin-path.js'
@@ -74,18 +76,23 @@ describe('plugin.yaml (krew manifest)', () => {
   })
 
   it('carries the sha256 of every archive built here, and that archive holds the bin and LICENSE', async function () {
-    const built = PLATFORMS.filter((platform) => existsSync(path.join(PROJECT_ROOT, 'build', archiveName(version(), platform))))
-    if (built.length === 0) this.skip() // nothing packaged on this machine yet: npm run package
-    const platforms = manifest().spec.platforms
-    for (const platform of built) {
-      const archive = path.join(PROJECT_ROOT, 'build', archiveName(version(), platform))
-      const entry = platforms.find((candidate) => candidate.selector.matchLabels.os === platform.os && candidate.selector.matchLabels.arch === platform.arch)
-      expect(entry?.sha256, `${platformKey(platform)}: run npm run package again`).to.equal(sha256(readFileSync(archive)))
-      const listing = await tarListing(archive)
-      expect(listing.code, listing.stderr).to.equal(0)
-      expect(listing.stdout).to.match(new RegExp(`^-rwxr-xr-x .* ${entry?.bin}$`, 'm'))
-      expect(listing.stdout).to.match(/^-rw-r--r-- .* LICENSE$/m)
-    }
+    // Builds this platform's package the way npm run package does, into a temporary directory, so the check runs on
+    // every machine (not only where someone packaged before) and never touches the committed plugin.yaml.
+    this.timeout(240_000)
+    const buildDir = mkdtempSync(path.join(tmpdir(), 'km-package-'))
+    const platform = platformOf(process.platform, process.arch)
+    const binary = await buildSea({node: process.execPath, output: binaryPath(platform, buildDir), platform: platform.os, workDir: path.join(buildDir, 'sea')})
+    const archive = path.join(buildDir, archiveName(version(), platform))
+    writeArchive(binary, archive)
+    const rendered = parse(renderManifest(template(), version(), collectShas(version(), buildDir, manifestShas(manifestText())))) as Manifest
+    expect(krewProblems(rendered)).to.deep.equal([])
+    const entry = rendered.spec.platforms.find((candidate) => candidate.selector.matchLabels.os === platform.os && candidate.selector.matchLabels.arch === platform.arch)
+    expect(entry?.sha256).to.equal(sha256(readFileSync(archive)))
+    const listing = await tarListing(archive)
+    expect(listing.code, listing.stderr).to.equal(0)
+    expect(listing.stdout).to.match(new RegExp(`^-rwxr-xr-x .* ${entry?.bin}$`, 'm'))
+    expect(listing.stdout).to.match(/^-rw-r--r-- .* LICENSE$/m)
+    rmSync(buildDir, {force: true, recursive: true})
   })
 })
 
