@@ -25,7 +25,7 @@ const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount
  */
 export async function loadConfig(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
   // client-node takes most of a second to import: only commands that reach a cluster pay for it.
-  const {KubeConfig} = await import('@kubernetes/client-node')
+  const {KubeConfig} = await import('./kubeconfig-class.js')
   return readConfig(KubeConfig, options, env)
 }
 

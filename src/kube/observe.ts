@@ -2,10 +2,11 @@ import type {InvalidWindow, Observed, ObservedBackend, ObservedTarget} from '../
 import type {Window} from '../model/window.js'
 import type {PageSource} from '../render/page.js'
 
-import {ROLE_LABEL, PAGE_CONFIGMAP_PREFIX, PageAnnotation, Role} from '../model/keys.js'
+import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
 import {configMapToWindow} from '../model/window-codec.js'
 import {type KubeClient, type KubeObject} from './client.js'
+import {pageFromConfigMap} from './pages.js'
 import {Resources} from './resources.js'
 import {targetType} from './targets.js'
 
@@ -76,7 +77,7 @@ function decodeWindows(configMaps: ConfigMap[]): {windows: Window[]; invalidWind
       invalidWindows.push({
         name: cm.metadata.name,
         namespace: cm.metadata.namespace ?? '',
-        phase: cm.metadata.annotations?.['kubectl-maintenance.io/phase'],
+        phase: cm.metadata.annotations?.[WindowAnnotation.phase],
         problems,
         uid: cm.metadata.uid,
       })
@@ -111,16 +112,11 @@ function collectBackends(deployments: Deployment[], services: KubeObject[], conf
 function collectPages(configMaps: ConfigMap[]): Map<string, Map<string, PageSource>> {
   const pages = new Map<string, Map<string, PageSource>>()
   for (const cm of configMaps) {
-    if (!cm.metadata.name.startsWith(PAGE_CONFIGMAP_PREFIX)) continue
-    const html = cm.data?.['page.html.hbs']
-    if (html === undefined) continue
-    const name = cm.metadata.name.slice(PAGE_CONFIGMAP_PREFIX.length)
+    const page = pageFromConfigMap(cm)
+    if (!page) continue
     const namespace = cm.metadata.namespace ?? ''
-    const status = Number.parseInt(cm.metadata.annotations?.[PageAnnotation.status] ?? '503', 10)
-    const assets = Object.fromEntries(Object.entries(cm.binaryData ?? {}).map(([file, base64]) => [file, Buffer.from(base64, 'base64')]))
-    const page: PageSource = {assets, html, json: cm.data?.['page.json.hbs'], name, status, xml: cm.data?.['page.xml.hbs']}
     if (!pages.has(namespace)) pages.set(namespace, new Map())
-    pages.get(namespace)!.set(name, page)
+    pages.get(namespace)!.set(page.name, page)
   }
   return pages
 }
