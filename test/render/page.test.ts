@@ -163,7 +163,7 @@ describe('render/page', () => {
       ['a parse error', {html: '<p>{{#if message}}</p>'}, ["page.html.hbs: Parse error on line 1: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'"]],
       ['a partial', {html: '{{> header}}'}, ['page.html.hbs line 1: partials and decorators are not available in page templates']],
       ['an empty HTML template', {html: ' \n'}, ['page.html.hbs: empty; the HTML template is required']],
-      ['XML that is not well-formed', {xml: '<a>{{message}}</b>'}, ['page.xml.hbs: does not render well-formed XML (line 1, column 79: closing tag does not match <a>)']],
+      ['XML that is not well-formed', {xml: '<a>{{message}}</b>'}, ['page.xml.hbs: does not render well-formed XML (1:79: unexpected close tag.)']],
       ['a template error at render time', {html: '{{#each}}x{{/each}}'}, ['page.html.hbs: Must pass iterator to #each']],
       ['a status that cannot carry a page', {status: 204}, ['status 204 is not allowed: use 200 or 400-599 (default 503)']],
       ['asset names', {assets: {'../x': Buffer.from('x'), 'nginx.conf': Buffer.from('x'), 'ok.png': Buffer.from('x')}}, [

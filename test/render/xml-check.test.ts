@@ -15,19 +15,19 @@ describe('render/xml-check', () => {
   }
 
   const malformed: Array<[string, string]> = [
-    ['<a><b></a></b>', 'closing tag does not match <b>'],
-    ['<a>x & y</a>', '"&" must start'],
-    ['<a>x < y</a>', 'expected a name'],
-    ['<a>]]></a>', '"]]>" in text'],
-    ['<a x=1/>', 'attribute values must be quoted'],
-    ['<a x="1" x="2"/>', 'attribute "x" given twice'],
-    ['<a>\u0001</a>', 'character U+0001 is not allowed'],
-    ['<a>&#0;</a>', 'character reference to a character XML does not allow'],
-    ['<a/><b/>', 'content after the root element'],
-    ['<a>', 'unexpected end of document'],
-    ['  <?xml version="1.0"?><a/>', 'the XML declaration must come first'],
-    ['<a><!-- a -- b --></a>', '"--" inside a comment'],
-    ['text', 'expected the root element'],
+    ['<a><b></a></b>', '1:10: unexpected close tag'],
+    ['<a>x & y</a>', '1:12'],
+    ['<a>x < y</a>', 'disallowed character in tag name'],
+    ['<a>]]></a>', 'the string "]]>" is disallowed in char data'],
+    ['<a x=1/>', 'unquoted attribute value'],
+    ['<a x="1" x="2"/>', 'duplicate attribute: x'],
+    ['<a>\u0001</a>', 'disallowed character'],
+    ['<a>&#0;</a>', 'malformed character entity'],
+    ['<a/><b/>', 'documents may contain only one root'],
+    ['<a>', 'unclosed tag: a'],
+    ['  <?xml version="1.0"?><a/>', 'an XML declaration must be at the start of the document'],
+    ['<a><!-- a -- b --></a>', 'malformed comment'],
+    ['text', 'text data outside of root node'],
   ]
   for (const [text, problem] of malformed) {
     it(`refuses ${JSON.stringify(text)}: ${problem}`, () => {
