@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
+import {recordEvent} from '../kube/events.js'
 import {type KubeClient, isConflict} from '../kube/client.js'
 import {endWindow, getWindow, patchWindowAnnotations} from '../kube/windows.js'
 import {WindowAnnotation} from '../model/keys.js'
@@ -80,6 +81,8 @@ A window that has not started is marked Cancelled and never applied; an active o
           {[WindowAnnotation.phase]: 'Cancelled', [WindowAnnotation.phaseMessage]: `cancelled at ${formatLocal(at, window.timezone)}`},
           {resourceVersion: window.resourceVersion},
         )
+        const involved = {apiVersion: 'v1', kind: 'ConfigMap', name: window.name, namespace: window.namespace, uid: window.uid}
+        await recordEvent(client, involved, 'MaintenanceCancelled', `cancelled before its start; it will not be applied`, 'Normal', at)
         this.log(`window ${window.name} cancelled`)
         return false
       } catch (error) {

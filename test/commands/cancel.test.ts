@@ -69,6 +69,8 @@ describe('cancel', () => {
     const result = await cancel('later-too')
     expect(result.stdout).to.equal('window later-too cancelled\n')
     expect(annotations('later-too')['kubectl-maintenance.io/phase']).to.equal('Cancelled')
+    const events = server.objects('v1', 'Event', 'shop') as Array<{reason: string; involvedObject: {name: string}}>
+    expect(events.filter((e) => e.reason === 'MaintenanceCancelled').map((e) => e.involvedObject.name)).to.include('later-too')
   })
 
   it('exits 2 without a window name', async () => {
