@@ -7,44 +7,10 @@ import {Resources, type ResourceType} from '../../src/kube/resources.js'
 import {type PassReport, reconcile} from '../../src/kube/reconcile.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
 import {shopTargets} from '../fixtures/targets.js'
+import {KINDS, NS, type Obj, PREFIX, rfc3339, windowConfigMap} from '../reliability/support.js'
 
-const NS = 'shop'
-const PREFIX = 'kubectl-maintenance.io/'
-
-type Obj = Record<string, unknown> & {metadata: {name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>}; spec?: Record<string, unknown>}
-
-const KINDS = [
-  {apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'shop', ref: 'ingress/shop'},
-  {apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', name: 'api', ref: 'ingressroute/api'},
-  {apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', name: 'web', ref: 'httproute/web'},
-  {apiVersion: 'v1', kind: 'Service', name: 'db', ref: 'service/db'},
-]
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
-
-export function windowConfigMap(name: string, targets: string[], start: number, end?: number, extra: Record<string, string> = {}): Obj {
-  const annotations: Record<string, string> = {
-    [`${PREFIX}page`]: 'default',
-    [`${PREFIX}start`]: rfc3339(start),
-    [`${PREFIX}targets`]: targets.join(','),
-    [`${PREFIX}timezone`]: 'Europe/Berlin',
-    ...extra,
-  }
-  if (end !== undefined) annotations[`${PREFIX}end`] = rfc3339(end)
-  return {
-    apiVersion: 'v1',
-    data: {message: 'Upgrading the database'},
-    kind: 'ConfigMap',
-    metadata: {
-      annotations,
-      labels: {'app.kubernetes.io/managed-by': 'kubectl-maintenance', [`${PREFIX}role`]: 'window'},
-      name,
-      namespace: NS,
-    },
-  }
-}
+// The fixtures the reliability suites share: one window builder, one list of the four kinds.
+const ALL = KINDS.map((kind) => kind.ref)
 
 describe('reconcile against the in-process API server', function () {
   this.timeout(60_000)
@@ -109,7 +75,7 @@ describe('reconcile against the in-process API server', function () {
   it('switches all four kinds at the start and restores them key for key at the end, leaving no backend', async () => {
     const originals = KINDS.map((kind) => target(kind).spec)
     const now = Date.now()
-    server.seed(windowConfigMap('db-upgrade', KINDS.map((k) => k.ref), now - 1000, now + 3_600_000))
+    server.seed(windowConfigMap('db-upgrade', ALL, now - 1000, now + 3_600_000))
 
     const started = await pass()
     expect(started.errors).to.deep.equal([])
@@ -270,7 +236,7 @@ describe('reconcile against the in-process API server', function () {
   it('loses no original and never double-switches when two passes run at once', async () => {
     const originals = KINDS.map((kind) => target(kind).spec)
     const now = Date.now()
-    server.seed(windowConfigMap('w', KINDS.map((k) => k.ref), now - 1000, now + 3_600_000))
+    server.seed(windowConfigMap('w', ALL, now - 1000, now + 3_600_000))
     const other = newClient()
     const reports = await Promise.all([pass(), reconcile(other, {horizonMs: 0, namespace: NS, waitForTransitions: true})])
     expect(reports.flatMap((r) => r.errors)).to.deep.equal([])
@@ -294,7 +260,7 @@ describe('reconcile against the in-process API server', function () {
       server.seed(...shopTargets(NS))
       client = newClient()
       const now = Date.now()
-      server.seed(windowConfigMap('w', KINDS.map((k) => k.ref), now - 1000, now + 3_600_000))
+      server.seed(windowConfigMap('w', ALL, now - 1000, now + 3_600_000))
       server.clearLog()
       await pass()
       return server.requests.length
@@ -306,7 +272,7 @@ describe('reconcile against the in-process API server', function () {
       server.seed(...shopTargets(NS))
       client = newClient()
       const now = Date.now()
-      server.seed(windowConfigMap('w', KINDS.map((kind) => kind.ref), now - 1000, now + 3_600_000))
+      server.seed(windowConfigMap('w', ALL, now - 1000, now + 3_600_000))
       server.faults.failAfter(k)
       await pass().catch(() => undefined)
       for (const kind of KINDS) {
