@@ -51,10 +51,21 @@ export function embeddedTemplates(templatesDir = path.join(ROOT, 'templates')): 
   return Object.fromEntries(files.map((file) => [file, readFileSync(path.join(templatesDir, file), 'utf8')]))
 }
 
-function packageInfo(): {name: string; version: string; oclif: Record<string, unknown>} {
-  const pjson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {name: string; version: string; oclif: Record<string, unknown>}
+export interface PackageJson {
+  name: string
+  version: string
+  description?: string
+  oclif: Record<string, unknown>
+}
+
+export function readPackageJson(root = ROOT): PackageJson {
+  return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson
+}
+
+/** What src/bundle.ts expects in __KM_PACKAGE__: package.json's name, version, description and oclif section minus its commands dir. */
+export function packageInfo(pjson = readPackageJson()): PackageJson {
   const {commands: _commands, ...oclif} = pjson.oclif
-  return {name: pjson.name, oclif, version: pjson.version}
+  return {description: pjson.description, name: pjson.name, oclif, version: pjson.version}
 }
 
 // CommonJS dependencies (oclif) call require() and read __dirname; an ESM file has neither until given them.

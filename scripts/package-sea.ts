@@ -9,10 +9,12 @@
  */
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {BUNDLE_PATH, ROOT, commonBuildOptions, commandFiles, embeddedTemplates, outputBytes} from './build-bundle.js'
+import {BUNDLE_PATH, ROOT, commandFiles, commonBuildOptions, embeddedTemplates, outputBytes, packageInfo, readPackageJson} from './build-bundle.js'
+
+export {packageInfo, readPackageJson} from './build-bundle.js'
 
 /** The file name oclif is told holds the commands; it exists only as the key of the require() wrapper. */
 export const VIRTUAL_COMMANDS_FILE = 'kubectl-maintenance-commands.cjs'
@@ -22,22 +24,6 @@ export const BUNDLE_ASSET = 'kubectl-maintenance.mjs'
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
 export type Platform = 'darwin' | 'linux'
-
-interface PackageJson {
-  name: string
-  version: string
-  oclif: Record<string, unknown>
-}
-
-export function readPackageJson(root = ROOT): PackageJson {
-  return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson
-}
-
-/** What src/bundle.ts expects in __KM_PACKAGE__: package.json's name, version and oclif section minus its commands dir. */
-export function packageInfo(pjson: PackageJson): PackageJson {
-  const {commands: _commands, ...oclif} = pjson.oclif
-  return {name: pjson.name, oclif, version: pjson.version}
-}
 
 // Runs first, before any bundled module: gives oclif the in-memory command table for the virtual path, answers "not
 // found" itself for files and packages inside the executable (optional dependencies probe some; the SEA's own

@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url'
 interface PackageInfo {
   name: string
   version: string
+  description?: string
   oclif: Record<string, unknown>
 }
 
@@ -18,6 +19,7 @@ declare const __KM_PACKAGE__: PackageInfo
 
 export function bundlePjson(info: PackageInfo, bundleFile: string) {
   return {
+    description: info.description,
     name: info.name,
     oclif: {...info.oclif, commands: {identifier: 'COMMANDS', strategy: 'explicit' as const, target: `./${bundleFile}`}},
     type: 'module',
@@ -31,7 +33,8 @@ export async function runBundle(bundleUrl: string, argv: string[] = process.argv
   settings.enableAutoTranspile = false
   const bundlePath = fileURLToPath(bundleUrl)
   try {
-    const config = await Config.load({pjson: bundlePjson(__KM_PACKAGE__, path.basename(bundlePath)), root: path.dirname(bundlePath)})
+    // A single file has no plugins: do not look for user- or dev-installed ones on every start.
+    const config = await Config.load({devPlugins: false, pjson: bundlePjson(__KM_PACKAGE__, path.basename(bundlePath)), root: path.dirname(bundlePath), userPlugins: false})
     await run(argv, config)
     await flush()
   } catch (error) {
