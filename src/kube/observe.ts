@@ -1,14 +1,13 @@
 import type {InvalidWindow, Observed, ObservedBackend, ObservedTarget} from '../engine/types.js'
-import type {Window} from '../model/window.js'
 import type {PageSource} from '../render/page.js'
 
 import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
-import {configMapToWindow} from '../model/window-codec.js'
 import {type KubeClient, type KubeObject} from './client.js'
 import {pageFromConfigMap} from './pages.js'
 import {Resources} from './resources.js'
 import {targetType} from './targets.js'
+import {decodeWindows} from './windows.js'
 
 export interface ObserveScope {
   /** undefined: every namespace. */
@@ -40,7 +39,14 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
   const targets = await observeTargets(client, ns)
 
   const byRole = (role: string) => configMaps.filter((cm) => cm.metadata.labels?.[ROLE_LABEL] === role)
-  const {windows, invalidWindows} = decodeWindows(byRole(Role.window))
+  const {windows, invalid} = decodeWindows(byRole(Role.window))
+  const invalidWindows: InvalidWindow[] = invalid.map(({configMap, name, namespace, problems}) => ({
+    name,
+    namespace,
+    phase: configMap.metadata.annotations?.[WindowAnnotation.phase],
+    problems,
+    uid: configMap.metadata.uid,
+  }))
   return {
     backends: collectBackends(deployments, backendServices, byRole(Role.backend)),
     invalidWindows,
@@ -64,26 +70,6 @@ async function observeTargets(client: KubeClient, namespace: string | undefined)
     }
   }
   return targets
-}
-
-function decodeWindows(configMaps: ConfigMap[]): {windows: Window[]; invalidWindows: InvalidWindow[]} {
-  const windows: Window[] = []
-  const invalidWindows: InvalidWindow[] = []
-  for (const cm of configMaps) {
-    const {window, problems} = configMapToWindow(cm)
-    if (window && problems.length === 0) {
-      windows.push(window)
-    } else {
-      invalidWindows.push({
-        name: cm.metadata.name,
-        namespace: cm.metadata.namespace ?? '',
-        phase: cm.metadata.annotations?.[WindowAnnotation.phase],
-        problems,
-        uid: cm.metadata.uid,
-      })
-    }
-  }
-  return {invalidWindows, windows}
 }
 
 function collectBackends(deployments: Deployment[], services: KubeObject[], configMaps: ConfigMap[]): ObservedBackend[] {

@@ -33,16 +33,21 @@ export function windowSelector(userSelector?: string): string {
 /** Windows of one namespace, or of every namespace when `namespace` is undefined. */
 export async function listWindows(client: KubeClient, namespace: string | undefined, labelSelector?: string): Promise<WindowListing> {
   const configMaps = await client.list(Resources.configMaps, namespace, {labelSelector: windowSelector(labelSelector)})
-  const listing: WindowListing = {configMaps, invalid: [], windows: []}
+  return {configMaps, ...decodeWindows(configMaps)}
+}
+
+/** Window ConfigMaps as windows, and those whose annotations do not make one with their problems. */
+export function decodeWindows(configMaps: KubeObject[]): {windows: Window[]; invalid: InvalidWindowConfigMap[]} {
+  const decoded: {windows: Window[]; invalid: InvalidWindowConfigMap[]} = {invalid: [], windows: []}
   for (const configMap of configMaps) {
     const {window, problems} = configMapToWindow(configMap)
     if (window && problems.length === 0) {
-      listing.windows.push(window)
+      decoded.windows.push(window)
     } else {
-      listing.invalid.push({configMap, name: configMap.metadata.name, namespace: configMap.metadata.namespace ?? '', problems})
+      decoded.invalid.push({configMap, name: configMap.metadata.name, namespace: configMap.metadata.namespace ?? '', problems})
     }
   }
-  return listing
+  return decoded
 }
 
 export function windowNotFound(namespace: string, name: string): UserError {
