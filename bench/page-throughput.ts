@@ -5,7 +5,6 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -14,6 +13,7 @@ import {type RenderedPage, defaultPage, renderPage} from '../src/render/page.js'
 import {buildViewModel} from '../src/render/view-model.js'
 import {NGINX_MISSING, findBinary, findNginx} from '../test/support/nginx.js'
 import {median, round} from './stats.js'
+import {freePort} from '../test/support/ports.js'
 
 export interface WrkRun {
   name: string
@@ -61,17 +61,6 @@ function sampleView() {
   })
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** The backend's nginx.conf with a second, bench-only server block serving the same HTML as a plain static file. */
 export function benchNginxConf(backendConf: string, staticListen: string, staticRoot: string): string {

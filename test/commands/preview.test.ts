@@ -16,6 +16,7 @@ import {xmlWellFormednessProblem} from '../../src/render/xml-check.js'
 import {findNginx, requireSystemBinary} from '../support/nginx.js'
 import {PROJECT_ROOT, runCommand} from '../support/run-command.js'
 import {NOW, envFor, startCluster} from './fixtures.js'
+import {freePort} from '../support/ports.js'
 
 const BERLIN = ['--timezone', 'Europe/Berlin']
 const TWO_HOURS_LATER = 'Thu, 24 Dec 2026 22:00:00 GMT'
@@ -43,12 +44,6 @@ async function listen(port: number): Promise<Server | undefined> {
   })
 }
 
-async function freePort(): Promise<number> {
-  const server = (await listen(0))!
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return typeof address === 'object' && address ? address.port : 0
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -16,7 +16,7 @@ import {KubeConfig} from '@kubernetes/client-node'
 import {type Clock, type PassOptions, type PassReport, reconcile} from '../../src/kube/reconcile.js'
 import {Resources, type ResourceType} from '../../src/kube/resources.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
-import {seededRandom} from '../support/apiserver/faults.js'
+import {seededRandom} from '../support/random.js'
 import {kubeconfigYaml} from '../support/apiserver/kubeconfig.js'
 import {shopTargets} from '../fixtures/targets.js'
 

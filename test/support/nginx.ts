@@ -1,12 +1,12 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {accessSync, chmodSync, chownSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {RenderedPage} from '../../src/render/page.js'
 
 import {renderNginxConf} from '../../src/render/nginx-conf.js'
+import {freePort} from './ports.js'
 
 export interface RunningNginx {
   /** http://127.0.0.1:PORT */
@@ -50,17 +50,6 @@ export function findNginx(): string | undefined {
   return findBinary('nginx')
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

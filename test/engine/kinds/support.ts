@@ -1,4 +1,7 @@
 import type {BackendRef, KubeObject} from '../../../src/engine/kinds/types.js'
+import {seededRandom} from '../../support/random.js'
+
+export {seededRandom}
 
 export const NAMESPACE = 'shop'
 
@@ -25,17 +28,6 @@ export function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** mulberry32: small, seedable, good enough to vary shapes. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]
