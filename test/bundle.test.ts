@@ -1,5 +1,4 @@
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
 import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -10,13 +9,8 @@ import {buildBundle, commandFiles} from '../scripts/build-bundle.js'
 import {CONFIGMAP_LIMIT_BYTES, DEFAULT_INSTALL, renderInstall} from '../src/install/manifests.js'
 import {gzipBundle} from '../src/install/bundle-source.js'
 import {type ApiServer, startApiServer} from './support/apiserver.js'
+import {type ProcessResult, run} from './support/process.js'
 import {type Obj, ingress, windowConfigMap} from './install/cluster-fixtures.js'
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
 
 describe('the single-file bundle', function () {
   this.timeout(120_000)
@@ -24,17 +18,10 @@ describe('the single-file bundle', function () {
   let bundle: string
 
   /** Asynchronous, so the in-process API server keeps answering the child. No KUBECONFIG, no project paths. */
-  function node(...argv: string[]): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle, ...argv], {cwd: path.dirname(bundle), env: {HOME: scratch, PATH: process.env.PATH ?? ''}})
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-      child.on('error', reject)
-      child.on('close', (code) => resolve({code, stderr, stdout}))
-    })
+  function node(...argv: string[]): Promise<ProcessResult> {
+    return run(process.execPath, [bundle, ...argv], {cwd: path.dirname(bundle), env: {HOME: scratch, PATH: process.env.PATH ?? ''}})
   }
+
 
   before(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'km-bundle-'))
@@ -106,16 +93,8 @@ describe('the single-file bundle', function () {
       const unpacked = mkdtempSync(path.join(scratch, 'tmp-'))
       writeFileSync(path.join(mounted, 'kubectl-maintenance.mjs.gz'), gzipBundle(readFileSync(bundle)))
       const script = command[2].replaceAll('/tmp/kubectl-maintenance.mjs', `${unpacked}/kubectl-maintenance.mjs`).replaceAll('/opt/kubectl-maintenance', mounted)
-      const result = await new Promise<Run>((resolve, reject) => {
-        const child = spawn(command[0], [command[1], script, command[3], ...args, '--kubeconfig', server.kubeconfigPath], {
-          env: {HOME: scratch, KUBECTL_MAINTENANCE_NAMESPACE: 'kubectl-maintenance', PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`},
-        })
-        let stdout = ''
-        let stderr = ''
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-        child.on('error', reject)
-        child.on('close', (code) => resolve({code, stderr, stdout}))
+      const result = await run(command[0], [command[1], script, command[3], ...args, '--kubeconfig', server.kubeconfigPath], {
+        env: {HOME: scratch, KUBECTL_MAINTENANCE_NAMESPACE: 'kubectl-maintenance', PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`},
       })
       expect(args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
       expect(result.stderr).to.equal('')

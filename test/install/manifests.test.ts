@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -11,24 +11,12 @@ import {manifestFiles} from '../../src/install/files.js'
 import {startApiServer} from '../support/apiserver.js'
 import {PROJECT_ROOT, runCommand} from '../support/run-command.js'
 import {restrictedViolations} from './restricted-pss.js'
+import {run} from '../support/process.js'
 
 type Obj = {apiVersion: string; kind: string; metadata: {name: string; namespace?: string; labels?: Record<string, string>}; [key: string]: unknown}
 
 const FAKE_BUNDLE = 'console.log("the bundle")\n'
 
-/** Asynchronous, so the in-process API server keeps answering while kubectl talks to it. */
-function run(command: string, args: string[], input: string): Promise<{code: number | null; stdout: string; stderr: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args)
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({code, stderr, stdout}))
-    child.stdin.end(input)
-  })
-}
 
 function documents(yamlText: string): Obj[] {
   return parseAllDocuments(yamlText).map((document) => document.toJS() as Obj)
@@ -106,7 +94,7 @@ describe('install manifests', () => {
     const {stdout} = await dryRun()
     const server = await startApiServer({namespaces: ['default', 'kubectl-maintenance']})
     try {
-      const kubectl = await run('kubectl', ['apply', '--server-side', '--dry-run=server', '--kubeconfig', server.kubeconfigPath, '-f', '-'], stdout)
+      const kubectl = await run('kubectl', ['apply', '--server-side', '--dry-run=server', '--kubeconfig', server.kubeconfigPath, '-f', '-'], {input: stdout})
       expect(kubectl.stderr).to.equal('')
       expect(kubectl.stdout.trim().split('\n')).to.deep.equal([
         'namespace/kubectl-maintenance serverside-applied (server dry run)',
