@@ -4,13 +4,18 @@
  *
  *   tsx scripts/build-bundle.ts [--outfile PATH]
  */
+import {type Interfaces, Plugin} from '@oclif/core'
 import {build} from 'esbuild'
-import {readFileSync, readdirSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
+import type {BundledPackage} from '../src/bundle/in-memory-plugin.js'
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const BUNDLE_PATH = path.join(ROOT, 'dist', 'kubectl-maintenance.mjs')
+export const RUN_BUNDLE = path.join(ROOT, 'src', 'bundle', 'run-bundle.ts')
 
 /** `page/create.ts` -> `page:create`: oclif's ids for the files of src/commands. */
 export function commandFiles(commandsDir = path.join(ROOT, 'src', 'commands')): Array<{id: string; file: string}> {
@@ -27,21 +32,19 @@ export function commandFiles(commandsDir = path.join(ROOT, 'src', 'commands')): 
   return found
 }
 
-/**
- * The entry module: imports every command statically (a single file has no commands directory for oclif to scan) and
- * exports them as COMMANDS, which oclif's "explicit" discovery reads back from this same file.
- */
+/** `{"list": () => require(".../list.ts").default, ...}`: esbuild wraps each command file so it runs on first call. */
+export function commandLoadersSource(commands: Array<{id: string; file: string}>): string {
+  const loaders = commands.map((command) => `  ${JSON.stringify(command.id)}: () => require(${JSON.stringify(command.file)}).default,`)
+  return ['{', ...loaders, '}'].join('\n')
+}
+
+/** The entry module: the command loaders and src/bundle/run-bundle.ts, which runs oclif with the built-in manifest. */
 export function entrySource(commands: Array<{id: string; file: string}>): string {
-  const imports = commands.map((command, index) => `import C${index} from ${JSON.stringify(command.file)}`)
-  const table = commands.map((command, index) => `  ${JSON.stringify(command.id)}: C${index},`)
   return [
-    `import {runBundle} from ${JSON.stringify(path.join(ROOT, 'src', 'bundle.ts'))}`,
-    ...imports,
-    'export const COMMANDS = {',
-    ...table,
-    '}',
-    // No top-level await: oclif imports this module again to read COMMANDS, which must not wait on itself.
-    'runBundle(import.meta.url)',
+    `import {runBundle} from ${JSON.stringify(RUN_BUNDLE)}`,
+    "import {dirname} from 'node:path'",
+    "import {fileURLToPath} from 'node:url'",
+    `runBundle(${commandLoadersSource(commands)}, dirname(fileURLToPath(import.meta.url)))`,
     '',
   ].join('\n')
 }
@@ -62,10 +65,38 @@ export function readPackageJson(root = ROOT): PackageJson {
   return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson
 }
 
-/** What src/bundle.ts expects in __KM_PACKAGE__: package.json's name, version, description and oclif section minus its commands dir. */
-export function packageInfo(pjson = readPackageJson()): PackageJson {
+/** What src/bundle/run-bundle.ts expects in __KM_PACKAGE__: package.json's name, version, description and oclif section minus its commands dir. */
+export function packageInfo(pjson = readPackageJson()): BundledPackage {
   const {commands: _commands, ...oclif} = pjson.oclif
-  return {description: pjson.description, name: pjson.name, oclif, version: pjson.version}
+  return {description: pjson.description, name: pjson.name, oclif: oclif as BundledPackage['oclif'], version: pjson.version}
+}
+
+/**
+ * oclif's manifest of src/commands as they are now (oclif imports each command through tsx, which runs this script),
+ * without the file paths it records for its own lazy loading: the bundle loads commands by id, and the paths would
+ * make the build depend on where it ran.
+ */
+export async function commandManifest(pjson = readPackageJson()): Promise<Interfaces.Manifest> {
+  // A root of its own: oclif would otherwise trust an oclif.manifest.json left in the project by the last build.
+  const root = mkdtempSync(path.join(tmpdir(), 'km-manifest-'))
+  try {
+    const commands = path.relative(root, path.join(ROOT, 'src', 'commands'))
+    const plugin = new Plugin({errorOnManifestCreate: true, ignoreManifest: true, isRoot: true, pjson: {...pjson, oclif: {...pjson.oclif, commands}} as Interfaces.PJSON, root})
+    await plugin.load()
+    const entries = Object.entries(plugin.manifest.commands).map(([id, {isESM: _isESM, relativePath: _relativePath, ...cached}]) => [id, cached])
+    return {commands: Object.fromEntries(entries), version: plugin.manifest.version}
+  } finally {
+    rmSync(root, {force: true, recursive: true})
+  }
+}
+
+/** The build-time constants src/ reads in the bundle and the executable alike. */
+export async function bundleDefines(pjson = readPackageJson()): Promise<Record<string, string>> {
+  return {
+    __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
+    __KM_OCLIF_MANIFEST__: JSON.stringify(await commandManifest(pjson)),
+    __KM_PACKAGE__: JSON.stringify(packageInfo(pjson)),
+  }
 }
 
 // CommonJS dependencies (oclif) call require() and read __dirname; an ESM file has neither until given them.
@@ -82,7 +113,7 @@ const BANNER = [
 export function commonBuildOptions(outfile: string) {
   return {
     bundle: true,
-    // oclif requires typescript only to run .ts commands in development, which src/bundle.ts switches off.
+    // oclif requires typescript only to run .ts commands in development, which src/bundle/run-bundle.ts switches off.
     external: ['typescript'],
     legalComments: 'none' as const,
     metafile: true as const,
@@ -101,11 +132,7 @@ export async function buildBundle(outfile = BUNDLE_PATH): Promise<{outfile: stri
   const result = await build({
     ...commonBuildOptions(outfile),
     banner: {js: BANNER},
-    define: {
-      __KM_BUNDLE__: 'true',
-      __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
-      __KM_PACKAGE__: JSON.stringify(packageInfo()),
-    },
+    define: {...(await bundleDefines()), __KM_BUNDLE__: 'true'},
     format: 'esm',
     logLevel: 'warning',
     stdin: {contents: entrySource(commandFiles()), loader: 'ts', resolveDir: ROOT, sourcefile: 'kubectl-maintenance-entry.ts'},

@@ -3,21 +3,17 @@
  *
  * Node 20 runs the injected script as CommonJS, whose require() reaches only built-in modules and where import() of
  * anything else is unavailable (and with the code cache on, import() does not work at all). So the SEA gets a CommonJS
- * build of the same entry as dist/kubectl-maintenance.mjs (src/bundle.ts + every command, same defines), and oclif's
- * reading of the COMMANDS export, which it does by loading a file, is answered from memory: the entry registers the
- * command table before oclif asks, and a require() wrapper hands it over for the one (virtual) path oclif asks for.
+ * build of the same entry as dist/kubectl-maintenance.mjs: the same command loaders, the same src/bundle/run-bundle.ts,
+ * the same build-time constants.
  */
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
 import {chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {BUNDLE_PATH, ROOT, commandFiles, commonBuildOptions, embeddedTemplates, outputBytes, packageInfo, readPackageJson} from './build-bundle.js'
+import {BUNDLE_PATH, ROOT, RUN_BUNDLE, bundleDefines, commandFiles, commandLoadersSource, commonBuildOptions, outputBytes, readPackageJson} from './build-bundle.js'
 
-export {packageInfo, readPackageJson} from './build-bundle.js'
 
-/** The file name oclif is told holds the commands; it exists only as the key of the require() wrapper. */
-export const VIRTUAL_COMMANDS_FILE = 'kubectl-maintenance-commands.cjs'
 /** The SEA asset holding the ESM bundle, which `install` ships to the CronJob. */
 export const BUNDLE_ASSET = 'kubectl-maintenance.mjs'
 /** Node's fixed sentinel: postject flips it so the binary knows a blob was injected. */
@@ -25,19 +21,16 @@ export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
 
 export type Platform = 'darwin' | 'linux'
 
-// Runs first, before any bundled module: gives oclif the in-memory command table for the virtual path, answers "not
-// found" itself for files and packages inside the executable (optional dependencies probe some; the SEA's own
-// require() would warn on each), and gives the ESM-minded code an import.meta.url: the executable, like __filename.
+// Runs first, before any bundled module: answers "not found" itself for files and packages inside the executable
+// (optional dependencies probe some; the SEA's own require() would warn on each), and gives the ESM-minded code an
+// import.meta.url: the executable, like __filename.
 const BANNER = [
   'var __kmRequire = require;',
-  `var __kmVirtual = ${JSON.stringify(VIRTUAL_COMMANDS_FILE)};`,
-  'var __kmIsVirtual = function (id) { return typeof id === "string" && (id === __kmVirtual || id.endsWith("/" + __kmVirtual) || id.endsWith("\\\\" + __kmVirtual)); };',
   'var __kmInSea = (function () { try { return __kmRequire("node:sea").isSea(); } catch (error) { return false; } })();',
   'var __kmIsBuiltin = __kmRequire("node:module").isBuiltin;',
-  'var __kmUnreachable = function (id) { return __kmIsVirtual(id) || (__kmInSea && !__kmIsBuiltin(id)); };',
+  'var __kmUnreachable = function (id) { return __kmInSea && !__kmIsBuiltin(id); };',
   'var __kmNotFound = function (id) { return Object.assign(new Error("Cannot find module \'" + id + "\'"), {code: "MODULE_NOT_FOUND"}); };',
   'var require = Object.assign(function (id) {',
-  '  if (__kmIsVirtual(id)) return {COMMANDS: globalThis.__KM_SEA_COMMANDS__};',
   '  if (__kmUnreachable(id)) throw __kmNotFound(id);',
   '  return __kmRequire(id);',
   '}, __kmRequire, {',
@@ -49,22 +42,14 @@ const BANNER = [
   'var __kmImportMetaUrl = __kmRequire("node:url").pathToFileURL(__filename).href;',
 ].join('\n')
 
-/** The CommonJS entry: the command table in memory, the ESM bundle ready for `install`, then the same runBundle. */
+/** The CommonJS entry: the ESM bundle ready for `install`, then the same runBundle and loaders as the ESM entry. */
 export function seaEntrySource(commands: Array<{id: string; file: string}>): string {
-  const imports = commands.map((command, index) => `import C${index} from ${JSON.stringify(command.file)}`)
-  const table = commands.map((command, index) => `  ${JSON.stringify(command.id)}: C${index},`)
   return [
-    `import {runBundle} from ${JSON.stringify(path.join(ROOT, 'src', 'bundle.ts'))}`,
+    `import {runBundle} from ${JSON.stringify(RUN_BUNDLE)}`,
     `import {prepareBundleForInstall} from ${JSON.stringify(path.join(ROOT, 'scripts', 'package-sea-runtime.ts'))}`,
-    "import {pathToFileURL} from 'node:url'",
-    "import path from 'node:path'",
-    ...imports,
-    'const COMMANDS = {',
-    ...table,
-    '}',
-    ';(globalThis as Record<string, unknown>).__KM_SEA_COMMANDS__ = COMMANDS',
+    "import {dirname} from 'node:path'",
     `prepareBundleForInstall(${JSON.stringify(BUNDLE_ASSET)}, process.argv.slice(2))`,
-    `runBundle(pathToFileURL(path.join(path.dirname(process.execPath), ${JSON.stringify(VIRTUAL_COMMANDS_FILE)})).href)`,
+    `runBundle(${commandLoadersSource(commands)}, dirname(process.execPath))`,
     '',
   ].join('\n')
 }
@@ -75,10 +60,9 @@ export async function buildSeaScript(outfile: string, pjson = readPackageJson())
     ...commonBuildOptions(outfile),
     banner: {js: BANNER},
     define: {
+      ...(await bundleDefines(pjson)),
       // The running file is the executable, not the ESM bundle the CronJob needs: bundle-source.ts must not use it.
       __KM_BUNDLE__: 'false',
-      __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
-      __KM_PACKAGE__: JSON.stringify(packageInfo(pjson)),
       'import.meta.url': '__kmImportMetaUrl',
     },
     format: 'cjs',

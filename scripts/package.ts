@@ -17,9 +17,9 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {parse} from 'yaml'
 
-import {ROOT, buildBundle} from './build-bundle.js'
+import {ROOT, buildBundle, readPackageJson} from './build-bundle.js'
 import {archiveName, collectShas, krewProblems, manifestShas, platformOf, renderManifest, type Platform} from './package-manifest.js'
-import {buildSea, readPackageJson} from './package-sea.js'
+import {buildSea} from './package-sea.js'
 import {sha256, tarGz} from './package-tar.js'
 
 export const BUILD_DIR = path.join(ROOT, 'build')

@@ -1,0 +1,28 @@
+/**
+ * The runtime of the single-file bundle (dist/kubectl-maintenance.mjs) and of the executable, called by the entry that
+ * scripts/build-bundle.ts generates with the command loaders. The file needs no package.json, no commands directory,
+ * no oclif.manifest.json and no node_modules next to it: all of that is built in.
+ */
+import {Config, flush, handle, run, settings, type Interfaces} from '@oclif/core'
+
+import {type BundledPackage, type CommandLoader, InMemoryPlugin} from './in-memory-plugin.js'
+
+/** package.json's name, version, description and oclif section, defined at build time. */
+declare const __KM_PACKAGE__: BundledPackage
+/** oclif's manifest of src/commands, made at build time. */
+declare const __KM_OCLIF_MANIFEST__: Interfaces.Manifest
+
+/** Runs argv through oclif with the built-in manifest; a command's module is loaded only when that command runs. */
+export async function runBundle(loaders: Record<string, CommandLoader>, root: string, argv: string[] = process.argv.slice(2)): Promise<void> {
+  // Never look for TypeScript sources to transpile: there are none, and typescript is not in the bundle.
+  settings.enableAutoTranspile = false
+  try {
+    const plugin = new InMemoryPlugin(__KM_PACKAGE__, root, __KM_OCLIF_MANIFEST__, loaders)
+    // Plugins given up front are the whole set: oclif looks for no user-, dev- or core-installed ones on each start.
+    const config = await Config.load({pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), root})
+    await run(argv, config)
+    await flush()
+  } catch (error) {
+    await handle(error as Error)
+  }
+}
