@@ -13,7 +13,6 @@ import path from 'node:path'
 
 import {BUNDLE_PATH, ROOT, RUN_BUNDLE, bundleDefines, commandFiles, commandLoadersSource, commonBuildOptions, outputBytes, readPackageJson} from './build-bundle.js'
 
-
 /** The SEA asset holding the ESM bundle, which `install` ships to the CronJob. */
 export const BUNDLE_ASSET = 'kubectl-maintenance.mjs'
 /** Node's fixed sentinel: postject flips it so the binary knows a blob was injected. */

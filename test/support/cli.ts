@@ -64,15 +64,16 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
   main(process.argv.slice(2)).then(
     (server) => {
       process.stdout.write(`in-process Kubernetes API server at ${server.url}, kubeconfig ${server.kubeconfigPath}\n`)
+      // Closing the server is what ends the process: nothing else keeps the event loop alive.
       const stop = (): void => {
-        server.close().then(() => process.exit(0), () => process.exit(1))
+        server.close().catch(() => (process.exitCode = 1))
       }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
     },
     (error: unknown) => {
       process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`)
-      process.exit(1)
+      process.exitCode = 1
     },
   )
 }
