@@ -12,6 +12,7 @@ import {executableDir, pathWith, run} from '../packaging/plugin-path.js'
 import {loadSourceConfig, sourceCliCommand} from '../packaging/source-config.js'
 import type {ApiServer} from '../support/apiserver.js'
 import {PROJECT_ROOT, runCommand} from '../support/run-command.js'
+import {findBinary, requireSystemBinary} from '../support/system-binary.js'
 import {customPage, ingress, service, startCluster, unreachableKubeconfig, windowConfigMap} from './fixtures.js'
 
 describe('completion', function () {
@@ -167,13 +168,22 @@ describe('completion', function () {
     let env: NodeJS.ProcessEnv
     let scriptFile: string
 
+    let home: string
+
     before(async () => {
       const pluginDir = executableDir('kubectl-maintenance', sourceCliCommand())
-      const home = mkdtempSync(path.join(tmpdir(), 'km-home-'))
+      home = mkdtempSync(path.join(tmpdir(), 'km-home-'))
       env = {HOME: home, KUBECONFIG: server.kubeconfigPath, PATH: pathWith(pluginDir, path.join(PROJECT_ROOT, 'bin'))}
       scriptFile = path.join(home, 'kubectl-maintenance.bash')
       writeFileSync(scriptFile, (await runCommand(['completion', 'bash'])).stdout)
     })
+
+    /** The script `completion SHELL` prints, in a file of the shell's own name. */
+    async function writeScript(shell: 'fish' | 'zsh'): Promise<string> {
+      const file = path.join(home, shell === 'zsh' ? '_kubectl-maintenance' : 'kubectl-maintenance.fish')
+      writeFileSync(file, (await runCommand(['completion', shell])).stdout)
+      return file
+    }
 
     /** What bash offers at the end of `line`: the registered function run as readline would run it. */
     const bash = async (line: string): Promise<string[]> => {
@@ -199,6 +209,43 @@ describe('completion', function () {
       expect(await bash('kubectl-maintenance list --output=ya')).to.deep.equal(['yaml'])
       expect(await bash('kubectl-maintenance cancel -n shop ')).to.deep.equal(['active', 'later', 'later-too'])
       expect(await bash('kubectl-maintenance schedule -n shop ingress/')).to.deep.equal(['ingress/shop', 'ingress/web'])
+    })
+
+    it('zsh completes commands, flags, flag values after = and window names', async function () {
+      const zsh = requireSystemBinary(this, findBinary('zsh'), 'zsh not found: apt-get install zsh')
+      const script = await writeScript('zsh')
+      /** What zsh's completion system offers at the end of `line` (test/support/shells/capture-zsh-completion.zsh). */
+      const offered = async (line: string): Promise<string[]> => {
+        const out = path.join(home, 'zsh-matches')
+        const result = await run(zsh, ['-f', path.join(PROJECT_ROOT, 'test', 'support', 'shells', 'capture-zsh-completion.zsh'), script, out, line], {env})
+        expect(result.code, result.stderr).to.equal(0)
+        return [...new Set(result.stdout.split('\n').filter(Boolean))]
+      }
+      expect(await offered('kubectl-maintenance ')).to.include.members(['cancel', 'list', 'page', 'schedule'])
+      expect(await offered('kubectl-maintenance page s')).to.deep.equal(['show'])
+      expect(await offered('kubectl-maintenance list --out')).to.deep.equal(['--output'])
+      // The part before '=' stays as typed: zsh is given only the values.
+      expect(await offered('kubectl-maintenance list --output=ya')).to.deep.equal(['yaml'])
+      expect(await offered('kubectl-maintenance cancel -n shop ')).to.deep.equal(['active', 'later', 'later-too'])
+      expect(await offered('kubectl-maintenance schedule -n shop ingress/')).to.deep.equal(['ingress/shop', 'ingress/web'])
+    })
+
+    it('fish completes commands with descriptions, flags, flag values after = and window names', async function () {
+      const fish = requireSystemBinary(this, findBinary('fish'), 'fish not found: apt-get install fish')
+      const script = await writeScript('fish')
+      /** What fish offers at the end of `line`: its own `complete -C`, values without their descriptions. */
+      const offered = async (line: string, withDescriptions = false): Promise<string[]> => {
+        const result = await run(fish, ['--no-config', '-c', 'source $argv[1]; complete -C $argv[2]', script, line], {env})
+        expect(result.code, result.stderr).to.equal(0)
+        const lines = result.stdout.split('\n').filter(Boolean)
+        return withDescriptions ? lines : lines.map((entry) => entry.split('\t')[0])
+      }
+      expect(await offered('kubectl-maintenance ')).to.include.members(['cancel', 'list', 'page', 'schedule'])
+      expect(await offered('kubectl-maintenance page s', true)).to.deep.equal([`show\tPrint a page's template source, as windows of the namespace would use it`])
+      expect(await offered('kubectl-maintenance list --out')).to.deep.equal(['--output'])
+      expect(await offered('kubectl-maintenance list --output=ya')).to.deep.equal(['--output=yaml'])
+      expect(await offered('kubectl-maintenance cancel -n shop ')).to.deep.equal(['active', 'later', 'later-too'])
+      expect(await offered('kubectl-maintenance schedule -n shop ingress/')).to.deep.equal(['ingress/shop', 'ingress/web'])
     })
 
     it('kubectl completes "kubectl maintenance" through kubectl_complete-maintenance', async () => {

@@ -9,7 +9,8 @@ import {stripNonXmlChars} from '../../src/render/escape.js'
 import {defaultPage, renderPage} from '../../src/render/page.js'
 import {buildViewModel} from '../../src/render/view-model.js'
 import {CHROMIUM_MISSING, findChromium, launchChromium, type RunningBrowser} from '../support/browser.js'
-import {findNginx, NGINX_MISSING, requireSystemBinary, type RunningNginx, servePage} from '../support/nginx.js'
+import {findNginx, NGINX_MISSING, type RunningNginx, servePage} from '../support/nginx.js'
+import {requireSystemBinary} from '../support/system-binary.js'
 import {asHtmlParsed, HOSTILE, HOSTILE_WINDOW, WINDOW} from './fixtures.js'
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'artifacts')

@@ -4,7 +4,8 @@ import {request} from 'node:http'
 
 import {defaultPage, renderPage} from '../../src/render/page.js'
 import {buildViewModel} from '../../src/render/view-model.js'
-import {findNginx, NGINX_MISSING, requireSystemBinary, type RunningNginx, servePage} from '../support/nginx.js'
+import {findNginx, NGINX_MISSING, type RunningNginx, servePage} from '../support/nginx.js'
+import {requireSystemBinary} from '../support/system-binary.js'
 import {WINDOW} from './fixtures.js'
 
 const LOGO = Buffer.from('\u0089PNG\r\n\u001A\n fake png bytes', 'latin1')

@@ -1,6 +1,6 @@
 import {type Browser, chromium} from 'playwright-core'
 
-import {findBinary} from './nginx.js'
+import {findBinary} from './system-binary.js'
 
 export const CHROMIUM_MISSING = 'chromium not found: apt-get install chromium'
 

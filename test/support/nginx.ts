@@ -1,5 +1,5 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {accessSync, chmodSync, chownSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -7,6 +7,7 @@ import type {RenderedPage} from '../../src/render/page.js'
 
 import {renderNginxConf} from '../../src/render/nginx-conf.js'
 import {freePort} from './ports.js'
+import {findBinary} from './system-binary.js'
 
 export interface RunningNginx {
   /** http://127.0.0.1:PORT */
@@ -15,33 +16,6 @@ export interface RunningNginx {
   /** The nginx master process. */
   pid: number
   stop(): Promise<void>
-}
-
-/** A binary on PATH, or in the sbin folders Debian puts daemons in (not on a non-root PATH). */
-export function findBinary(name: string, extraDirs: string[] = ['/usr/sbin', '/usr/local/sbin', '/sbin']): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), ...extraDirs]) {
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not here
-    }
-  }
-  return undefined
-}
-
-/**
- * For suites that need a real program: a missing one fails the suite with how to install it, unless
- * SKIP_SYSTEM_TESTS=1 says this machine is known to lack it; then the suite is skipped with the reason logged.
- */
-export function requireSystemBinary(context: Mocha.Context, binary: string | undefined, missing: string): string {
-  if (binary) return binary
-  if (process.env.SKIP_SYSTEM_TESTS === '1') {
-    console.log(`      skipped (SKIP_SYSTEM_TESTS=1): ${missing}`)
-    context.skip()
-  }
-  throw new Error(missing)
 }
 
 export const NGINX_MISSING = 'nginx not found: apt-get install nginx'
