@@ -5,6 +5,7 @@ import {renderData} from '../cli/output.js'
 import {type KubeObject} from '../kube/client.js'
 import {type AppliedObject, applyObjects, describeCheck, displayName, missingPermissions} from '../install/apply.js'
 import {readGzippedBundle} from '../install/bundle-source.js'
+import {deleteObjects, staleObjects} from '../install/remove.js'
 import {toYamlDocuments} from '../install/files.js'
 import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
 import {ClusterError, UserError} from '../model/errors.js'
@@ -13,7 +14,7 @@ import {INSTALL_NAMESPACE} from '../model/keys.js'
 export default class Install extends KubeCommand<typeof Install> {
   static description = `Install or upgrade the in-cluster part: a namespace, a ServiceAccount with only the permissions the engine uses, and a CronJob that runs "reconcile -A --horizon 55s" every minute.
 By default the CronJob runs this plugin's own bundle (shipped in a ConfigMap) on the official Node image, so nothing needs to be published; --image runs an image built from the repository's Dockerfile instead. With --namespaces the CronJob may only act in those namespaces (a Role each and one CronJob each, instead of a ClusterRole).
-Objects are written with server-side apply, so running install again upgrades in place. Your permissions are checked first: if any is missing, install lists them and writes nothing.`
+Objects are written with server-side apply, so running install again upgrades in place; what an earlier install made and this one no longer has (the cluster-wide grant after a switch to --namespaces, the CronJob of a namespace dropped from it, the bundle after a switch to --image) is pruned. Your permissions are checked first: if any is missing, install lists them and writes nothing.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -47,12 +48,16 @@ Objects are written with server-side apply, so running install again upgrades in
     }
 
     const client = await this.client()
-    const missing = await missingPermissions(client, objects)
+    const stale = await staleObjects(client, options.namespace, objects)
+    const missing = await missingPermissions(client, objects, stale)
     if (missing.length > 0) {
       throw new ClusterError(`you lack permissions install needs; nothing was written:\n  ${missing.map((check) => describeCheck(check)).join('\n  ')}`)
     }
     const applied = await applyObjects(client, objects, (result) => {
       if (!this.flags.output) this.log(outcomeLine(result))
+    })
+    await deleteObjects(client, stale, (object) => {
+      if (!this.flags.output) this.log(`${displayName(object)} pruned`)
     })
     if (this.flags.output) this.log(this.format(applied.map((result) => result.object), this.flags.output))
   }

@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {KubeCommand} from '../cli/base-command.js'
+import {type KubeObject} from '../kube/client.js'
+import {displayName} from '../install/apply.js'
 import {deleteObjects, installedCronJobs, installedObjects, managedWindows, suspendCronJobs} from '../install/remove.js'
 import {reconcile} from '../kube/reconcile.js'
 import {ClusterError} from '../model/errors.js'
@@ -33,7 +35,7 @@ The CronJob is paused first so no pass switches a target back meanwhile. If any 
       throw new ClusterError(`could not restore everything, so nothing was deleted (the CronJob runs again):\n  ${report.errors.join('\n  ')}`)
     }
 
-    const log = (line: string) => this.log(line)
+    const log = (object: KubeObject) => this.log(`${displayName(object)} deleted`)
     if (!this.flags['keep-windows']) await deleteObjects(client, await managedWindows(client), log)
     await deleteObjects(client, await installedObjects(client, installNamespace), log)
   }

@@ -53,6 +53,17 @@ export function writeChecks(objects: KubeObject[]): AccessCheck[] {
   )
 }
 
+/** What pruning what an earlier install left takes: deleting each of those objects. */
+export function pruneChecks(stale: KubeObject[]): AccessCheck[] {
+  return stale.map((object) => ({
+    name: object.metadata.name,
+    namespace: object.metadata.namespace,
+    purpose: `to prune ${displayName(object)}, which this install no longer has`,
+    resource: resourceOf(object),
+    verb: 'delete',
+  }))
+}
+
 /**
  * RBAC lets a user grant only permissions they hold (or with `escalate` on roles): one check per granted verb,
  * cluster-wide for a ClusterRole, in its namespace for a Role.
@@ -92,8 +103,8 @@ export function describeCheck(check: AccessCheck): string {
 }
 
 /** The checks the caller fails, in order; grants are waived for a caller who may escalate roles. */
-export async function missingPermissions(client: KubeClient, objects: KubeObject[]): Promise<AccessCheck[]> {
-  const results = await Promise.all(writeChecks(objects).map(async (check) => ((await allowed(client, check)) ? undefined : check)))
+export async function missingPermissions(client: KubeClient, objects: KubeObject[], stale: KubeObject[] = []): Promise<AccessCheck[]> {
+  const results = await Promise.all([...writeChecks(objects), ...pruneChecks(stale)].map(async (check) => ((await allowed(client, check)) ? undefined : check)))
   const missing = results.filter((check): check is AccessCheck => check !== undefined)
   const roleTypes = [...new Set(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').map((o) => resourceOf(o)))]
   const canEscalate = (await Promise.all(roleTypes.map((resource) => allowed(client, {purpose: '', resource, verb: 'escalate'})))).every(Boolean)

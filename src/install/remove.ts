@@ -1,4 +1,4 @@
-/** The cluster side of `uninstall`: find what install and the engine made (by label) and delete it. */
+/** Find what install and the engine made (by label) and delete it: all of it for `uninstall`, what is stale for `install`. */
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {isNotFound} from '../kube/client.js'
@@ -31,27 +31,76 @@ export async function suspendCronJobs(client: KubeClient, cronJobs: KubeObject[]
   }
 }
 
+async function managedNamed(client: KubeClient, type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject[]> {
+  const object = await client.getIfExists(type, namespace, name)
+  return object && isManaged(object) ? [withType(object, type)] : []
+}
+
 /**
  * Everything install made, in reverse install order; only objects with the managed-by label, so a namespace or
  * role that was there before is never removed.
  */
 export async function installedObjects(client: KubeClient, installNamespace: string): Promise<KubeObject[]> {
-  const named = async (type: ResourceType, namespace: string | undefined, name: string) => {
-    const object = await client.getIfExists(type, namespace, name)
-    return object && isManaged(object) ? [withType(object, type)] : []
-  }
   const labelled = async (type: ResourceType, namespace?: string) =>
     (await client.list(type, namespace, {labelSelector: INSTALLED})).map((object) => withType(object, type))
   return [
     ...(await labelled(Resources.cronJobs, installNamespace)),
-    ...(await named(Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
+    ...(await managedNamed(client, Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
     ...(await labelled(Resources.roleBindings)),
     ...(await labelled(Resources.roles)),
-    ...(await named(Resources.clusterRoleBindings, undefined, APP_NAME)),
-    ...(await named(Resources.clusterRoles, undefined, APP_NAME)),
-    ...(await named(Resources.serviceAccounts, installNamespace, APP_NAME)),
-    ...(await named(Resources.namespaces, undefined, installNamespace)),
+    ...(await managedNamed(client, Resources.clusterRoleBindings, undefined, APP_NAME)),
+    ...(await managedNamed(client, Resources.clusterRoles, undefined, APP_NAME)),
+    ...(await managedNamed(client, Resources.serviceAccounts, installNamespace, APP_NAME)),
+    ...(await managedNamed(client, Resources.namespaces, undefined, installNamespace)),
   ]
+}
+
+/** The namespace an installed CronJob reconciles (its `-n NAMESPACE`), or undefined when it reconciles all (`-A`). */
+export function reconciledNamespace(cronJob: KubeObject): string | undefined {
+  const containers = (cronJob.spec as {jobTemplate?: {spec?: {template?: {spec?: {containers?: Array<{args?: string[]}>}}}}}).jobTemplate?.spec?.template?.spec?.containers
+  const args = containers?.[0]?.args ?? []
+  const flag = args.indexOf('-n')
+  return flag >= 0 ? args[flag + 1] : undefined
+}
+
+function objectKey(object: KubeObject): string {
+  return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`
+}
+
+function bindsInstall(binding: KubeObject, installNamespace: string): boolean {
+  const subjects = (binding as {subjects?: Array<{kind?: string; name?: string; namespace?: string}>}).subjects ?? []
+  return subjects.some((subject) => subject.kind === 'ServiceAccount' && subject.name === APP_NAME && subject.namespace === installNamespace)
+}
+
+/**
+ * What an earlier install into installNamespace made that this one (`desired`) no longer writes, like `kubectl apply
+ * --prune`: CronJobs of namespaces no longer reconciled and their Roles, the cluster-wide grant after a switch to
+ * --namespaces, the page-reader Role after a switch back, the bundle after a switch to --image. The earlier scope is
+ * read from the earlier CronJobs' own arguments, so finding it takes no cluster-wide list.
+ */
+export async function staleObjects(client: KubeClient, installNamespace: string, desired: KubeObject[]): Promise<KubeObject[]> {
+  const cronJobs = (await installedCronJobs(client, installNamespace)).map((cronJob) => withType(cronJob, Resources.cronJobs))
+  const scopes = cronJobs.map((cronJob) => reconciledNamespace(cronJob))
+  const roleNamespaces = [...new Set(scopes.filter((scope): scope is string => scope !== undefined))]
+  if (roleNamespaces.length > 0) roleNamespaces.push(installNamespace)
+  const roles = await Promise.all(
+    [...new Set(roleNamespaces)].map(async (namespace) => [
+      ...(await managedNamed(client, Resources.roleBindings, namespace, APP_NAME)),
+      ...(await managedNamed(client, Resources.roles, namespace, APP_NAME)),
+    ]),
+  )
+  const clusterBinding = scopes.includes(undefined) ? await managedNamed(client, Resources.clusterRoleBindings, undefined, APP_NAME) : []
+  const clusterGrant = clusterBinding.some((binding) => bindsInstall(binding, installNamespace))
+    ? [...clusterBinding, ...(await managedNamed(client, Resources.clusterRoles, undefined, APP_NAME))]
+    : []
+  const candidates = [
+    ...cronJobs,
+    ...(await managedNamed(client, Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
+    ...roles.flat(),
+    ...clusterGrant,
+  ]
+  const wanted = new Set(desired.map((object) => objectKey(object)))
+  return candidates.filter((object) => !wanted.has(objectKey(object)))
 }
 
 /** Window ConfigMaps the tool wrote, in every namespace (hand-written ones without the managed-by label stay). */
@@ -60,9 +109,10 @@ export async function managedWindows(client: KubeClient): Promise<KubeObject[]> 
   return windows.map((object) => withType(object, Resources.configMaps))
 }
 
-export async function deleteObjects(client: KubeClient, objects: KubeObject[], onDeleted: (line: string) => void): Promise<void> {
+/** Deletes each object, in order; onDeleted hears of those that were still there. */
+export async function deleteObjects(client: KubeClient, objects: KubeObject[], onDeleted: (object: KubeObject) => void): Promise<void> {
   for (const object of objects) {
-    if (await deleteIfPresent(client, resourceOf(object), object)) onDeleted(`${displayName(object)} deleted`)
+    if (await deleteIfPresent(client, resourceOf(object), object)) onDeleted(object)
   }
 }
 

@@ -114,6 +114,83 @@ describe('install', () => {
     ])
   })
 
+  describe('switching variants prunes what the earlier install made and this one no longer has', () => {
+    const RBAC = 'rbac.authorization.k8s.io/v1'
+    const names = (apiVersion: string, kind: string, namespace?: string) =>
+      server.objects(apiVersion, kind, namespace).map((object) => {
+        const {name, namespace: where} = (object as {metadata: {name: string; namespace?: string}}).metadata
+        return where ? `${where}/${name}` : name
+      }).sort()
+
+    it('cluster-wide -> --namespaces: the ClusterRole, its binding and the -A CronJob go', async () => {
+      await install()
+      const result = await install('--namespaces', 'shop,web')
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(result.stdout.trim().split('\n').slice(-3)).to.deep.equal([
+        'cronjob.batch/kubectl-maintenance pruned',
+        'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance pruned',
+        'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance pruned',
+      ])
+      expect(names(RBAC, 'ClusterRole')).to.deep.equal([])
+      expect(names(RBAC, 'ClusterRoleBinding')).to.deep.equal([])
+      expect(names('batch/v1', 'CronJob')).to.deep.equal([`${NS}/kubectl-maintenance-shop`, `${NS}/kubectl-maintenance-web`])
+    })
+
+    it('a namespace dropped from --namespaces loses its CronJob, Role and RoleBinding; the others are unchanged', async () => {
+      await install('--namespaces', 'shop,web')
+      await nextSecond()
+      const result = await install('--namespaces', 'shop')
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(result.stdout).to.not.match(/ (created|configured)$/m)
+      expect(result.stdout.trim().split('\n').filter((line) => line.endsWith(' pruned'))).to.deep.equal([
+        'cronjob.batch/kubectl-maintenance-web pruned',
+        'rolebinding.rbac.authorization.k8s.io/kubectl-maintenance pruned',
+        'role.rbac.authorization.k8s.io/kubectl-maintenance pruned',
+      ])
+      expect(names(RBAC, 'Role')).to.deep.equal([`${NS}/kubectl-maintenance`, 'shop/kubectl-maintenance'])
+      expect(names(RBAC, 'RoleBinding')).to.deep.equal([`${NS}/kubectl-maintenance`, 'shop/kubectl-maintenance'])
+    })
+
+    it('--namespaces -> cluster-wide: every Role, RoleBinding and per-namespace CronJob goes, the page reader included', async () => {
+      await install('--namespaces', 'shop')
+      const result = await install()
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(names(RBAC, 'Role')).to.deep.equal([])
+      expect(names(RBAC, 'RoleBinding')).to.deep.equal([])
+      expect(names('batch/v1', 'CronJob')).to.deep.equal([`${NS}/kubectl-maintenance`])
+      expect(names(RBAC, 'ClusterRole')).to.deep.equal(['kubectl-maintenance'])
+    })
+
+    it('--image drops the bundle ConfigMap the CronJob no longer mounts', async () => {
+      await install()
+      const result = await install('--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0')
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(result.stdout.trim().split('\n').at(-1)).to.equal('configmap/kubectl-maintenance-bundle pruned')
+      expect(server.object('v1', 'ConfigMap', NS, 'kubectl-maintenance-bundle')).to.equal(undefined)
+    })
+
+    it('leaves the cluster-wide grant alone once it binds another install', async () => {
+      await install()
+      await install('--namespace', 'other-install')
+      const result = await install('--namespaces', 'shop')
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(result.stdout.trim().split('\n').filter((line) => line.endsWith(' pruned'))).to.deep.equal(['cronjob.batch/kubectl-maintenance pruned'])
+      expect(names(RBAC, 'ClusterRole')).to.deep.equal(['kubectl-maintenance'])
+      const binding = server.object(RBAC, 'ClusterRoleBinding', undefined, 'kubectl-maintenance') as {subjects: Array<{namespace: string}>}
+      expect(binding.subjects.map((subject) => subject.namespace)).to.deep.equal(['other-install'])
+    })
+
+    it('checks the permission to delete what it would prune, and prunes nothing without it', async () => {
+      await install()
+      server.faults.deny('delete', 'clusterroles')
+      server.clearLog()
+      const result = await install('--namespaces', 'shop')
+      expect(result.exitCode).to.equal(1)
+      expect(result.stderr).to.include('delete clusterroles.rbac.authorization.k8s.io/kubectl-maintenance: to prune clusterrole.rbac.authorization.k8s.io/kubectl-maintenance, which this install no longer has')
+      expect(server.writes()).to.deep.equal([])
+    })
+  })
+
   it('installs into an existing namespace it did not create without taking it over', async () => {
     const result = await install('--namespace', 'shop')
     expect(result.exitCode, result.stderr).to.equal(0)
