@@ -4,7 +4,7 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 import {isNotFound} from '../kube/client.js'
 import {Resources, type ResourceType} from '../kube/resources.js'
 import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
-import {displayName, resourceOf} from './apply.js'
+import {resourceOf} from './apply.js'
 import {APP_NAME, BUNDLE_CONFIGMAP, NAME_LABEL} from './manifests.js'
 
 const INSTALLED = `${MANAGED_BY_LABEL}=${MANAGED_BY},${NAME_LABEL}=${APP_NAME}`
