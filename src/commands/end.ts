@@ -6,7 +6,7 @@ import {now} from '../cli/clock.js'
 import {type KubeClient, type KubeObject} from '../kube/client.js'
 import {type ResourceType} from '../kube/resources.js'
 import {targetType} from '../kube/targets.js'
-import {endWindow, getWindow, listWindows} from '../kube/windows.js'
+import {endOccurrence, endWindow, getWindow, listWindows} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {ACTIVE_LABEL, LegacyAnnotation, TargetAnnotation} from '../model/keys.js'
 import {type TargetRef, formatTarget, parseTarget, sameTarget} from '../model/target.js'
@@ -28,7 +28,7 @@ export default class End extends KubeCommand<typeof End> {
   }
 
   static description = `End maintenance now and restore the targets at once.
-Give window names, or targets: for a target every active window naming it ends, and an enable annotation (kubectl-maintenance.io/enabled or maintenance-operator's) is removed. A window that has not started yet is cancelled with kubectl maintenance cancel instead.`
+Give window names, or targets: for a target every active window naming it ends, and an enable annotation (kubectl-maintenance.io/enabled or maintenance-operator's) is removed. For a recurring window only the occurrence in progress ends; later ones still happen (kubectl maintenance cancel stops them all). A window that has not started yet is cancelled with kubectl maintenance cancel instead.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> ingress-shop-20261224-2200 -n shop',
@@ -59,6 +59,12 @@ Give window names, or targets: for a target every active window naming it ends, 
     }
 
     for (const window of windows.values()) {
+      if (window.every) {
+        const {end, next} = await endOccurrence(client, window, at)
+        const later = next === undefined ? 'no later occurrence' : `the next starts ${formatLocal(next, window.timezone)}`
+        this.log(`window ${window.name} ended at ${formatLocal(end, window.timezone)} for this occurrence; ${later}`)
+        continue
+      }
       const end = await endWindow(client, window, at)
       this.log(`window ${window.name} ended at ${formatLocal(end, window.timezone)}`)
     }

@@ -3,7 +3,7 @@ import type {Window} from '../model/window.js'
 import {UserError} from '../model/errors.js'
 import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
 import {formatLocal, toRfc3339Utc} from '../model/time.js'
-import {currentInterval} from '../model/window-schedule.js'
+import {currentInterval, nextInterval} from '../model/window-schedule.js'
 import {configMapToWindow, windowToConfigMap} from '../model/window-codec.js'
 import {type KubeClient, type KubeObject, isAlreadyExists, isNotFound} from './client.js'
 import {Resources} from './resources.js'
@@ -112,6 +112,18 @@ export async function patchWindowAnnotations(
  */
 export function endInstant(window: Window, now: number): number {
   return Math.max(Math.ceil(now / 1000) * 1000, window.start + 1000)
+}
+
+/**
+ * Ends the occurrence of a recurring window in progress at `now` and keeps the later ones: the recurrence now begins
+ * after `now` (its start annotation moves to the next whole second), so the occurrence that began before no longer
+ * counts. When no occurrence is left before the window's end, the whole window ends as with endWindow.
+ */
+export async function endOccurrence(client: KubeClient, window: Window, now: number): Promise<{end: number; next?: number}> {
+  const end = endInstant(window, now)
+  if (window.end !== undefined && end >= window.end) return {end: await endWindow(client, window, now)}
+  await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.start]: toRfc3339Utc(end)})
+  return {end, next: nextInterval({...window, start: end}, now)?.start}
 }
 
 /**

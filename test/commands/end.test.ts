@@ -62,14 +62,33 @@ describe('end', () => {
     expect(annotations('Ingress', 'networking.k8s.io/v1', 'legacy')).to.deep.equal({team: 'a'})
   })
 
-  it('stops a recurring window during an occurrence: no later occurrence, and Cancelled so this one ends now', async () => {
+  it('ends the occurrence of a recurring window in progress and keeps the later ones', async () => {
     const result = await end('daily')
-    expect(result.stdout).to.equal('window daily ended at 2026-12-24 21:00 CET\nservice/batch: <not found> (unchanged)\n')
-    expect(annotations('ConfigMap', 'v1', 'daily')).to.include({
-      'kubectl-maintenance.io/end': '2026-12-24T20:00:00Z',
-      'kubectl-maintenance.io/phase': 'Cancelled',
-      'kubectl-maintenance.io/phase-message': 'ended during an occurrence at 2026-12-24 21:00 CET; no later occurrence',
+    expect(result).to.deep.equal({
+      exitCode: 0,
+      stderr: '',
+      stdout: 'window daily ended at 2026-12-24 21:00 CET for this occurrence; the next starts 2026-12-25 20:00 CET\nservice/batch: <not found> (unchanged)\n',
     })
+    const stored = annotations('ConfigMap', 'v1', 'daily')
+    expect(stored).to.include({'kubectl-maintenance.io/every': '0 20 * * *', 'kubectl-maintenance.io/start': '2026-12-24T20:00:00Z'})
+    expect(stored).to.not.have.property('kubectl-maintenance.io/end')
+    expect(stored['kubectl-maintenance.io/phase']).to.equal('Scheduled')
+    const listed = await runCommand(['list', '-n', 'shop', '-o', 'wide'], {env: envFor(server)})
+    expect(listed.stdout).to.match(/^daily +service\/batch +2026-12-25 20:00 CET +2026-12-25 22:00 CET +Scheduled /m)
+  })
+
+  it('says when the occurrence it ends was the last one before the window\'s end', async () => {
+    server.seed(windowConfigMap({duration: '2h', end: '2026-12-24T23:00:00Z', every: '0 20 * * *', name: 'last-night', namespace: 'shop', phase: 'Active', start: '2026-12-01T00:00:00Z', targets: 'service/batch'}))
+    const result = await end('last-night')
+    expect(result.stdout).to.match(/^window last-night ended at 2026-12-24 21:00 CET for this occurrence; no later occurrence\n/)
+    expect(annotations('ConfigMap', 'v1', 'last-night')['kubectl-maintenance.io/phase']).to.equal('Completed')
+  })
+
+  it('ends a recurring window whole when its occurrence runs past the window\'s end', async () => {
+    server.seed(windowConfigMap({duration: '2h', end: '2026-12-24T19:30:00Z', every: '0 20 * * *', name: 'overrun', namespace: 'shop', phase: 'Active', start: '2026-12-01T00:00:00Z', targets: 'service/batch'}))
+    const result = await end('overrun')
+    expect(result.stdout).to.match(/^window overrun ended at 2026-12-24 21:00 CET for this occurrence; no later occurrence\n/)
+    expect(annotations('ConfigMap', 'v1', 'overrun')).to.include({'kubectl-maintenance.io/end': '2026-12-24T20:00:00Z', 'kubectl-maintenance.io/phase': 'Cancelled'})
   })
 
   it('says a window that is over needs nothing, exit 0, no write', async () => {
