@@ -117,7 +117,7 @@ export function endInstant(window: Window, now: number): number {
 /**
  * Ends the occurrence of a recurring window in progress at `now` and keeps the later ones: the recurrence now begins
  * after `now` (its start annotation moves to the next whole second), so the occurrence that began before no longer
- * counts. When no occurrence is left before the window's end, the whole window ends as with endWindow.
+ * counts. When the window's own end has passed (the occurrence in progress runs beyond it), it ends whole, as endWindow does.
  */
 export async function endOccurrence(client: KubeClient, window: Window, now: number): Promise<{end: number; next?: number}> {
   const end = endInstant(window, now)
