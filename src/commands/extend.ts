@@ -4,11 +4,15 @@ import {applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {fromFlag, zoneFlag} from '../cli/window-input.js'
-import {getWindow, patchWindowAnnotations} from '../kube/windows.js'
+import {type KubeClient} from '../kube/client.js'
+import {type WindowDraft, checkDraftOffline, prepareNewWindow} from '../kube/new-window.js'
+import {createWindow, getWindow, patchWindowAnnotations} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen, toRfc3339Utc} from '../model/time.js'
+import {formatTarget} from '../model/target.js'
 import {type Window} from '../model/window.js'
+import {currentInterval} from '../model/window-schedule.js'
 
 export default class Extend extends KubeCommand<typeof Extend> {
   static args = {
@@ -16,7 +20,7 @@ export default class Extend extends KubeCommand<typeof Extend> {
   }
 
   static description = `Move the end of a window: later with --by, or to a given time with --until (which may also be earlier, as long as it is in the future).
---until is read in the window's timezone unless --timezone says otherwise. Recurring windows cannot be extended: schedule a new window with a longer --duration instead.`
+--until is read in the window's timezone unless --timezone says otherwise. For a recurring window, the occurrence in progress runs longer: a one-off window for the same targets, from now to the new end, keeps them in maintenance (later occurrences keep their length).`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> ingress-shop-20261224-2200 -n shop --by 30m',
@@ -36,6 +40,10 @@ export default class Extend extends KubeCommand<typeof Extend> {
     const zone = this.flags.timezone === undefined ? undefined : zoneFlag(this.flags.timezone)
     const client = await this.client()
     const window = await getWindow(client, client.namespace, this.args.window)
+    if (window.every) {
+      await this.extendOccurrence(client, window, at, by?.ms, zone)
+      return
+    }
     const end = this.newEnd(window, at, by?.ms, zone)
     await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
     this.log(`window ${window.name} now ends at ${formatLocal(end, window.timezone)}`)
@@ -53,11 +61,34 @@ export default class Extend extends KubeCommand<typeof Extend> {
     })
   }
 
+  /**
+   * An occurrence's length comes from the recurrence, shared by every occurrence; so the one in progress is extended by
+   * a one-off window over the same targets from now: overlapping windows keep a target in maintenance, and the one that
+   * started last (this one) decides the page, whose Retry-After becomes the new end.
+   */
+  private async extendOccurrence(client: KubeClient, window: Window, at: number, byMs: number | undefined, zone: string | undefined): Promise<void> {
+    const {name} = window
+    const occurrence = window.phase === 'Cancelled' ? undefined : currentInterval(window, at)
+    if (occurrence?.end === undefined) {
+      throw new UserError(`window ${name} recurs ("${window.every}" for ${window.duration}) and no occurrence is in progress; extend lengthens the one in progress. To make every occurrence longer, schedule a new window with a longer --duration and cancel this one`)
+    }
+    const local = (ms: number): string => formatLocal(ms, window.timezone)
+    const end = byMs === undefined ? fromFlag('until', () => parseWhen(this.flags.until as string, {now: at, zone: zone ?? window.timezone})) : occurrence.end + byMs
+    if (end <= occurrence.end) {
+      throw new UserError(`the new end ${local(end)} is not after the end of the occurrence in progress (${local(occurrence.end)}); to end it now use kubectl maintenance end ${name}`)
+    }
+    const start = Math.floor(at / 1000) * 1000
+    const {contact, message, namespace, page, reason, targets, timezone} = window
+    const draft: WindowDraft = {contact, end, message, namespace, page, reason, start, targets, timezone}
+    checkDraftOffline(draft, start)
+    const {window: extension} = await prepareNewWindow(client, draft, start)
+    await createWindow(client, extension)
+    this.log(`window ${name} recurs: window ${extension.name} keeps ${extension.targets.map((target) => formatTarget(target)).join(', ')} in maintenance until ${local(end)}`)
+    await this.applyNow(window.namespace)
+  }
+
   private newEnd(window: Window, at: number, byMs: number | undefined, zone: string | undefined): number {
     const {name} = window
-    if (window.every) {
-      throw new UserError(`window ${name} recurs ("${window.every}" for ${window.duration}); one occurrence cannot be extended: schedule a new window with a longer --duration, and cancel this one`)
-    }
     if (window.phase === 'Cancelled' || window.phase === 'Completed') {
       throw new UserError(`window ${name} is ${window.phase}; schedule a new window with kubectl maintenance schedule`)
     }

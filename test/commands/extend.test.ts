@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import type {ApiServer} from '../support/apiserver.js'
 
 import {runCommand} from '../support/run-command.js'
-import {envFor, renderHelp, startCluster, windowConfigMap} from './fixtures.js'
+import {envFor, ingress, renderHelp, startCluster, windowConfigMap} from './fixtures.js'
 
 type Stored = {metadata: {annotations: Record<string, string>}}
 const NOTE = ''
@@ -19,6 +19,8 @@ describe('extend', () => {
       windowConfigMap({name: 'open', namespace: 'shop', phase: 'Active', start: '2026-12-24T19:00:00Z', targets: 'service/web'}),
       windowConfigMap({duration: '2h', every: '0 2 * * 0', name: 'weekly', namespace: 'shop', start: '2026-12-20T00:00:00Z', targets: 'service/web'}),
       windowConfigMap({end: '2026-12-26T11:00:00Z', name: 'called-off', namespace: 'shop', phase: 'Cancelled', start: '2026-12-26T10:00:00Z', targets: 'service/web'}),
+      windowConfigMap({duration: '2h', every: '0 20 * * *', message: 'Nightly vacuum', name: 'nightly', namespace: 'shop', phase: 'Active', start: '2026-12-01T00:00:00Z', targets: 'ingress/db'}),
+      ingress('db', 'shop'),
     )
   })
 
@@ -47,9 +49,32 @@ describe('extend', () => {
     expect(end('open')).to.equal('2026-12-25T00:00:00Z')
   })
 
+  it('extends the occurrence of a recurring window in progress with a one-off window over the same targets', async () => {
+    const result = await extend('nightly', '--by', '30m')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout.split('\n')[0]).to.equal('window nightly recurs: window ingress-db-20261224-2100 keeps ingress/db in maintenance until 2026-12-24 22:30 CET')
+    const extension = (server.object('v1', 'ConfigMap', 'shop', 'ingress-db-20261224-2100') as Stored & {data?: Record<string, string>})
+    expect(extension.metadata.annotations).to.include({
+      'kubectl-maintenance.io/end': '2026-12-24T21:30:00Z',
+      'kubectl-maintenance.io/start': '2026-12-24T20:00:00Z',
+      'kubectl-maintenance.io/targets': 'ingress/db',
+    })
+    expect(extension.metadata.annotations).to.not.have.property('kubectl-maintenance.io/every')
+    expect(extension.data?.message).to.equal('Nightly vacuum')
+    const nightly = (server.object('v1', 'ConfigMap', 'shop', 'nightly') as Stored).metadata.annotations
+    expect(nightly).to.not.have.property('kubectl-maintenance.io/end')
+    expect(nightly['kubectl-maintenance.io/duration']).to.equal('2h')
+
+    // Applied at once: the extension started last, so it decides the page (the engine keeps the target in maintenance
+    // until the last covering window ends: test/kube/reconcile.test.ts).
+    const db = server.object('networking.k8s.io/v1', 'Ingress', 'shop', 'db') as Stored
+    expect(db.metadata.annotations?.['kubectl-maintenance.io/window']).to.equal('ingress-db-20261224-2100')
+  })
+
   const badInputs: Array<[string, string[], string]> = [
     ['a window that does not exist', ['nope', '--by', '1h'], 'window "nope" not found in namespace "shop"'],
-    ['a recurring window', ['weekly', '--until', '2027-01-01 00:00'], 'window weekly recurs ("0 2 * * 0" for 2h); one occurrence cannot be extended'],
+    ['a recurring window between occurrences', ['weekly', '--until', '2027-01-01 00:00'], 'window weekly recurs ("0 2 * * 0" for 2h) and no occurrence is in progress'],
+    ['an occurrence shortened', ['nightly', '--until', '21:30'], 'is not after the end of the occurrence in progress (2026-12-24 22:00 CET); to end it now use kubectl maintenance end nightly'],
     ['a cancelled window', ['called-off', '--by', '1h'], 'window called-off is Cancelled'],
     ['a new end in the past', ['xmas', '--until', '2026-12-24 20:30'], 'is not in the future (now: 2026-12-24 21:00 CET)'],
     ['a new end before the start', ['later', '--until', '2026-12-24T09:00:00Z'], "is not after the window's start 2026-12-25 05:00 EST"],
