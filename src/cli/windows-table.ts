@@ -2,7 +2,7 @@ import type {InvalidWindowConfigMap} from '../kube/windows.js'
 import type {Interval, Window} from '../model/window.js'
 
 import {WindowAnnotation} from '../model/keys.js'
-import {type TargetRef, formatTarget} from '../model/target.js'
+import {type TargetRef, formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal, toRfc3339Utc} from '../model/time.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
 import {type Printable} from './base-command.js'
@@ -20,9 +20,6 @@ export function truncate(text: string, width = MESSAGE_WIDTH): string {
   return chars.length <= width ? chars.join('') : `${chars.slice(0, width - 1).join('').trimEnd()}…`
 }
 
-export function formatTargets(targets: TargetRef[]): string {
-  return targets.map((target) => formatTarget(target)).join(',')
-}
 
 /** NAMESPACE goes second, after the name, as SPEC §2 orders the list columns. */
 function withNamespace(cells: string[], namespace: string | undefined): string[] {
@@ -52,7 +49,7 @@ export function windowRow(window: Window, configMap: unknown, now: number, allNa
     cells: withNamespace(
       [
         window.name,
-        formatTargets(window.targets),
+        formatTargets(window.targets, ','),
         formatWhen(interval.start, window.timezone),
         formatWhen(interval.end, window.timezone),
         window.phase ?? 'Pending',
@@ -91,7 +88,7 @@ export function byStartThenName(a: WindowRow, b: WindowRow): number {
 
 /** One line saying what a window covers, in its own timezone: "ingress/shop from 2026-12-24 22:00 CET to ...". */
 export function describeWindow(window: Window): string {
-  const targets = window.targets.map((target) => formatTarget(target)).join(', ')
+  const targets = formatTargets(window.targets)
   const from = formatLocal(window.start, window.timezone)
   if (window.every) {
     const until = window.end === undefined ? '' : ` until ${formatLocal(window.end, window.timezone)}`

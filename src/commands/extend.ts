@@ -10,7 +10,7 @@ import {createWindow, getWindow, patchWindowAnnotations} from '../kube/windows.j
 import {UserError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen, toRfc3339Utc} from '../model/time.js'
-import {formatTarget} from '../model/target.js'
+import {formatTargets} from '../model/target.js'
 import {type Window} from '../model/window.js'
 import {currentInterval} from '../model/window-schedule.js'
 
@@ -83,7 +83,7 @@ export default class Extend extends KubeCommand<typeof Extend> {
     checkDraftOffline(draft, start)
     const {window: extension} = await prepareNewWindow(client, draft, start)
     await createWindow(client, extension)
-    this.log(`window ${name} recurs: window ${extension.name} keeps ${extension.targets.map((target) => formatTarget(target)).join(', ')} in maintenance until ${local(end)}`)
+    this.log(`window ${name} recurs: window ${extension.name} keeps ${formatTargets(extension.targets)} in maintenance until ${local(end)}`)
     await this.applyNow(window.namespace)
   }
 

@@ -2,7 +2,7 @@ import type {Interval, Window} from '../model/window.js'
 import type {BackendManifests} from '../render/backend.js'
 
 import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, TargetAnnotation} from '../model/keys.js'
-import {formatTarget} from '../model/target.js'
+import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {renderBackend} from '../render/backend.js'
@@ -339,7 +339,7 @@ class Planner {
       if (interval) {
         if (w.phase !== 'Active') {
           const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
-          this.setPhase(w, 'Active', `${w.targets.map((t) => formatTarget(t)).join(', ')} in maintenance ${until}`, 'MaintenanceStarted', 'Normal')
+          this.setPhase(w, 'Active', `${formatTargets(w.targets)} in maintenance ${until}`, 'MaintenanceStarted', 'Normal')
         }
         continue
       }

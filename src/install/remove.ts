@@ -81,10 +81,11 @@ function bindsInstall(binding: KubeObject, installNamespace: string): boolean {
 export async function staleObjects(client: KubeClient, installNamespace: string, desired: KubeObject[]): Promise<KubeObject[]> {
   const cronJobs = (await installedCronJobs(client, installNamespace)).map((cronJob) => withType(cronJob, Resources.cronJobs))
   const scopes = cronJobs.map((cronJob) => reconciledNamespace(cronJob))
-  const roleNamespaces = [...new Set(scopes.filter((scope): scope is string => scope !== undefined))]
-  if (roleNamespaces.length > 0) roleNamespaces.push(installNamespace)
+  const reconciled = scopes.filter((scope): scope is string => scope !== undefined)
+  // The namespaced variant also gave the install namespace a Role (to read shared pages).
+  const roleNamespaces = reconciled.length > 0 ? new Set([...reconciled, installNamespace]) : new Set<string>()
   const roles = await Promise.all(
-    [...new Set(roleNamespaces)].map(async (namespace) => [
+    [...roleNamespaces].map(async (namespace) => [
       ...(await managedNamed(client, Resources.roleBindings, namespace, APP_NAME)),
       ...(await managedNamed(client, Resources.roles, namespace, APP_NAME)),
     ]),

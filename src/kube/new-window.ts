@@ -2,7 +2,7 @@ import type {Interval, Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
-import {type TargetRef, formatTarget, isDns1123Subdomain, sameTarget} from '../model/target.js'
+import {type TargetRef, formatTarget, formatTargets, isDns1123Subdomain, sameTarget} from '../model/target.js'
 import {MAX_TEXT_BYTES, validateWindow} from '../model/window-codec.js'
 import {generateWindowName, validateWindowName} from '../model/window-name.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
@@ -67,7 +67,7 @@ export async function prepareNewWindow(client: KubeClient, draft: WindowDraft, n
 }
 
 function sharedTargets(a: Window, b: Window): string {
-  return a.targets.filter((target) => b.targets.some((other) => sameTarget(other, target))).map((target) => formatTarget(target)).join(', ')
+  return formatTargets(a.targets.filter((target) => b.targets.some((other) => sameTarget(other, target))))
 }
 
 export async function assertTargetExists(client: KubeClient, namespace: string, target: TargetRef): Promise<void> {

@@ -59,6 +59,11 @@ export function formatTarget(ref: TargetRef): string {
   return `${ref.kind}/${ref.name}`
 }
 
+/** `ingress/shop, service/web` for people; the annotation and table columns join with ',' alone. */
+export function formatTargets(refs: TargetRef[], separator = ', '): string {
+  return refs.map((ref) => formatTarget(ref)).join(separator)
+}
+
 export function sameTarget(a: TargetRef, b: TargetRef): boolean {
   return a.kind === b.kind && a.name === b.name
 }

@@ -2,7 +2,7 @@ import {parseDuration} from './duration.js'
 import {UserError} from './errors.js'
 import {DEFAULT_PAGE, MANAGED_BY, MANAGED_BY_LABEL, PAGE_CONFIGMAP_PREFIX, ROLE_LABEL, Role, WindowAnnotation, WindowData} from './keys.js'
 import {nextOccurrence, parseCron} from './recurrence.js'
-import {type TargetRef, formatTarget, isDns1123Subdomain, parseTarget, sameTarget} from './target.js'
+import {type TargetRef, formatTarget, formatTargets, isDns1123Subdomain, parseTarget, sameTarget} from './target.js'
 import {parseRfc3339, toRfc3339Utc} from './time.js'
 import {PHASES, type Phase, type Window} from './window.js'
 import {parseZone, zoneProblem} from './zone.js'
@@ -40,7 +40,7 @@ const NO_TARGETS = 'no targets: name at least one, e.g. ingress/shop'
  */
 export function windowToConfigMap(w: Window): ConfigMapObject {
   const annotations: Record<string, string> = {
-    [WindowAnnotation.targets]: w.targets.map((target) => formatTarget(target)).join(','),
+    [WindowAnnotation.targets]: formatTargets(w.targets, ','),
     [WindowAnnotation.start]: toRfc3339Utc(w.start),
   }
   if (w.end !== undefined) annotations[WindowAnnotation.end] = toRfc3339Utc(w.end)

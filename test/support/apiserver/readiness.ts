@@ -29,6 +29,11 @@ function withoutZeros(status: JsonObject): JsonObject {
   return Object.fromEntries(Object.entries(status).filter(([, value]) => value !== 0))
 }
 
+/** The ReplicaSet a Deployment controller would name for the current template: `<deployment>-<pod-template-hash>`. */
+function replicaSetName(deployment: JsonObject): string {
+  return `${String(metadataOf(deployment).name)}-${templateHash(objectAt(deployment, 'spec', 'template'))}`
+}
+
 export function rolloutStarted(old: JsonObject | undefined, next: JsonObject): boolean {
   if (!old) return true
   return !deepEqual(objectAt(old, 'spec', 'template'), objectAt(next, 'spec', 'template')) || replicasOf(old) !== replicasOf(next)
@@ -36,7 +41,7 @@ export function rolloutStarted(old: JsonObject | undefined, next: JsonObject): b
 
 export function progressingStatus(object: JsonObject, at: string): JsonObject {
   const replicas = replicasOf(object)
-  const replicaSet = `${String(metadataOf(object).name)}-${templateHash(objectAt(object, 'spec', 'template'))}`
+  const replicaSet = replicaSetName(object)
   return withoutZeros({
     observedGeneration: metadataOf(object).generation,
     replicas,
@@ -51,7 +56,7 @@ export function progressingStatus(object: JsonObject, at: string): JsonObject {
 
 export function readyStatus(object: JsonObject, at: string): JsonObject {
   const replicas = replicasOf(object)
-  const replicaSet = `${String(metadataOf(object).name)}-${templateHash(objectAt(object, 'spec', 'template'))}`
+  const replicaSet = replicaSetName(object)
   return withoutZeros({
     observedGeneration: metadataOf(object).generation,
     replicas,
