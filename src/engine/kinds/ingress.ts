@@ -8,9 +8,8 @@ import {
   copySpec,
   definedOnly,
   isRecord,
-  keyedMap,
   mergedEntry,
-  occurrenceKeys,
+  storedCounterparts,
   recordsOf,
   restoreStep,
   validateWith,
@@ -66,8 +65,8 @@ function originalKey(entry: PathOriginal): string {
   return slotKey(entry.host, entry.path, entry.pathType)
 }
 
-function slotKeys(slots: PathSlot[]): string[] {
-  return occurrenceKeys(slots.map(({path, rule}) => slotKey(rule.host, path.path, path.pathType)))
+function keyOfSlot({path, rule}: PathSlot): string {
+  return slotKey(rule.host, path.path, path.pathType)
 }
 
 function capture(obj: KubeObject): IngressOriginal {
@@ -100,10 +99,9 @@ function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
 function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): IngressOriginal {
   const current = capture(obj)
   const previous = asOriginal(stored)
-  const storedPaths = keyedMap(previous.paths, originalKey)
-  const keys = occurrenceKeys(current.paths.map(originalKey))
+  const storedPaths = storedCounterparts(current.paths, originalKey, previous.paths, originalKey)
   const paths = current.paths.flatMap((entry, index) => {
-    const kept = mergedEntry(entry.backend, storedPaths.get(keys[index])?.backend, routesTo(entry.backend, backend.serviceName))
+    const kept = mergedEntry(entry.backend, storedPaths[index]?.backend, routesTo(entry.backend, backend.serviceName))
     return kept === undefined ? [] : [{...entry, backend: kept}]
   })
   if (current.defaultBackend === undefined) return {paths}
@@ -123,12 +121,11 @@ function restoreSpec(obj: KubeObject, original: unknown): JsonRecord {
     else if (step !== 'keep') spec.defaultBackend = structuredClone(step.put)
   }
 
-  const storedPaths = keyedMap(stored.paths, originalKey)
   const slots = pathSlots(spec)
-  const keys = slotKeys(slots)
+  const storedPaths = storedCounterparts(slots, keyOfSlot, stored.paths, originalKey)
   const removed = new Set<JsonRecord>()
   slots.forEach(({path}, index) => {
-    const step = restoreStep(storedPaths.get(keys[index])?.backend, pointsAtBackend(path.backend))
+    const step = restoreStep(storedPaths[index]?.backend, pointsAtBackend(path.backend))
     if (step === 'remove') removed.add(path)
     else if (step !== 'keep') path.backend = structuredClone(step.put)
   })

@@ -8,12 +8,11 @@ import {
   canonicalJson,
   copySpec,
   isRecord,
-  keyedMap,
   mergedEntry,
   nonEmptyArray,
-  occurrenceKeys,
   recordsOf,
   restoreStep,
+  storedCounterparts,
   validateWith,
 } from './shared.js'
 
@@ -62,10 +61,9 @@ export function routeListKind(def: RouteListDefinition): KindModule {
 
   function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): JsonRecord {
     const current = storedEntries(capture(obj))
-    const previous = keyedMap(storedEntries(stored), keyOf)
-    const keys = occurrenceKeys(current.map(keyOf))
+    const previous = storedCounterparts(current, keyOf, storedEntries(stored), keyOf)
     const entries = current.flatMap((entry, index) => {
-      const refs = mergedEntry(refsOf(entry), refsOf(previous.get(keys[index])), routesTo(refsOf(entry), backend.serviceName))
+      const refs = mergedEntry(refsOf(entry), refsOf(previous[index]), routesTo(refsOf(entry), backend.serviceName))
       return refs === undefined ? [] : [{...entry, [def.refsField]: refs}]
     })
     return {[def.listField]: entries}
@@ -73,14 +71,13 @@ export function routeListKind(def: RouteListDefinition): KindModule {
 
   function restoreSpec(obj: KubeObject, original: unknown): JsonRecord {
     const spec = copySpec(obj)
-    const stored = keyedMap(storedEntries(original), keyOf)
     const backendName = backendNameOf(obj)
     const entries = routed(spec)
-    const keys = occurrenceKeys(entries.map(keyOf))
+    const stored = storedCounterparts(entries, keyOf, storedEntries(original), keyOf)
     const removed = new Set<JsonRecord>()
     entries.forEach((entry, index) => {
       const pointsAtBackend = backendName === undefined ? undefined : routesTo(entry[def.refsField], backendName)
-      const step = restoreStep(refsOf(stored.get(keys[index])), pointsAtBackend)
+      const step = restoreStep(refsOf(stored[index]), pointsAtBackend)
       if (step === 'remove') removed.add(entry)
       else if (step !== 'keep') entry[def.refsField] = structuredClone(step.put)
     })

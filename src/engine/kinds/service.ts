@@ -1,6 +1,6 @@
 import type {BackendRef, KindModule, KubeObject} from './types.js'
 
-import {type JsonRecord, canonicalJson, copySpec, definedOnly, isRecord, keyedMap, mergedEntry, occurrenceKeys, recordsOf, sameJson, validateWith} from './shared.js'
+import {type JsonRecord, canonicalJson, copySpec, definedOnly, isRecord, mergedEntry, recordsOf, storedCounterparts, sameJson, validateWith} from './shared.js'
 
 /** A type alias, not an interface, so it is also a JsonRecord. `targetPort` is absent when the Service had none. */
 type TargetPortOriginal = {
@@ -66,10 +66,9 @@ function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
 function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): ServiceOriginal {
   const current = capture(obj)
   const previous = asOriginal(stored)
-  const storedPorts = keyedMap(previous.targetPorts, portKey)
-  const keys = occurrenceKeys(current.targetPorts.map(portKey))
+  const storedPorts = storedCounterparts(current.targetPorts, portKey, previous.targetPorts, portKey)
   const targetPorts = current.targetPorts.flatMap((entry, index) => {
-    const kept = mergedEntry(entry, storedPorts.get(keys[index]), entry.targetPort === backend.containerPort)
+    const kept = mergedEntry(entry, storedPorts[index], entry.targetPort === backend.containerPort)
     return kept === undefined ? [] : [kept]
   })
   const selector = current.selector === undefined ? undefined : mergedEntry(current.selector, previous.selector, sameJson(current.selector, backend.podLabels))
@@ -86,11 +85,10 @@ function restoreSpec(obj: KubeObject, original: unknown): JsonRecord {
   const stored = asOriginal(original)
   if (stored.selector === undefined) delete spec.selector
   else spec.selector = {...stored.selector}
-  const storedPorts = keyedMap(stored.targetPorts, portKey)
   const ports = recordsOf(spec.ports)
-  const keys = occurrenceKeys(ports.map(portKey))
+  const storedPorts = storedCounterparts(ports, portKey, stored.targetPorts, portKey)
   ports.forEach((port, index) => {
-    const entry = storedPorts.get(keys[index])
+    const entry = storedPorts[index]
     if (!entry) return
     if (entry.targetPort === undefined) delete port.targetPort
     else port.targetPort = entry.targetPort

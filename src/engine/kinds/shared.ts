@@ -38,7 +38,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Makes repeated keys unique by their occurrence, so the second of two identical routes pairs with the second original. */
-export function occurrenceKeys(baseKeys: string[]): string[] {
+function occurrenceKeys(baseKeys: string[]): string[] {
   const seen = new Map<string, number>()
   return baseKeys.map((base) => {
     const count = seen.get(base) ?? 0
@@ -47,9 +47,11 @@ export function occurrenceKeys(baseKeys: string[]): string[] {
   })
 }
 
-export function keyedMap<T>(entries: T[], baseKey: (entry: T) => string): Map<string, T> {
-  const keys = occurrenceKeys(entries.map((entry) => baseKey(entry)))
-  return new Map(entries.map((entry, index) => [keys[index], entry]))
+/** For each current entry, the stored entry with the same key and occurrence, if any. */
+export function storedCounterparts<C, S>(current: C[], currentKey: (entry: C) => string, stored: S[], storedKey: (entry: S) => string): Array<S | undefined> {
+  const storedKeys = occurrenceKeys(stored.map((entry) => storedKey(entry)))
+  const byKey = new Map(stored.map((entry, index) => [storedKeys[index], entry]))
+  return occurrenceKeys(current.map((entry) => currentKey(entry))).map((key) => byKey.get(key))
 }
 
 /** The maintenance backend the target points at, from the tool's own annotation; undefined when it is missing. */
