@@ -244,7 +244,7 @@ class Planner {
     } catch {
       return this.refuse(target, ['the original annotation is not valid JSON'])
     }
-    const problems = module.validateOriginal(original, target.namespace)
+    const problems = module.validateOriginal(original)
     return problems.length > 0 ? this.refuse(target, problems) : original
   }
 

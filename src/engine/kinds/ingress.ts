@@ -150,6 +150,7 @@ function checkBackend(check: ShapeCheck, value: unknown, path: string): void {
   if (!check.expect((value.service === undefined) !== (value.resource === undefined), path, 'exactly one of service or resource')) return
   if (value.service !== undefined && check.record(value.service, `${path}.service`)) {
     const service = value.service
+    check.onlyKeys(service, ['name', 'port'], `${path}.service`)
     check.string(service.name, `${path}.service.name`)
     if (check.record(service.port, `${path}.service.port`)) {
       const {name, number} = service.port
@@ -164,8 +165,8 @@ function checkBackend(check: ShapeCheck, value: unknown, path: string): void {
   }
 }
 
-function validateOriginal(original: unknown, namespace: string): string[] {
-  return validateWith(original, namespace, (check, value) => {
+function validateOriginal(original: unknown): string[] {
+  return validateWith(original, (check, value) => {
     check.onlyKeys(value, ['defaultBackend', 'paths'], 'original')
     if (value.defaultBackend !== undefined) checkBackend(check, value.defaultBackend, 'original.defaultBackend')
     if (!check.array(value.paths, 'original.paths')) return

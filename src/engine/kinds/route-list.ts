@@ -85,8 +85,8 @@ export function routeListKind(def: RouteListDefinition): KindModule {
     return spec
   }
 
-  function validateOriginal(original: unknown, namespace: string): string[] {
-    return validateWith(original, namespace, (check, value) => {
+  function validateOriginal(original: unknown): string[] {
+    return validateWith(original, (check, value) => {
       check.onlyKeys(value, [def.listField], 'original')
       const list = value[def.listField]
       if (!check.array(list, `original.${def.listField}`)) return

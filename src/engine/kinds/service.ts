@@ -100,8 +100,8 @@ function isPortNumber(value: unknown): boolean {
   return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65_535
 }
 
-function validateOriginal(original: unknown, namespace: string): string[] {
-  return validateWith(original, namespace, (check, value) => {
+function validateOriginal(original: unknown): string[] {
+  return validateWith(original, (check, value) => {
     check.onlyKeys(value, ['selector', 'targetPorts'], 'original')
     if (value.selector !== undefined && check.record(value.selector, 'original.selector')) {
       for (const [key, label] of Object.entries(value.selector)) check.string(label, `original.selector[${JSON.stringify(key)}]`)

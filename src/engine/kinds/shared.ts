@@ -77,17 +77,6 @@ export function mergedEntry<T>(current: T, stored: T | undefined, pointsAtBacken
   return pointsAtBackend ? stored : current
 }
 
-/** Every `namespace` field anywhere in a stored original that names another namespace than the target's own. */
-export function foreignNamespaces(value: unknown, namespace: string, path = 'original'): string[] {
-  if (Array.isArray(value)) return value.flatMap((item, index) => foreignNamespaces(item, namespace, `${path}[${index}]`))
-  if (!isRecord(value)) return []
-  return Object.entries(value).flatMap(([key, child]) => {
-    const childPath = `${path}.${key}`
-    const own = key === 'namespace' && child !== namespace ? [`${childPath} is ${JSON.stringify(child)}: an original may only route within the target's namespace "${namespace}"`] : []
-    return [...own, ...foreignNamespaces(child, namespace, childPath)]
-  })
-}
-
 /** Collects shape problems with the path of the offending field, e.g. `original.paths[2].backend`. */
 export class ShapeCheck {
   readonly problems: string[] = []
@@ -121,11 +110,15 @@ export class ShapeCheck {
   }
 }
 
-/** Shape problems first, then foreign namespaces; a non-object is reported once rather than field by field. */
-export function validateWith(original: unknown, namespace: string, checkShape: (check: ShapeCheck, original: JsonRecord) => void): string[] {
+/**
+ * Shape problems; a non-object is reported once rather than field by field. References to other namespaces are
+ * restored as found (SPEC §7): the tenant could write that object itself, and the Gateway's ReferenceGrant or
+ * Traefik's allowCrossNamespace still decide whether it routes, so writing it back grants nothing.
+ */
+export function validateWith(original: unknown, checkShape: (check: ShapeCheck, original: JsonRecord) => void): string[] {
   const check = new ShapeCheck()
   if (check.record(original, 'original')) checkShape(check, original)
-  return [...check.problems, ...foreignNamespaces(original, namespace)]
+  return check.problems
 }
 
 /** Drops undefined fields, so a stored original names only what was there (absent stays absent). */

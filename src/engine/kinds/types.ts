@@ -27,6 +27,10 @@ export interface KindModule {
   mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): unknown
   /** The spec with the original routing put back, keyed, so entries added or edited meanwhile in fields the tool does not own are kept. */
   restoreSpec(obj: KubeObject, original: unknown): Record<string, unknown>
-  /** Checks a stored original (it comes from an annotation anyone could edit): shape, and that it never routes to another namespace. */
-  validateOriginal(original: unknown, namespace: string): string[]
+  /**
+   * Checks an original (stored ones come from an annotation anyone could edit): its shape. It also runs on what is
+   * captured before a switch, so whatever is recorded can be restored. References to other namespaces pass: restore
+   * writes back only what was read, and ReferenceGrant / allowCrossNamespace still decide whether they route.
+   */
+  validateOriginal(original: unknown): string[]
 }
