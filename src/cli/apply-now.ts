@@ -17,6 +17,8 @@ export interface ApplyNowOptions {
   timeoutMs: number
   /** Also apply window transitions due within this (an end set to the next whole second). */
   settleMs?: number
+  /** Per target (kind/name): the pre-switch decision to show after its routing, e.g. `kept: redirect`, `tls`. */
+  notes?: Map<string, string>
   /** What the spinner says while waiting. */
   waitingFor: string
   log: (line: string) => void
@@ -46,7 +48,9 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
   for (const [index, ref] of options.targets.entries()) {
     const was = routingSummary(ref, before[index])
     const now = routingSummary(ref, after[index])
-    options.log(`${formatTarget(ref)}: ${was === now ? `${now} (unchanged)` : `${was} -> ${now}`}`)
+    const note = options.notes?.get(formatTarget(ref))
+    const change = was === now ? `${now} (${note?.startsWith('kept:') ? note : 'unchanged'})` : `${was} -> ${now}${note ? ` (${note})` : ''}`
+    options.log(`${formatTarget(ref)}: ${change}`)
   }
   if (report.errors.length > 0) {
     throw new ClusterError(`applying failed:\n  ${report.errors.join('\n  ')}`)

@@ -6,6 +6,7 @@ import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
+import {decisionNotes} from '../kube/check-targets.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning, prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
@@ -29,6 +30,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
 
   static flags = {
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
+    force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the time).'}),
@@ -47,26 +49,27 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = await this.draft(at)
     checkDraftOffline(draft, at)
     const client = await this.client()
-    const {cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const {checked, cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window)
     // This command applies the start itself; only a timed window needs the CronJob, to restore at its end.
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(cronJob, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
-    for (const warning of notInstalled ? [notInstalled, ...overlaps] : overlaps) this.warnUser(warning)
+    for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
     const {output} = this.flags
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
     else if (output === 'name') this.log(`configmap/${window.name}`)
     else this.log(`window ${window.name} created: ${describeWindow(window)}`)
-    await this.applyNow(window)
+    await this.applyNow(window, decisionNotes(checked))
   }
 
   /** Applies the window at once with the engine's own pass for its namespace; the window is already stored. */
-  protected async applyNow(window: Window): Promise<void> {
+  protected async applyNow(window: Window, notes?: Map<string, string>): Promise<void> {
     const data = this.flags.output === 'json' || this.flags.output === 'yaml' || this.flags.output === 'name'
     const log = (line: string) => (data ? process.stderr.write(`${line}\n`) : this.log(line))
     const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
     const report = await applyNow(await this.client(), {
       log,
       namespace: window.namespace,
+      notes,
       targets: window.targets,
       timeoutMs,
       waitingFor: `waiting for the maintenance backend of ${window.name} to become ready`,
@@ -92,6 +95,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     return {
       contact: flags.contact,
       end,
+      force: flags.force || undefined,
       message: flags.message,
       name: flags.name,
       namespace: await this.namespace(),

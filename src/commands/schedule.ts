@@ -28,6 +28,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
 
   static flags = {
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
+    force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     'dry-run': Flags.boolean({description: 'Print the window that would be written; write nothing (the API server still validates it).'}),
     duration: Flags.string({description: 'Length of the window (or of each occurrence with --every): 90s, 45m, 2h30m, 1d, PT2H.', exactlyOne: ['end', 'duration']}),
     end: Flags.string({description: 'When the window ends (same forms as --start).', exactlyOne: ['end', 'duration']}),
@@ -46,10 +47,10 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     const draft = await this.draft(at)
     checkDraftOffline(draft, at)
     const client = await this.client()
-    const {cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const {checked, cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window, this.flags['dry-run'])
     const notInstalled = cronJobWarning(cronJob, 'nothing will apply this window at its start')
-    for (const warning of notInstalled ? [notInstalled, ...overlaps] : overlaps) this.warnUser(warning)
+    for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
     const {output} = this.flags
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
     else if (output === 'name') this.log(`configmap/${window.name}`)
@@ -78,6 +79,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
       duration: every ? duration?.text : undefined,
       end,
       every,
+      force: flags.force || undefined,
       message: flags.message,
       name: flags.name,
       namespace: await this.namespace(),

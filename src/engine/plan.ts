@@ -11,6 +11,7 @@ import {buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {kindModule} from './kinds/index.js'
 import {resolvePage} from './pages.js'
+import {checkSwitch} from './switch-check.js'
 import {type Action, DEFAULT_PLAN_OPTIONS, type Observed, type ObservedBackend, type ObservedTarget, type Plan, type PlanOptions} from './types.js'
 
 /** Re-check a backend that is being waited on this often. */
@@ -46,6 +47,8 @@ class Planner {
   private readonly unsettled = new Set<string>()
   private readonly backends: Map<string, ObservedBackend>
   private readonly rendered = new Map<string, BackendManifests | Error>()
+  /** Per window: its targets that are not switched because nothing would change, with why (`kept: redirect`). */
+  private readonly skipped = new Map<string, string[]>()
 
   constructor(
     private readonly observed: Observed,
@@ -146,9 +149,11 @@ class Planner {
       if (!this.live(w)) continue
       const interval = currentInterval(w, this.now)
       if (!interval) continue
+      const admitted = this.admittedTargets(w)
+      if (!admitted) continue
       const manifests = this.backendFor(w, interval)
       if (!manifests) continue
-      for (const ref of w.targets) offer(key(w.namespace, formatTarget(ref)), {manifests, startedAt: interval.start, window: w.name})
+      for (const ref of admitted) offer(key(w.namespace, formatTarget(ref)), {manifests, startedAt: interval.start, window: w.name})
     }
     for (const target of this.observed.targets) {
       const annotations = target.object.metadata.annotations ?? {}
@@ -168,6 +173,32 @@ class Planner {
       else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
     }
     return demands
+  }
+
+  /**
+   * SPEC §7, decided before the switch: a target that must not be switched fails its window with a Warning before
+   * anything is touched (undefined); one where nothing would change is left out and named in the phase message.
+   * Targets already in maintenance were decided when they were switched.
+   */
+  private admittedTargets(w: Window): Window['targets'] | undefined {
+    const admitted: Window['targets'] = []
+    const skipped: string[] = []
+    for (const ref of w.targets) {
+      const target = this.observed.targets.find((t) => t.namespace === w.namespace && formatTarget(t.ref) === formatTarget(ref))
+      if (!target || target.object.metadata.annotations?.[TargetAnnotation.original] !== undefined) {
+        admitted.push(ref)
+        continue
+      }
+      const decision = checkSwitch(target, {force: w.force === true, neighbours: this.observed.targets, protectedServices: this.observed.protectedServices})
+      if (decision.verdict === 'refuse') {
+        this.fail(w, decision.message)
+        return undefined
+      }
+      if (decision.verdict === 'skip') skipped.push(`${formatTarget(ref)} (${decision.note})`)
+      else admitted.push(ref)
+    }
+    if (skipped.length > 0) this.skipped.set(key(w.namespace, w.name), skipped)
+    return admitted
   }
 
   /** Backends of windows that start within the lead time are created ahead, so switching waits on nothing. */

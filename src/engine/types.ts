@@ -3,6 +3,7 @@ import type {BackendManifests} from '../render/backend.js'
 import type {PageSource} from '../render/page.js'
 import type {Phase, Window} from '../model/window.js'
 import type {TargetRef} from '../model/target.js'
+import type {ProtectedService} from './switch-check.js'
 
 /** A target object as read, with the API version it was read at (IngressRoutes may come from the legacy group). */
 export interface ObservedTarget {
@@ -39,6 +40,8 @@ export interface Observed {
   pages: Map<string, Map<string, PageSource>>
   targets: ObservedTarget[]
   backends: ObservedBackend[]
+  /** Services the API server calls (admission webhooks, APIServices); absent when they could not be read. */
+  protectedServices?: ProtectedService[]
 }
 
 export interface PlanOptions {

@@ -4,7 +4,7 @@ import type {KubeObject} from '../kube/client.js'
 
 import {UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
-import {ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
+import {CLUSTER_GRANTS, ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
 
 export const APP_NAME = 'kubectl-maintenance'
 export const NAME_LABEL = 'app.kubernetes.io/name'
@@ -106,7 +106,7 @@ function renderRbac(options: InstallOptions): KubeObject[] {
   if (options.namespaces === undefined) {
     return [
       serviceAccount,
-      {apiVersion: rbacApi, kind: 'ClusterRole', metadata: metadata(APP_NAME), rules: policyRules(ENGINE_GRANTS)},
+      {apiVersion: rbacApi, kind: 'ClusterRole', metadata: metadata(APP_NAME), rules: policyRules([...ENGINE_GRANTS, ...CLUSTER_GRANTS])},
       {apiVersion: rbacApi, kind: 'ClusterRoleBinding', metadata: metadata(APP_NAME), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: APP_NAME}, subjects},
     ]
   }

@@ -31,6 +31,16 @@ export const ENGINE_GRANTS: readonly EngineGrant[] = [
   {resource: Resources.httpRoutes, verbs: ['list', 'patch'], why: 'Gateway API HTTPRoute targets'},
 ]
 
+/**
+ * Cluster-scoped reads of the cluster-wide pass, in the ClusterRole only (a namespaced install's Roles cannot grant
+ * them, and its pass does without): the Services the API server calls, which are never switched (SPEC §7).
+ */
+export const CLUSTER_GRANTS: readonly EngineGrant[] = [
+  {resource: Resources.validatingWebhookConfigurations, verbs: ['list'], why: 'admission webhook Services are refused as targets'},
+  {resource: Resources.mutatingWebhookConfigurations, verbs: ['list'], why: 'admission webhook Services are refused as targets'},
+  {resource: Resources.apiServices, verbs: ['list'], why: 'aggregated API Services are refused as targets'},
+]
+
 /** Reading shared custom pages in the install namespace (the namespaced variant only; a ClusterRole covers it otherwise). */
 export const PAGE_READER_GRANTS: readonly EngineGrant[] = [
   {resource: Resources.configMaps, verbs: ['list'], why: 'custom pages shared from the install namespace'},

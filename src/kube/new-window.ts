@@ -6,6 +6,7 @@ import {type TargetRef, formatTarget, formatTargets, isDns1123Subdomain, sameTar
 import {MAX_TEXT_BYTES, validateWindow} from '../model/window-codec.js'
 import {generateWindowName, validateWindowName} from '../model/window-name.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
+import {type CheckedTargets, checkTargets} from './check-targets.js'
 import {ApiError, type KubeClient, isNotFound} from './client.js'
 import {Resources} from './resources.js'
 import {targetType} from './targets.js'
@@ -43,6 +44,8 @@ export interface PreparedWindow {
   overlaps: string[]
   /** Whether the CronJob that applies windows at their start and end is installed. */
   cronJob: CronJobState
+  /** The engine's pre-switch decisions for each target (SPEC §7); refusals have already failed with exit 2. */
+  checked: CheckedTargets
 }
 
 /**
@@ -54,6 +57,7 @@ export async function prepareNewWindow(client: KubeClient, draft: WindowDraft, n
   for (const target of draft.targets) {
     await assertTargetExists(client, namespace, target)
   }
+  const checked = await checkTargets(client, namespace, draft.targets, draft.force === true)
   if (draft.page !== DEFAULT_PAGE) await assertPageExists(client, namespace, draft.page)
   const existing = await listWindows(client, namespace)
   const name = await chooseName(client, draft, new Set(existing.configMaps.map((cm) => cm.metadata.name)))
@@ -63,7 +67,7 @@ export async function prepareNewWindow(client: KubeClient, draft: WindowDraft, n
     .filter((other) => other.targets.some((target) => window.targets.some((mine) => sameTarget(mine, target))))
     .filter((other) => windowsOverlap(window, other, now))
     .map((other) => `window "${name}" overlaps window "${other.name}" on ${sharedTargets(window, other)}; the one that started last decides the page`)
-  return {cronJob: await cronJobState(client), overlaps, window}
+  return {checked, cronJob: await cronJobState(client), overlaps, window}
 }
 
 function sharedTargets(a: Window, b: Window): string {

@@ -5,6 +5,7 @@ import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
 import {type KubeClient, type KubeObject} from './client.js'
 import {pageFromConfigMap} from './pages.js'
+import {readProtectedServices} from './protected-services.js'
 import {Resources} from './resources.js'
 import {targetType} from './targets.js'
 import {decodeWindows} from './windows.js'
@@ -37,6 +38,8 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
       ? await client.list<ConfigMap>(Resources.configMaps, scope.installNamespace, {labelSelector: `${ROLE_LABEL}=${Role.page}`})
       : []
   const targets = await observeTargets(client, ns)
+  // Cluster-scoped: only a cluster-wide pass (the ClusterRole install) reads them; `now`/`schedule` check before.
+  const protectedServices = ns === undefined ? await readProtectedServices(client) : undefined
 
   const byRole = (role: string) => configMaps.filter((cm) => cm.metadata.labels?.[ROLE_LABEL] === role)
   const {windows, invalid} = decodeWindows(byRole(Role.window))
@@ -51,6 +54,7 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
     backends: collectBackends(deployments, backendServices, byRole(Role.backend)),
     invalidWindows,
     pages: collectPages([...byRole(Role.page), ...installPages]),
+    protectedServices,
     targets,
     windows,
   }

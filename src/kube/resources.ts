@@ -12,6 +12,9 @@ function resource(group: string, version: string, plural: string, kind: string, 
 }
 
 export const Resources = {
+  apiServices: resource('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', false),
+  mutatingWebhookConfigurations: resource('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false),
+  validatingWebhookConfigurations: resource('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false),
   clusterRoleBindings: resource('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
   clusterRoles: resource('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   configMaps: resource('', 'v1', 'configmaps', 'ConfigMap'),

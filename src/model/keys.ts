@@ -19,6 +19,7 @@ export const WindowAnnotation = {
   duration: `${PREFIX}duration`,
   end: `${PREFIX}end`,
   every: `${PREFIX}every`,
+  force: `${PREFIX}force`,
   page: `${PREFIX}page`,
   phase: `${PREFIX}phase`,
   phaseMessage: `${PREFIX}phase-message`,

@@ -50,6 +50,7 @@ export function windowToConfigMap(w: Window): ConfigMapObject {
   if (w.duration !== undefined) annotations[WindowAnnotation.duration] = w.duration
   if (w.phase !== undefined) annotations[WindowAnnotation.phase] = w.phase
   if (w.phaseMessage !== undefined) annotations[WindowAnnotation.phaseMessage] = w.phaseMessage
+  if (w.force) annotations[WindowAnnotation.force] = 'true'
   const data: Record<string, string> = {}
   for (const field of TEXT_FIELDS) {
     const value = w[field]
@@ -93,6 +94,7 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
   }
   const end = decodeTime(annotation(WindowAnnotation.end), WindowAnnotation.end, false, 'end', problems)
   if (end !== undefined) decoded.end = end
+  if (annotation(WindowAnnotation.force)?.trim() === 'true') decoded.force = true
   const optional = {
     duration: annotation(WindowAnnotation.duration)?.trim(),
     every: optionalNormalized(parseCron, annotation(WindowAnnotation.every)),

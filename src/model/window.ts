@@ -26,6 +26,8 @@ export interface Window {
   message?: string
   reason?: string
   contact?: string
+  /** Switch targets the engine would refuse (webhook and APIService Services, kube-system, TLS ports): `--force`. */
+  force?: boolean
   /** From the ConfigMap's metadata, when read from a cluster. */
   resourceVersion?: string
   uid?: string

@@ -13,6 +13,9 @@ import {renderNginxConf} from './nginx-conf.js'
 export const BACKEND_IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine'
 export const BACKEND_PORT = 80
 export const BACKEND_CONTAINER_PORT = 8080
+/** HTTP/2 cleartext for gRPC callers (an ingress-nginx GRPC backend, a Traefik h2c service, a Service port for gRPC). */
+export const BACKEND_GRPC_PORT = 81
+export const BACKEND_GRPC_CONTAINER_PORT = 8081
 export const BACKEND_USER = 101
 export const BACKEND_APP_NAME = 'kubectl-maintenance-backend'
 
@@ -53,6 +56,8 @@ export function backendNginxConf(page: RenderedPage): string {
   return renderNginxConf({
     assets: Object.keys(page.assets).sort(),
     contentRoot: CONTENT_ROOT,
+    grpcListen: String(BACKEND_GRPC_CONTAINER_PORT),
+    grpcMessage: page.grpcMessage,
     listen: String(BACKEND_CONTAINER_PORT),
     pidFile: `${TEMP_ROOT}/nginx.pid`,
     retryAfter: page.retryAfter,
@@ -137,7 +142,10 @@ export function renderBackend(input: BackendInput): BackendManifests {
               imagePullPolicy: 'IfNotPresent',
               livenessProbe: probe(10),
               name: 'nginx',
-              ports: [{containerPort: BACKEND_CONTAINER_PORT, name: 'http', protocol: 'TCP'}],
+              ports: [
+                {containerPort: BACKEND_CONTAINER_PORT, name: 'http', protocol: 'TCP'},
+                {containerPort: BACKEND_GRPC_CONTAINER_PORT, name: 'grpc', protocol: 'TCP'},
+              ],
               readinessProbe: probe(1),
               resources: {limits: {memory: '32Mi'}, requests: {cpu: '10m', memory: '16Mi'}},
               securityContext: {
@@ -185,7 +193,10 @@ export function renderBackend(input: BackendInput): BackendManifests {
     kind: 'Service',
     metadata: metadata(),
     spec: {
-      ports: [{name: 'http', port: BACKEND_PORT, protocol: 'TCP', targetPort: BACKEND_CONTAINER_PORT}],
+      ports: [
+        {name: 'http', port: BACKEND_PORT, protocol: 'TCP', targetPort: BACKEND_CONTAINER_PORT},
+        {appProtocol: 'kubernetes.io/h2c', name: 'grpc', port: BACKEND_GRPC_PORT, protocol: 'TCP', targetPort: BACKEND_GRPC_CONTAINER_PORT},
+      ],
       selector: {...labels},
       type: 'ClusterIP',
     },

@@ -16,6 +16,10 @@ export interface NginxOptions {
   tempRoot: string
   /** nginx `listen` value: "8080" or "127.0.0.1:18080". */
   listen: string
+  /** Where HTTP/2 cleartext (h2c) is served, for gRPC callers; absent: not served. */
+  grpcListen?: string
+  /** Sent as grpc-message (percent-encoded as gRPC asks) with grpc-status 14 UNAVAILABLE. */
+  grpcMessage?: string
   pidFile: string
 }
 
@@ -64,6 +68,14 @@ function triggerCode(status: number): number {
 
 let nginxTemplate: Handlebars.TemplateDelegate | undefined
 
+/**
+ * gRPC's Percent-Encoded: every byte outside printable ASCII, and `%`, as %XX. Stricter here: everything but
+ * letters, digits, space and `.,:()-_` is encoded, so the value is also safe inside a double-quoted nginx string.
+ */
+export function grpcPercentEncode(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((byte) => (/[A-Za-z0-9 .,:()_-]/.test(String.fromCodePoint(byte)) && byte < 0x80 ? String.fromCodePoint(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('')
+}
+
 export function renderNginxConf(o: NginxOptions): string {
   if (!Number.isInteger(o.status) || o.status < 200 || o.status > 599) throw new Error(`nginx.conf: status ${o.status} cannot be served`)
   const trigger = triggerCode(o.status)
@@ -72,6 +84,8 @@ export function renderNginxConf(o: NginxOptions): string {
     assets: o.assets.map((name) => ({name: checked(name, ASSET_NAME, 'asset name'), type: assetContentType(name)})),
     contentRoot: checked(o.contentRoot.replace(/\/+$/, '') || '/', SAFE_PATH, 'content root'),
     errorCodes: [...new Set([trigger, 404, 405, 413])].sort((a, b) => a - b).join(' '),
+    grpcListen: o.grpcListen === undefined ? undefined : checked(o.grpcListen, SAFE_LISTEN, 'gRPC listen address'),
+    grpcMessage: grpcPercentEncode(o.grpcMessage ?? 'Down for maintenance'),
     listen: checked(o.listen, SAFE_LISTEN, 'listen address'),
     pidFile: checked(o.pidFile, SAFE_PATH, 'pid file'),
     retryAfter: o.retryAfter === undefined ? undefined : checked(o.retryAfter, HTTP_DATE, 'Retry-After'),

@@ -27,6 +27,8 @@ export interface RenderedPage {
   assets: Record<string, Buffer>
   /** HTTP-date of the window end, for the Retry-After header; absent when open-ended. */
   retryAfter?: string
+  /** What gRPC callers read with their UNAVAILABLE status (the window's message, else a default). */
+  grpcMessage?: string
 }
 
 /** A template that does not compile or fails while rendering: what and where, in one line. */
@@ -122,6 +124,7 @@ export function renderPage(src: PageSource, view: ViewModel): RenderedPage {
     assets: {...src.assets},
     html: renderTemplate('html', src.html, view),
     json: src.json === undefined ? `${JSON.stringify(maintenanceDocument(view), null, 2)}\n` : renderTemplate('json', src.json, view),
+    grpcMessage: grpcMessage(view),
     retryAfter: view.retryAfter,
     status: src.status,
     xml: renderTemplate('xml', src.xml ?? loadTemplate(TEMPLATE_FILES.xml), view),
@@ -195,4 +198,13 @@ export function compilePage(src: PageSource): {problems: string[]} {
   if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml))
   problems.push(...statusProblems(src.status), ...assetProblems(src.assets))
   return {problems}
+}
+
+/** gRPC status messages are short text; a long window message is cut (at a character, never inside one). */
+const GRPC_MESSAGE_CHARS = 256
+
+function grpcMessage(view: ViewModel): string {
+  const base = view.message ?? 'Down for maintenance'
+  const text = [...base].length > GRPC_MESSAGE_CHARS ? `${[...base].slice(0, GRPC_MESSAGE_CHARS - 1).join('')}…` : base
+  return view.endLocal === undefined ? text : `${text} (until ${view.endLocal})`
 }

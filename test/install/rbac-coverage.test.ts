@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {KubeClient} from '../../src/kube/client.js'
 import {loadConfig} from '../../src/kube/kubeconfig.js'
 import {Resources} from '../../src/kube/resources.js'
-import {ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules, rulesAllow} from '../../src/install/rbac.js'
+import {CLUSTER_GRANTS, ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules, rulesAllow} from '../../src/install/rbac.js'
 import {type ApiServer, type RequestLogEntry, startApiServer} from '../support/apiserver.js'
 import {runCommand} from '../support/run-command.js'
 import {shopTargets} from '../fixtures/targets.js'
@@ -73,7 +73,7 @@ describe('the CronJob RBAC covers exactly what reconcile calls', function () {
     expect([...denied], 'calls the role does not allow').to.deep.equal([])
   }
 
-  const clusterRules = policyRules(ENGINE_GRANTS)
+  const clusterRules = policyRules([...ENGINE_GRANTS, ...CLUSTER_GRANTS])
   const invalid = windowConfigMap('shop', 'broken', 'ingress/shop', Date.now())
   ;(invalid.metadata.annotations as Record<string, string>)['kubectl-maintenance.io/start'] = 'tomorrow'
 
@@ -110,7 +110,7 @@ describe('the CronJob RBAC covers exactly what reconcile calls', function () {
   })
 
   it('grants nothing the lifecycles above did not use', () => {
-    const unused = policyRules(ENGINE_GRANTS).flatMap((rule) =>
+    const unused = policyRules([...ENGINE_GRANTS, ...CLUSTER_GRANTS]).flatMap((rule) =>
       rule.verbs.map((verb) => `${verb} ${rule.resources[0]}${rule.apiGroups[0] ? `.${rule.apiGroups[0]}` : ''}`).filter((granted) => !used.has(granted)),
     )
     expect(unused).to.deep.equal([])

@@ -109,7 +109,10 @@ describe('render/backend', () => {
       {mountPath: '/tmp', name: 'tmp'},
     ])
     expect(backendFor().service).to.deep.include({spec: {
-      ports: [{name: 'http', port: 80, protocol: 'TCP', targetPort: 8080}],
+      ports: [
+        {name: 'http', port: 80, protocol: 'TCP', targetPort: 8080},
+        {appProtocol: 'kubernetes.io/h2c', name: 'grpc', port: 81, protocol: 'TCP', targetPort: 8081},
+      ],
       selector: backendFor().podLabels,
       type: 'ClusterIP',
     }})

@@ -12,6 +12,8 @@ import {findBinary} from './system-binary.js'
 export interface RunningNginx {
   /** http://127.0.0.1:PORT */
   url: string
+  /** http://127.0.0.1:PORT of the HTTP/2 cleartext (h2c) listener, as the backend's port 8081. */
+  grpcUrl: string
   dir: string
   /** The nginx master process. */
   pid: number
@@ -50,6 +52,7 @@ export interface NginxRunOptions {
   status: number
   retryAfter?: string
   assets?: string[]
+  grpcMessage?: string
   /** Root only: run nginx itself as this user (uid, gid), as the unprivileged pod does. */
   runAs?: {uid: number; gid: number}
 }
@@ -59,9 +62,12 @@ export async function startNginx(dir: string, options: NginxRunOptions): Promise
   if (!binary) throw new Error(NGINX_MISSING)
   chmodSync(dir, 0o755)
   const port = await freePort()
+  const grpcPort = await freePort()
   const conf = renderNginxConf({
     assets: options.assets ?? [],
     contentRoot: dir,
+    grpcListen: `127.0.0.1:${grpcPort}`,
+    grpcMessage: options.grpcMessage,
     listen: `127.0.0.1:${port}`,
     pidFile: path.join(dir, 'tmp', 'nginx.pid'),
     retryAfter: options.retryAfter,
@@ -90,7 +96,7 @@ export async function startNginx(dir: string, options: NginxRunOptions): Promise
     await stop()
     throw error
   }
-  return {dir, pid: child.pid!, stop, url}
+  return {dir, grpcUrl: `http://127.0.0.1:${grpcPort}`, pid: child.pid!, stop, url}
 }
 
 /** Writes a rendered page the way the backend ConfigMap mounts it, and serves it with real nginx. */
@@ -102,5 +108,5 @@ export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['run
   }
   for (const [name, content] of Object.entries(page.assets)) writeFileSync(path.join(dir, 'assets', name), content, {mode: 0o644})
   chmodSync(path.join(dir, 'assets'), 0o755)
-  return startNginx(dir, {assets: Object.keys(page.assets), retryAfter: page.retryAfter, runAs, status: page.status})
+  return startNginx(dir, {assets: Object.keys(page.assets), grpcMessage: page.grpcMessage, retryAfter: page.retryAfter, runAs, status: page.status})
 }

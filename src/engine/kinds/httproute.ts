@@ -37,4 +37,6 @@ export const httproute: KindModule = routeListKind({
   kind: 'httproute',
   listField: 'rules',
   refsField: 'backendRefs',
+  /** Mirrors copy every request to the real backend: they stop with the switch and come back with the original. */
+  stoppedFilters: {field: 'filters', matches: (filter) => filter.type === 'RequestMirror'},
 })

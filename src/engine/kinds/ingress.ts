@@ -1,5 +1,6 @@
 import type {BackendRef, KindModule, KubeObject} from './types.js'
 
+import {checkProtocolAnnotations, protocolAnnotations, speaksGrpc, switchedAnnotations} from './protocol-annotations.js'
 import {
   type JsonRecord,
   type ShapeCheck,
@@ -23,10 +24,14 @@ type PathOriginal = {
   backend: unknown
 }
 
-/** `defaultBackend` is absent when the Ingress had none: switching never adds one, as it could capture unrelated traffic. */
+/**
+ * `defaultBackend` is absent when the Ingress had none: switching never adds one, as it could capture unrelated traffic.
+ * `annotations`: the controller's upstream-protocol annotations the switch changed (see protocol-annotations.ts).
+ */
 interface IngressOriginal {
   defaultBackend?: unknown
   paths: PathOriginal[]
+  annotations?: Record<string, string>
 }
 
 interface PathSlot {
@@ -34,8 +39,13 @@ interface PathSlot {
   path: JsonRecord
 }
 
-function backendService(backend: BackendRef): JsonRecord {
-  return {service: {name: backend.serviceName, port: {number: backend.servicePort}}}
+/** gRPC upstreams (ingress-nginx GRPC, GRPCS switched to GRPC) go to the backend's h2c port, everything else to HTTP. */
+function backendPort(obj: KubeObject, backend: BackendRef): number {
+  return speaksGrpc(obj) ? backend.grpcPort : backend.servicePort
+}
+
+function backendService(backend: BackendRef, port: number): JsonRecord {
+  return {service: {name: backend.serviceName, port: {number: port}}}
 }
 
 /** Names the backend's Service at all; a wrong port is still ours, never an original worth keeping. */
@@ -43,13 +53,13 @@ function routesTo(value: unknown, serviceName: string): boolean {
   return isRecord(value) && isRecord(value.service) && value.service.name === serviceName
 }
 
-function isExactly(value: unknown, backend: BackendRef): boolean {
+function isExactly(value: unknown, backend: BackendRef, port: number): boolean {
   return (
     isRecord(value) &&
     value.resource === undefined &&
     routesTo(value, backend.serviceName) &&
     isRecord((value.service as JsonRecord).port) &&
-    ((value.service as JsonRecord).port as JsonRecord).number === backend.servicePort
+    ((value.service as JsonRecord).port as JsonRecord).number === port
   )
 }
 
@@ -74,26 +84,43 @@ function capture(obj: KubeObject): IngressOriginal {
   const paths = pathSlots(spec).map(({path, rule}) =>
     definedOnly({backend: structuredClone(path.backend), host: rule.host as string | undefined, path: path.path as string | undefined, pathType: path.pathType as string | undefined}),
   )
-  return spec.defaultBackend === undefined ? {paths} : {defaultBackend: structuredClone(spec.defaultBackend), paths}
+  const annotations = protocolAnnotations(obj)
+  return definedOnly({
+    annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
+    defaultBackend: spec.defaultBackend === undefined ? undefined : structuredClone(spec.defaultBackend),
+    paths,
+  })
 }
 
 function asOriginal(value: unknown): IngressOriginal {
   if (!isRecord(value)) return {paths: []}
   const paths = recordsOf(value.paths) as PathOriginal[]
-  return value.defaultBackend === undefined ? {paths} : {defaultBackend: value.defaultBackend, paths}
+  const annotations = isRecord(value.annotations) ? (value.annotations as Record<string, string>) : undefined
+  return definedOnly({annotations, defaultBackend: value.defaultBackend, paths})
 }
 
 function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
   const spec = copySpec(obj)
-  if (spec.defaultBackend !== undefined) spec.defaultBackend = backendService(backend)
-  for (const {path} of pathSlots(spec)) path.backend = backendService(backend)
+  const port = backendPort(obj, backend)
+  if (spec.defaultBackend !== undefined) spec.defaultBackend = backendService(backend, port)
+  for (const {path} of pathSlots(spec)) path.backend = backendService(backend, port)
   return spec
 }
 
 function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
   const spec = obj.spec ?? {}
-  if (spec.defaultBackend !== undefined && !isExactly(spec.defaultBackend, backend)) return false
-  return pathSlots(spec).every(({path}) => isExactly(path.backend, backend))
+  const port = backendPort(obj, backend)
+  if (Object.keys(protocolAnnotations(obj)).length > 0) return false
+  if (spec.defaultBackend !== undefined && !isExactly(spec.defaultBackend, backend, port)) return false
+  return pathSlots(spec).every(({path}) => isExactly(path.backend, backend, port))
+}
+
+/** Annotations still at what the switch set keep their stored original; ones changed back since are the new original. */
+function mergeAnnotations(obj: KubeObject, stored: Record<string, string> | undefined): Record<string, string> | undefined {
+  const changedBack = protocolAnnotations(obj)
+  const kept = Object.fromEntries(Object.entries(stored ?? {}).filter(([key]) => changedBack[key] === undefined))
+  const merged = {...kept, ...changedBack}
+  return Object.keys(merged).length > 0 ? merged : undefined
 }
 
 function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): IngressOriginal {
@@ -104,9 +131,10 @@ function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): I
     const kept = mergedEntry(entry.backend, storedPaths[index]?.backend, routesTo(entry.backend, backend.serviceName))
     return kept === undefined ? [] : [{...entry, backend: kept}]
   })
-  if (current.defaultBackend === undefined) return {paths}
-  const defaultBackend = mergedEntry(current.defaultBackend, previous.defaultBackend, routesTo(current.defaultBackend, backend.serviceName))
-  return defaultBackend === undefined ? {paths} : {defaultBackend, paths}
+  const annotations = mergeAnnotations(obj, previous.annotations)
+  const defaultBackend =
+    current.defaultBackend === undefined ? undefined : mergedEntry(current.defaultBackend, previous.defaultBackend, routesTo(current.defaultBackend, backend.serviceName))
+  return definedOnly({annotations, defaultBackend, paths})
 }
 
 function restoreSpec(obj: KubeObject, original: unknown): JsonRecord {
@@ -165,9 +193,14 @@ function checkBackend(check: ShapeCheck, value: unknown, path: string): void {
   }
 }
 
+function restoreAnnotations(_obj: KubeObject, original: unknown): Record<string, string> {
+  return {...asOriginal(original).annotations}
+}
+
 function validateOriginal(original: unknown): string[] {
   return validateWith(original, (check, value) => {
-    check.onlyKeys(value, ['defaultBackend', 'paths'], 'original')
+    check.onlyKeys(value, ['annotations', 'defaultBackend', 'paths'], 'original')
+    if (value.annotations !== undefined) checkProtocolAnnotations(value.annotations, 'original.annotations', check.problems)
     if (value.defaultBackend !== undefined) checkBackend(check, value.defaultBackend, 'original.defaultBackend')
     if (!check.array(value.paths, 'original.paths')) return
     value.paths.forEach((entry, index) => {
@@ -187,7 +220,9 @@ export const ingress: KindModule = {
   isSwitched,
   kind: 'ingress',
   mergeOriginal,
+  restoreAnnotations,
   restoreSpec,
+  switchAnnotations: switchedAnnotations,
   switchSpec,
   validateOriginal,
 }

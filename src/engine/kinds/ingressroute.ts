@@ -1,11 +1,19 @@
 import type {KindModule} from './types.js'
 
-import {definedOnly} from './shared.js'
+import {definedOnly, recordsOf} from './shared.js'
 import {routeListKind} from './route-list.js'
 
 /** Traefik IngressRoute: every `routes[].services` becomes the backend Service; middlewares and the rest stay. */
 export const ingressroute: KindModule = routeListKind({
-  backendRefs: (backend) => [{kind: 'Service', name: backend.serviceName, port: backend.servicePort}],
+  /**
+   * Replacing the services drops their `scheme: https`, `serversTransport` and TraefikService references (mirroring,
+   * weighted) for the window; the original brings them back. A route that spoke h2c to its services (gRPC) gets the
+   * backend's h2c port, so gRPC callers read a gRPC status.
+   */
+  backendRefs: (backend, entry) =>
+    recordsOf(entry.services).some((ref) => ref.scheme === 'h2c')
+      ? [{kind: 'Service', name: backend.serviceName, port: backend.grpcPort, scheme: 'h2c'}]
+      : [{kind: 'Service', name: backend.serviceName, port: backend.servicePort}],
   checkIdentity(check, entry, path) {
     check.optionalString(entry.match, `${path}.match`)
   },
@@ -20,7 +28,7 @@ export const ingressroute: KindModule = routeListKind({
   isBackendRef: (ref, backend, namespace) =>
     ref.name === backend.serviceName &&
     (ref.kind ?? 'Service') === 'Service' &&
-    ref.port === backend.servicePort &&
+    ((ref.port === backend.servicePort && ref.scheme === undefined) || (ref.port === backend.grpcPort && ref.scheme === 'h2c')) &&
     (ref.namespace === undefined || ref.namespace === namespace),
   kind: 'ingressroute',
   listField: 'routes',

@@ -28,10 +28,16 @@ export interface RouteListDefinition {
   identity(entry: JsonRecord): JsonRecord
   identityFields: string[]
   checkIdentity(check: ShapeCheck, entry: JsonRecord, path: string): void
-  backendRefs(backend: BackendRef): JsonRecord[]
+  /** The references that replace an entry's own (which may ask for a protocol, e.g. Traefik's `scheme: h2c`). */
+  backendRefs(backend: BackendRef, entry: JsonRecord): JsonRecord[]
   /** The reference sends all of an entry's traffic to the backend (fields the API server defaults may be absent or present). */
   isBackendRef(ref: JsonRecord, backend: BackendRef, namespace: string | undefined): boolean
   checkRef(check: ShapeCheck, ref: JsonRecord, path: string): void
+  /**
+   * Entry filters that keep sending traffic to the real backends (HTTPRoute RequestMirror): removed for the window.
+   * An entry that had one keeps its whole filter list in the original, and restore puts it back.
+   */
+  stoppedFilters?: {field: string; matches(filter: JsonRecord): boolean}
 }
 
 export function routeListKind(def: RouteListDefinition): KindModule {
@@ -41,21 +47,34 @@ export function routeListKind(def: RouteListDefinition): KindModule {
   /** Any reference naming the backend makes the entry ours: the backend never becomes anyone's original. */
   const routesTo = (refs: unknown, serviceName: string): boolean => recordsOf(refs).some((ref) => ref.name === serviceName)
 
+  const stopped = def.stoppedFilters
+  const hasStopped = (entry: JsonRecord | undefined): boolean => stopped !== undefined && recordsOf(entry?.[stopped.field]).some((filter) => stopped.matches(filter))
+  /** The entry's filter list when the switch removes part of it, as it is now. */
+  const filtersOf = (entry: JsonRecord | undefined): JsonRecord => (stopped && hasStopped(entry) ? {[stopped.field]: structuredClone(entry![stopped.field])} : {})
+  const storedFilters = (entry: JsonRecord | undefined): JsonRecord => (stopped && Array.isArray(entry?.[stopped.field]) ? {[stopped.field]: entry![stopped.field]} : {})
+
   const capture = (obj: KubeObject): JsonRecord => ({
-    [def.listField]: routed(obj.spec ?? {}).map((entry) => ({...def.identity(entry), [def.refsField]: structuredClone(entry[def.refsField])})),
+    [def.listField]: routed(obj.spec ?? {}).map((entry) => ({...def.identity(entry), [def.refsField]: structuredClone(entry[def.refsField]), ...filtersOf(entry)})),
   })
   const storedEntries = (original: unknown): JsonRecord[] => (isRecord(original) ? recordsOf(original[def.listField]) : [])
 
   function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
     const spec = copySpec(obj)
-    for (const entry of routed(spec)) entry[def.refsField] = def.backendRefs(backend)
+    for (const entry of routed(spec)) {
+      entry[def.refsField] = def.backendRefs(backend, entry)
+      if (stopped && hasStopped(entry)) {
+        const kept = recordsOf(entry[stopped.field]).filter((filter) => !stopped.matches(filter))
+        if (kept.length > 0) entry[stopped.field] = kept
+        else delete entry[stopped.field]
+      }
+    }
     return spec
   }
 
   function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
     return routed(obj.spec ?? {}).every((entry) => {
       const refs = recordsOf(entry[def.refsField])
-      return refs.length === 1 && def.isBackendRef(refs[0], backend, obj.metadata.namespace)
+      return refs.length === 1 && def.isBackendRef(refs[0], backend, obj.metadata.namespace) && !hasStopped(entry)
     })
   }
 
@@ -63,8 +82,11 @@ export function routeListKind(def: RouteListDefinition): KindModule {
     const current = storedEntries(capture(obj))
     const previous = storedCounterparts(current, keyOf, storedEntries(stored), keyOf)
     const entries = current.flatMap((entry, index) => {
-      const refs = mergedEntry(refsOf(entry), refsOf(previous[index]), routesTo(refsOf(entry), backend.serviceName))
-      return refs === undefined ? [] : [{...entry, [def.refsField]: refs}]
+      const pointsAtBackend = routesTo(refsOf(entry), backend.serviceName)
+      const refs = mergedEntry(refsOf(entry), refsOf(previous[index]), pointsAtBackend)
+      if (refs === undefined) return []
+      const {[stopped?.field ?? '']: _filters, ...rest} = entry
+      return [{...(stopped ? rest : entry), [def.refsField]: refs, ...(pointsAtBackend ? storedFilters(previous[index]) : storedFilters(entry))}]
     })
     return {[def.listField]: entries}
   }
@@ -79,7 +101,10 @@ export function routeListKind(def: RouteListDefinition): KindModule {
       const pointsAtBackend = backendName === undefined ? undefined : routesTo(entry[def.refsField], backendName)
       const step = restoreStep(refsOf(stored[index]), pointsAtBackend)
       if (step === 'remove') removed.add(entry)
-      else if (step !== 'keep') entry[def.refsField] = structuredClone(step.put)
+      else if (step !== 'keep') {
+        entry[def.refsField] = structuredClone(step.put)
+        if (stopped && Array.isArray(stored[index]?.[stopped.field])) entry[stopped.field] = structuredClone(stored[index]![stopped.field])
+      }
     })
     if (removed.size > 0) spec[def.listField] = (spec[def.listField] as unknown[]).filter((entry) => !removed.has(entry as JsonRecord))
     return spec
@@ -93,8 +118,11 @@ export function routeListKind(def: RouteListDefinition): KindModule {
       list.forEach((entry, index) => {
         const path = `original.${def.listField}[${index}]`
         if (!check.record(entry, path)) return
-        check.onlyKeys(entry, [...def.identityFields, def.refsField], path)
+        check.onlyKeys(entry, [...def.identityFields, def.refsField, ...(stopped ? [stopped.field] : [])], path)
         def.checkIdentity(check, entry, path)
+        if (stopped && entry[stopped.field] !== undefined && check.array(entry[stopped.field], `${path}.${stopped.field}`)) {
+          ;(entry[stopped.field] as unknown[]).forEach((filter, filterIndex) => check.record(filter, `${path}.${stopped.field}[${filterIndex}]`))
+        }
         const refs = entry[def.refsField]
         if (!check.array(refs, `${path}.${def.refsField}`, true)) return
         refs.forEach((ref, refIndex) => {

@@ -19,6 +19,31 @@ function portKey(port: {name?: unknown; port?: unknown}): string {
   return canonicalJson(port.name === undefined ? ['port', port.port] : ['name', port.name])
 }
 
+/**
+ * A port that carries gRPC (appProtocol grpc / h2c, or a name such as `grpc` or `grpc-web` as Istio names them):
+ * its callers speak HTTP/2 without TLS, so it goes to the backend's h2c port and they read a gRPC status.
+ */
+export function carriesGrpc(port: JsonRecord): boolean {
+  const appProtocol = typeof port.appProtocol === 'string' ? port.appProtocol.toLowerCase() : ''
+  const name = typeof port.name === 'string' ? port.name.toLowerCase() : ''
+  return ['grpc', 'h2c', 'kubernetes.io/h2c'].includes(appProtocol) || name === 'grpc' || name.startsWith('grpc-')
+}
+
+/** A port whose callers speak TLS to it: 443, a name such as `https` or `tls-*`, or appProtocol https / wss / tls. */
+export function carriesTls(port: JsonRecord): boolean {
+  const appProtocol = typeof port.appProtocol === 'string' ? port.appProtocol.toLowerCase() : ''
+  const name = typeof port.name === 'string' ? port.name.toLowerCase() : ''
+  return (
+    port.port === 443 ||
+    ['https', 'wss', 'tls', 'kubernetes.io/wss', 'grpcs'].includes(appProtocol) ||
+    /^(https|tls|grpcs)($|-)/.test(name)
+  )
+}
+
+function targetPortFor(port: JsonRecord, backend: BackendRef): number {
+  return carriesGrpc(port) ? backend.grpcContainerPort : backend.containerPort
+}
+
 function capture(obj: KubeObject): ServiceOriginal {
   const spec = obj.spec ?? {}
   const targetPorts = recordsOf(spec.ports).map((port) =>
@@ -50,13 +75,13 @@ function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
     )
   }
   spec.selector = {...backend.podLabels}
-  for (const port of recordsOf(spec.ports)) port.targetPort = backend.containerPort
+  for (const port of recordsOf(spec.ports)) port.targetPort = targetPortFor(port, backend)
   return spec
 }
 
 function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
   const spec = obj.spec ?? {}
-  return spec.type !== 'ExternalName' && sameJson(spec.selector, backend.podLabels) && recordsOf(spec.ports).every((port) => port.targetPort === backend.containerPort)
+  return spec.type !== 'ExternalName' && sameJson(spec.selector, backend.podLabels) && recordsOf(spec.ports).every((port) => port.targetPort === targetPortFor(port, backend))
 }
 
 /**
@@ -68,7 +93,7 @@ function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): S
   const previous = asOriginal(stored)
   const storedPorts = storedCounterparts(current.targetPorts, portKey, previous.targetPorts, portKey)
   const targetPorts = current.targetPorts.flatMap((entry, index) => {
-    const kept = mergedEntry(entry, storedPorts[index], entry.targetPort === backend.containerPort)
+    const kept = mergedEntry(entry, storedPorts[index], entry.targetPort === backend.containerPort || entry.targetPort === backend.grpcContainerPort)
     return kept === undefined ? [] : [kept]
   })
   const selector = current.selector === undefined ? undefined : mergedEntry(current.selector, previous.selector, sameJson(current.selector, backend.podLabels))

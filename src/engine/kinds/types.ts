@@ -9,6 +9,10 @@ export interface BackendRef {
   servicePort: number
   /** 8080 */
   containerPort: number
+  /** 81: HTTP/2 cleartext (h2c), where gRPC callers get a gRPC status UNAVAILABLE with the message. */
+  grpcPort: number
+  /** 8081 */
+  grpcContainerPort: number
   podLabels: Record<string, string>
 }
 
@@ -25,6 +29,12 @@ export interface KindModule {
    * at the backend, the stored original's; for entries that were changed (or added) since, what is there now.
    */
   mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): unknown
+  /**
+   * Annotations the switch changes besides the spec (a controller's protocol setting, so the proxy speaks what the
+   * page backend serves): key -> new value, or null to remove. Restore puts back what the original recorded.
+   */
+  switchAnnotations?(obj: KubeObject): Record<string, string | null>
+  restoreAnnotations?(obj: KubeObject, original: unknown): Record<string, string | null>
   /** The spec with the original routing put back, keyed, so entries added or edited meanwhile in fields the tool does not own are kept. */
   restoreSpec(obj: KubeObject, original: unknown): Record<string, unknown>
   /**

@@ -7,6 +7,8 @@ export const NAMESPACE = 'shop'
 
 export const BACKEND: BackendRef = {
   containerPort: 8080,
+  grpcContainerPort: 8081,
+  grpcPort: 81,
   podLabels: {'app.kubernetes.io/managed-by': 'kubectl-maintenance', 'kubectl-maintenance.io/hash': '3f9a2c1b'},
   serviceName: 'maintenance-3f9a2c1b',
   servicePort: 80,

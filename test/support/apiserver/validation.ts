@@ -8,6 +8,9 @@ import {IngressRoute as LegacyIngressRoute} from '@kubernetes-models/traefik/tra
 import {Middleware as LegacyMiddleware} from '@kubernetes-models/traefik/traefik.containo.us/v1alpha1/Middleware'
 import {IngressRoute} from '@kubernetes-models/traefik/traefik.io/v1alpha1/IngressRoute'
 import {Middleware} from '@kubernetes-models/traefik/traefik.io/v1alpha1/Middleware'
+import {MutatingWebhookConfiguration} from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration'
+import {ValidatingWebhookConfiguration} from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration'
+import {APIService} from 'kubernetes-models/apiregistration.k8s.io/v1/APIService'
 import {Deployment} from 'kubernetes-models/apps/v1/Deployment'
 import {SelfSubjectAccessReview} from 'kubernetes-models/authorization.k8s.io/v1/SelfSubjectAccessReview'
 import {CronJob} from 'kubernetes-models/batch/v1/CronJob'
@@ -49,6 +52,9 @@ const MODELS: Record<string, ModelClass> = {
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
   'authorization.k8s.io/v1/SelfSubjectAccessReview': SelfSubjectAccessReview,
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': ValidatingWebhookConfiguration,
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': MutatingWebhookConfiguration,
+  'apiregistration.k8s.io/v1/APIService': APIService,
   'traefik.io/v1alpha1/IngressRoute': IngressRoute,
   'traefik.io/v1alpha1/Middleware': Middleware,
   'traefik.containo.us/v1alpha1/IngressRoute': LegacyIngressRoute,
