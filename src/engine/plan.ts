@@ -303,12 +303,15 @@ class Planner {
     }
     const meta = target.object.metadata
     this.actions.push({
-      annotations: {
-        ...meta.annotations,
-        [TargetAnnotation.backend]: desired.serviceName,
-        [TargetAnnotation.original]: JSON.stringify(original),
-        [TargetAnnotation.window]: demand.window,
-      },
+      annotations: withChanges(
+        {
+          ...meta.annotations,
+          [TargetAnnotation.backend]: desired.serviceName,
+          [TargetAnnotation.original]: JSON.stringify(original),
+          [TargetAnnotation.window]: demand.window,
+        },
+        module.switchAnnotations?.(target.object),
+      ),
       backend: desired.serviceName,
       labels: {...meta.labels, [ACTIVE_LABEL]: 'true'},
       reason,
@@ -331,7 +334,14 @@ class Planner {
       [TargetAnnotation.window]: window = '',
       ...annotations
     } = target.object.metadata.annotations ?? {}
-    this.actions.push({annotations, labels, spec: module.restoreSpec(target.object, original), target, type: 'restore', window})
+    this.actions.push({
+      annotations: withChanges(annotations, module.restoreAnnotations?.(target.object, original)),
+      labels,
+      spec: module.restoreSpec(target.object, original),
+      target,
+      type: 'restore',
+      window,
+    })
     this.unsettled.add(key(target.namespace, window))
   }
 
@@ -370,7 +380,10 @@ class Planner {
       if (interval) {
         if (w.phase !== 'Active') {
           const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
-          this.setPhase(w, 'Active', `${formatTargets(w.targets)} in maintenance ${until}`, 'MaintenanceStarted', 'Normal')
+          const skipped = this.skipped.get(id)
+          const switched = skipped ? w.targets.filter((t) => !skipped.some((s) => s.startsWith(`${formatTarget(t)} (`))) : w.targets
+          const what = switched.length > 0 ? `${formatTargets(switched)} in maintenance ${until}` : `nothing switched ${until}`
+          this.setPhase(w, 'Active', skipped ? `${what}; skipped: ${skipped.join(', ')}` : what, 'MaintenanceStarted', 'Normal')
         }
         continue
       }
@@ -403,6 +416,16 @@ class Planner {
     }
     if (this.waitingOn.size > 0) this.wakeups.push(this.now + READINESS_POLL_MS)
   }
+}
+
+/** Annotations with a kind's changes applied: a value sets, null removes. */
+function withChanges(annotations: Record<string, string>, changes: Record<string, string | null> | undefined): Record<string, string> {
+  const result = {...annotations}
+  for (const [name, value] of Object.entries(changes ?? {})) {
+    if (value === null) delete result[name]
+    else result[name] = value
+  }
+  return result
 }
 
 function key(namespace: string, name: string): string {

@@ -181,8 +181,8 @@ function routeNotes(ref: TargetRef, object: KubeObject): string[] {
 
 /** The decisions of one window's targets, as `now`/`schedule` report them: refusals fail, skips fail only when nothing switches. */
 export function summarizeDecisions(decisions: Array<{target: TargetRef; decision: SwitchDecision}>): {errors: string[]; warnings: string[]} {
-  const refused = decisions.flatMap(({decision}) => (decision.verdict === 'refuse' ? [decision.message] : []))
-  const skipped = decisions.flatMap(({decision}) => (decision.verdict === 'skip' ? [decision.message] : []))
+  const refused = decisions.flatMap(({decision}) => (decision.verdict === 'refuse' ? [`${decision.message} (${decision.note})`] : []))
+  const skipped = decisions.flatMap(({decision}) => (decision.verdict === 'skip' ? [`${decision.message} (${decision.note})`] : []))
   const switches = decisions.some(({decision}) => decision.verdict === 'switch')
   if (refused.length > 0) return {errors: [...refused, ...(switches ? [] : skipped)], warnings: switches ? skipped : []}
   return switches ? {errors: [], warnings: skipped} : {errors: skipped, warnings: []}
