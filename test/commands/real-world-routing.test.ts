@@ -10,7 +10,7 @@ import {parse} from 'yaml'
 
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
 import {PROJECT_ROOT, runCommand} from '../support/run-command.js'
-import {type Obj, deleteConfigMap, envFor, service} from './fixtures.js'
+import {type Obj, deleteConfigMap, envFor, service, windowConfigMap} from './fixtures.js'
 
 /**
  * Issue 13: every real-world-shaped target of test/fixtures/real-world/ through `now` and `end` against the
@@ -289,4 +289,46 @@ describe('real-world routing shapes (issue 13): now and end', function () {
     expect(backendsIn(namespace)).to.deep.equal([])
     await deleteConfigMap(server, namespace, window)
   }
+
+  describe('the pass (reconcile -A, as the CronJob runs it) decides the same before touching a target', () => {
+    const webhook = fixtures.find((f) => f.object.metadata.name === 'ingress-nginx-controller-admission')!.object
+    const redirect = fixtures.find((f) => f.object.metadata.name === 'tls-redirect')!.object
+
+    it('a window naming a webhook Service fails with a Warning and the Service is never written', async () => {
+      const before = routingState(read(webhook))
+      // reconcile runs on the real clock, as the CronJob does.
+      const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
+      server.seed(windowConfigMap({name: 'gitops-webhook', namespace: 'ingress-nginx', start: hourAgo, targets: 'service/ingress-nginx-controller-admission'}))
+      server.clearLog()
+      const pass = await runCommand(['reconcile', '-A'], {env: envFor(server)})
+      expect(pass.exitCode, pass.stderr).to.equal(0)
+      const stored = server.object('v1', 'ConfigMap', 'ingress-nginx', 'gitops-webhook') as Obj
+      expect(annotationsOf(stored)['kubectl-maintenance.io/phase']).to.equal('Failed')
+      expect(annotationsOf(stored)['kubectl-maintenance.io/phase-message']).to.include('admission webhook (validatingwebhookconfiguration/ingress-nginx-admission)')
+      const events = server.objects('v1', 'Event', 'ingress-nginx') as Array<Record<string, unknown>>
+      expect(events.some((event) => event.type === 'Warning' && event.reason === 'MaintenanceFailed')).to.equal(true)
+      expect(server.writes().filter((entry) => entry.path.includes('/services'))).to.deep.equal([])
+      expect(routingState(read(webhook))).to.deep.equal(before)
+      expect(backendsIn('ingress-nginx')).to.deep.equal([])
+      await deleteConfigMap(server, 'ingress-nginx', 'gitops-webhook')
+    })
+
+    it('a window naming a redirect-only route and a Service: the Service switches, the route is skipped and named in the phase message', async () => {
+      const companion = service('pass-web', 'default')
+      const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
+      server.seed(companion, windowConfigMap({name: 'gitops-redirect', namespace: 'default', start: hourAgo, targets: 'httproute/tls-redirect,service/pass-web'}))
+      const before = routingState(read(redirect))
+      const pass = await runCommand(['reconcile', '-A'], {env: envFor(server)})
+      expect(pass.exitCode, pass.stderr).to.equal(0)
+      const stored = server.object('v1', 'ConfigMap', 'default', 'gitops-redirect') as Obj
+      expect(annotationsOf(stored)['kubectl-maintenance.io/phase']).to.equal('Active')
+      expect(annotationsOf(stored)['kubectl-maintenance.io/phase-message']).to.equal('service/pass-web in maintenance until ended; skipped: httproute/tls-redirect (kept: redirect)')
+      expect(routingState(read(redirect))).to.deep.equal(before)
+      const ended = await runCommand(['end', 'gitops-redirect', '-n', 'default'], {env: envFor(server, new Date().toISOString())})
+      expect(ended.exitCode, ended.stderr).to.equal(0)
+      expect(backendsIn('default')).to.deep.equal([])
+      expect((read(companion).spec as Record<string, unknown>).selector).to.deep.equal({app: 'pass-web'})
+      await deleteConfigMap(server, 'default', 'gitops-redirect')
+    })
+  })
 })
