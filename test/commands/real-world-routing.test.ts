@@ -331,4 +331,26 @@ describe('real-world routing shapes (issue 13): now and end', function () {
       await deleteConfigMap(server, 'default', 'gitops-redirect')
     })
   })
+
+  describe('schedule decides the same when the window is planned', () => {
+    it('exits 2 and writes nothing for a webhook Service; with --force the window records it', async () => {
+      server.clearLog()
+      const refused = await run(['schedule', 'service/cert-manager-webhook', '-n', 'cert-manager', '--start', '+1h', '--duration', '1h'])
+      expect(refused.exitCode).to.equal(2)
+      expect(refused.stderr).to.include('admission webhook (mutatingwebhookconfiguration/cert-manager-webhook)')
+      expect(refused.stderr).to.include('(refused: webhook)')
+      expect(server.writes()).to.deep.equal([])
+      const forced = await run(['schedule', 'service/cert-manager-webhook', '-n', 'cert-manager', '--start', '+1h', '--duration', '1h', '--force', '--name', 'forced'])
+      expect(forced.exitCode, forced.stderr).to.equal(0)
+      expect(annotationsOf(server.object('v1', 'ConfigMap', 'cert-manager', 'forced') as Obj)['kubectl-maintenance.io/force']).to.equal('true')
+      await deleteConfigMap(server, 'cert-manager', 'forced')
+    })
+
+    it('exits 2 for a window where nothing would change, saying what to do instead', async () => {
+      const result = await run(['schedule', 'service/my-service', '-n', 'prod', '--start', '+1h', '--duration', '1h'])
+      expect(result.exitCode).to.equal(2)
+      expect(result.stderr).to.include('service/my-service is ExternalName (an alias of my.database.example.com)')
+      expect(result.stderr).to.include('put the Ingress, IngressRoute or HTTPRoute in front of it into maintenance instead (kept: externalname)')
+    })
+  })
 })
