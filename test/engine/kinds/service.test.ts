@@ -48,13 +48,13 @@ describe('engine/kinds/service', () => {
     expect(service.restoreSpec(object, original)).to.deep.equal(obj.spec)
   })
 
-  it('replaces the selector (not merged) and every targetPort; name, clusterIP, ports and nodePorts stay', () => {
+  it('replaces the selector (not merged) and every targetPort (a gRPC port to the h2c one); name, clusterIP, ports and nodePorts stay', () => {
     const spec = service.switchSpec(web(), BACKEND)
     expect(spec.selector).to.deep.equal(BACKEND.podLabels)
     expect(portsOf(spec).map((p) => [p.name, p.port, p.targetPort, p.nodePort])).to.deep.equal([
       ['http', 80, 8080, undefined],
       ['metrics', 9090, 8080, undefined],
-      ['grpc', 50_051, 8080, 30_051],
+      ['grpc', 50_051, 8081, 30_051],
     ])
     expect(spec.clusterIP).to.equal('10.96.12.34')
     expect(spec.type).to.equal('NodePort')
