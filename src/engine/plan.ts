@@ -158,6 +158,7 @@ class Planner {
     for (const target of this.observed.targets) {
       const annotations = target.object.metadata.annotations ?? {}
       if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') continue
+      if (!this.admitsAnnotated(target)) continue
       const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
       const pseudo: Window = {
         name: ANNOTATION_WINDOW,
@@ -199,6 +200,17 @@ class Planner {
     }
     if (skipped.length > 0) this.skipped.set(key(w.namespace, w.name), skipped)
     return admitted
+  }
+
+  /** The enable annotation has no window to fail: a refused or pointless switch is a Warning Event on the target. */
+  private admitsAnnotated(target: ObservedTarget): boolean {
+    if (target.object.metadata.annotations?.[TargetAnnotation.original] !== undefined) return true
+    const decision = checkSwitch(target, {force: false, neighbours: this.observed.targets, protectedServices: this.observed.protectedServices})
+    if (decision.verdict === 'switch') return true
+    if (decision.verdict === 'refuse') this.problems.push(`${target.namespace}/${formatTarget(target.ref)}: ${decision.message}`)
+    const reason = decision.verdict === 'refuse' ? 'MaintenanceRefused' : 'MaintenanceSkipped'
+    this.actions.push({eventType: 'Warning', message: `${decision.message} (${decision.note})`, reason, target, type: 'targetEvent'})
+    return false
   }
 
   /** Backends of windows that start within the lead time are created ahead, so switching waits on nothing. */

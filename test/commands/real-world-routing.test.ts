@@ -8,6 +8,8 @@ import {readFileSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 import {parse} from 'yaml'
 
+import {KubeClient} from '../../src/kube/client.js'
+import {Resources} from '../../src/kube/resources.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
 import {PROJECT_ROOT, runCommand} from '../support/run-command.js'
 import {type Obj, deleteConfigMap, envFor, service, windowConfigMap} from './fixtures.js'
@@ -311,6 +313,20 @@ describe('real-world routing shapes (issue 13): now and end', function () {
       expect(routingState(read(webhook))).to.deep.equal(before)
       expect(backendsIn('ingress-nginx')).to.deep.equal([])
       await deleteConfigMap(server, 'ingress-nginx', 'gitops-webhook')
+    })
+
+    it('the enable annotation on a kube-system Service: a Warning Event on it, the pass fails, nothing is switched', async () => {
+      const metrics = fixtures.find((f) => f.object.metadata.name === 'metrics-server')!.object
+      const client = await KubeClient.fromOptions({kubeconfig: server.kubeconfigPath})
+      await client.patch(Resources.services, 'kube-system', 'metrics-server', 'merge', {metadata: {annotations: {'kubectl-maintenance.io/enabled': 'true'}}})
+      const before = routingState(read(metrics))
+      const pass = await runCommand(['reconcile', '-A'], {env: envFor(server)})
+      expect(pass.exitCode).to.equal(1)
+      expect(pass.stderr).to.include('service/metrics-server is in kube-system')
+      const events = server.objects('v1', 'Event', 'kube-system') as Array<Record<string, unknown>>
+      expect(events.some((event) => event.type === 'Warning' && event.reason === 'MaintenanceRefused')).to.equal(true)
+      expect(routingState(read(metrics))).to.deep.equal(before)
+      await client.patch(Resources.services, 'kube-system', 'metrics-server', 'json', [{op: 'remove', path: '/metadata/annotations/kubectl-maintenance.io~1enabled'}])
     })
 
     it('a window naming a redirect-only route and a Service: the Service switches, the route is skipped and named in the phase message', async () => {
