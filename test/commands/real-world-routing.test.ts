@@ -64,7 +64,7 @@ const ingressPorts = (o: Obj) => list(at(o, 'spec', 'rules')).flatMap((rule) => 
 const EXPECTED: Record<string, Record<string, Expectation>> = {
   'cross-namespace-httproute.yaml': {
     'httproute/foo@foo': {verdict: 'switch'},
-    'httproute/reference-grant-wildcard@gateway-conformance-infra': {verdict: 'switch'},
+    'httproute/reference-grant-weighted@gateway-conformance-infra': {verdict: 'switch'},
     'httproute/reference-grant@gateway-conformance-infra': {verdict: 'switch'},
   },
   'cross-namespace-ingressroute.yaml': {
