@@ -1,6 +1,7 @@
 import type {Interval, Window} from '../model/window.js'
 import type {BackendManifests} from '../render/backend.js'
 
+import {ANNOTATION_JSON_LIMITS, parseBoundedJson} from '../model/bounded-json.js'
 import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, TargetAnnotation} from '../model/keys.js'
 import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
@@ -63,7 +64,9 @@ class Planner {
     if (!everything) this.failInvalidWindows()
     const demands = everything ? new Map<string, Demand>() : this.demandsByTarget()
     if (!everything) this.preProvision()
-    for (const target of this.observed.targets) this.planTarget(target, demands.get(targetKey(target)))
+    for (const target of this.observed.targets) {
+      this.isolated(() => this.planTarget(target, demands.get(targetKey(target))), (message) => this.targetFailed(target, message))
+    }
     this.planBackends()
     if (!everything) {
       this.planPhases()
@@ -146,19 +149,35 @@ class Planner {
       }
     }
     for (const w of this.observed.windows) {
-      if (!this.live(w)) continue
-      const interval = currentInterval(w, this.now)
-      if (!interval) continue
-      const admitted = this.admittedTargets(w)
-      if (!admitted) continue
-      const manifests = this.backendFor(w, interval)
-      if (!manifests) continue
-      for (const ref of admitted) offer(key(w.namespace, formatTarget(ref)), {manifests, startedAt: interval.start, window: w.name})
+      this.isolated(
+        () => {
+          if (!this.live(w)) return
+          const interval = currentInterval(w, this.now)
+          if (!interval) return
+          const admitted = this.admittedTargets(w)
+          if (!admitted) return
+          const manifests = this.backendFor(w, interval)
+          if (!manifests) return
+          for (const ref of admitted) offer(key(w.namespace, formatTarget(ref)), {manifests, startedAt: interval.start, window: w.name})
+        },
+        (message) => this.fail(w, message),
+      )
     }
     for (const target of this.observed.targets) {
+      this.isolated(
+        () => this.offerAnnotated(target, offer),
+        (message) => this.targetFailed(target, message),
+      )
+    }
+    return demands
+  }
+
+  /** The enable annotation's demand of one target. */
+  private offerAnnotated(target: ObservedTarget, offer: (id: string, demand: Demand) => void): void {
+    {
       const annotations = target.object.metadata.annotations ?? {}
-      if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') continue
-      if (!this.admitsAnnotated(target)) continue
+      if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') return
+      if (!this.admitsAnnotated(target)) return
       const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
       const pseudo: Window = {
         name: ANNOTATION_WINDOW,
@@ -173,7 +192,6 @@ class Planner {
       if (manifests) offer(targetKey(target), {manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
       else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
     }
-    return demands
   }
 
   /**
@@ -216,12 +234,38 @@ class Planner {
   /** Backends of windows that start within the lead time are created ahead, so switching waits on nothing. */
   private preProvision(): void {
     for (const w of this.observed.windows) {
-      if (!this.live(w)) continue
-      const upcoming = nextInterval(w, this.now)
-      if (!upcoming || upcoming.start - this.now > this.options.leadTimeMs) continue
-      const manifests = this.backendFor(w, upcoming)
-      if (manifests) this.want(manifests, w.namespace)
+      this.isolated(
+        () => {
+          if (!this.live(w)) return
+          const upcoming = nextInterval(w, this.now)
+          if (!upcoming || upcoming.start - this.now > this.options.leadTimeMs) return
+          const manifests = this.backendFor(w, upcoming)
+          if (manifests) this.want(manifests, w.namespace)
+        },
+        (message) => this.fail(w, message),
+      )
     }
+  }
+
+  /**
+   * One failure domain: `work` for one object either completes or leaves no action behind, and its error goes to
+   * `failed` instead of ending the pass for every other namespace (ARCHITECTURE principle 5).
+   */
+  private isolated(work: () => void, failed: (message: string) => void): void {
+    const planned = this.actions.length
+    try {
+      work()
+    } catch (error) {
+      this.actions.length = planned
+      failed(error instanceof RangeError ? `it is too deeply nested to process (${error.message})` : (error as Error).message)
+    }
+  }
+
+  /** A target that could not be planned: left as it is, a Warning Event on it, and the pass fails at its end. */
+  private targetFailed(target: ObservedTarget, message: string): void {
+    const text = `cannot plan ${formatTarget(target.ref)}: ${message}`
+    this.problems.push(`${target.namespace}/${formatTarget(target.ref)}: ${text}`)
+    this.actions.push({eventType: 'Warning', message: text, reason: 'MaintenanceFailed', target, type: 'targetEvent'})
   }
 
   private want(manifests: BackendManifests, namespace: string): void {
@@ -281,12 +325,9 @@ class Planner {
   private storedOriginal(target: ObservedTarget): unknown {
     const module = kindModule(target.ref.kind)
     const text = target.object.metadata.annotations?.[TargetAnnotation.original] ?? ''
-    let original: unknown
-    try {
-      original = JSON.parse(text)
-    } catch {
-      return this.refuse(target, ['the original annotation is not valid JSON'])
-    }
+    const parsed = parseBoundedJson(text, ANNOTATION_JSON_LIMITS)
+    if (!parsed.ok) return this.refuse(target, [`the original annotation cannot be used: ${parsed.problem}`])
+    const original = parsed.value
     const problems = module.validateOriginal(original)
     return problems.length > 0 ? this.refuse(target, problems) : original
   }
@@ -381,13 +422,22 @@ class Planner {
 
   private planPhases(): void {
     for (const w of this.observed.windows) {
+      this.isolated(
+        () => this.planPhase(w),
+        (message) => this.problems.push(`window ${w.namespace}/${w.name}: ${message}`),
+      )
+    }
+  }
+
+  private planPhase(w: Window): void {
+    {
       const id = key(w.namespace, w.name)
       const failure = this.failing.get(id)
       if (failure !== undefined) {
         if (w.phase !== 'Failed') this.setPhase(w, 'Failed', failure, 'MaintenanceFailed', 'Warning')
-        continue
+        return
       }
-      if (!this.live(w) || this.unsettled.has(id)) continue
+      if (!this.live(w) || this.unsettled.has(id)) return
       const interval = currentInterval(w, this.now)
       if (interval) {
         if (w.phase !== 'Active') {
@@ -397,13 +447,13 @@ class Planner {
           const what = switched.length > 0 ? `${formatTargets(switched)} in maintenance ${until}` : `nothing switched ${until}`
           this.setPhase(w, 'Active', skipped ? `${what}; skipped: ${skipped.join(', ')}` : what, 'MaintenanceStarted', 'Normal')
         }
-        continue
+        return
       }
       if (isOver(w, this.now)) {
-        if (w.phase === 'Completed') continue
+        if (w.phase === 'Completed') return
         const message = w.phase === 'Active' ? 'ended; targets restored' : 'ended before it was applied (was the CronJob running?)'
         this.setPhase(w, 'Completed', message, 'MaintenanceEnded', w.phase === 'Active' ? 'Normal' : 'Warning')
-        continue
+        return
       }
       const next = nextInterval(w, this.now)
       if (w.phase === 'Active') {
@@ -420,11 +470,16 @@ class Planner {
 
   private planWakeups(): void {
     for (const w of this.observed.windows) {
-      if (!this.live(w)) continue
-      const next = nextTransition(w, this.now)
-      if (next !== undefined) this.wakeups.push(next)
-      const upcoming = nextInterval(w, this.now)
-      if (upcoming && upcoming.start - this.options.leadTimeMs > this.now) this.wakeups.push(upcoming.start - this.options.leadTimeMs)
+      this.isolated(
+        () => {
+          if (!this.live(w)) return
+          const next = nextTransition(w, this.now)
+          if (next !== undefined) this.wakeups.push(next)
+          const upcoming = nextInterval(w, this.now)
+          if (upcoming && upcoming.start - this.options.leadTimeMs > this.now) this.wakeups.push(upcoming.start - this.options.leadTimeMs)
+        },
+        (message) => this.problems.push(`window ${w.namespace}/${w.name}: ${message}`),
+      )
     }
     if (this.waitingOn.size > 0) this.wakeups.push(this.now + READINESS_POLL_MS)
   }
