@@ -53,6 +53,7 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
   const deadline = clock.now() + options.horizonMs
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   let rounds = 0
+  const announced = new Set<string>()
   for (;;) {
     const observed = await observe(client, {installNamespace: planOptions.installNamespace, namespace: options.namespace})
     const now = clock.now()
@@ -65,8 +66,9 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
     }
 
     let result = {changes: [] as string[], errors: [] as string[], stale: false}
-    if (decided.actions.length > 0) {
-      result = await apply(client, decided.actions, () => clock.now())
+    const actions = unannounced(decided.actions, announced)
+    if (actions.length > 0) {
+      result = await apply(client, actions, () => clock.now())
       for (const line of result.changes) options.onChange?.(line)
       report.changes.push(...result.changes)
     }
@@ -87,4 +89,18 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
 function nextWakeup(decided: {nextWakeup?: number; waitingOn: string[]}, waitForTransitions: boolean, now: number): number | undefined {
   if (waitForTransitions) return decided.nextWakeup
   return decided.waitingOn.length > 0 ? now + 500 : undefined
+}
+
+/**
+ * A target's Warning is said once per pass, however often the pass re-plans while it waits (every 500 ms for a
+ * backend): the Event's count then grows once per pass, not per poll.
+ */
+function unannounced(actions: Action[], announced: Set<string>): Action[] {
+  return actions.filter((action) => {
+    if (action.type !== 'targetEvent') return true
+    const id = JSON.stringify([action.target.namespace, action.target.ref.kind, action.target.ref.name, action.reason, action.message])
+    if (announced.has(id)) return false
+    announced.add(id)
+    return true
+  })
 }
