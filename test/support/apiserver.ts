@@ -6,6 +6,7 @@ import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {Faults} from './apiserver/faults.js'
+import {GarbageCollector} from './apiserver/garbage-collector.js'
 import {HttpFront, type RequestLogEntry} from './apiserver/http.js'
 import {type JsonObject, deepCopy, isObject, metadataOf} from './apiserver/json.js'
 import {writeKubeconfig} from './apiserver/kubeconfig.js'
@@ -67,12 +68,31 @@ function resourceFor(apiVersion: string, kind: string) {
   return def
 }
 
+/** The collector acts like a controller: an object that changed or went meanwhile is simply looked at again later. */
+function ignoreStatus(action: () => unknown): void {
+  try {
+    action()
+  } catch (error) {
+    if (!(error instanceof StatusError)) throw error
+  }
+}
+
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
   let served = checkGroups(options.crds ?? [...CRD_GROUPS])
   const now = (): Date => new Date()
   const store = new Store()
   const rollouts = new DeploymentRollouts(store, options.readyDelayMs ?? 0, now)
   const registry = new Registry(store, rollouts, now, USER)
+  const collector = new GarbageCollector(store, {
+    deleteDependent: (def, namespace, name, uid) => {
+      ignoreStatus(() => registry.delete(def, namespace, name, {preconditions: {uid}, propagationPolicy: 'Background'}, {dryRun: false}))
+    },
+    setOwnerReferences: (def, namespace, name, uid, refs) => {
+      const replace = refs.length > 0 ? {op: 'replace', path: '/metadata/ownerReferences', value: refs} : {op: 'remove', path: '/metadata/ownerReferences'}
+      ignoreStatus(() => registry.patch(def, namespace, name, 'json', [{op: 'test', path: '/metadata/uid', value: uid}, replace], {dryRun: false}))
+    },
+  })
+  registry.orphanDependents = (uid) => collector.orphan(uid)
   const faults = new Faults()
   const log: RequestLogEntry[] = []
   const openWatches = new Set<OpenWatch>()
@@ -148,6 +168,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     close: async () => {
       rollouts.close()
+      collector.close()
       for (const open of openWatches) open.close()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

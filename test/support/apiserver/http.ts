@@ -246,7 +246,7 @@ export class HttpFront {
         return {status: created ? 201 : 200, body: object}
       }
       case 'delete':
-        return {status: 200, body: registry.delete(def, namespace, name!, mediaType(contentType) === PROTOBUF ? undefined : parseBody(raw, 'application/json'), options)}
+        return {status: 200, body: registry.delete(def, namespace, name!, deleteOptionsOf(query, mediaType(contentType) === PROTOBUF ? undefined : parseBody(raw, 'application/json')), options)}
       case 'deletecollection':
         return {status: 200, body: registry.deleteCollection(def, namespace, query, options)}
       default:
@@ -300,4 +300,15 @@ export class HttpFront {
     this.context.openWatches.add(open)
     response.on('close', () => this.context.openWatches.delete(open))
   }
+}
+
+/** DeleteOptions come in the body or, as kube-apiserver also accepts, as query parameters. */
+function deleteOptionsOf(query: URLSearchParams, body: unknown): unknown {
+  const policy = query.get('propagationPolicy')
+  const orphan = query.get('orphanDependents')
+  if (policy === null && orphan === null) return body
+  const options: Record<string, unknown> = typeof body === 'object' && body !== null ? {...(body as Record<string, unknown>)} : {}
+  if (policy !== null) options.propagationPolicy ??= policy
+  if (orphan !== null) options.orphanDependents ??= orphan === 'true'
+  return options
 }

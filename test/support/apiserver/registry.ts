@@ -102,6 +102,8 @@ export class Registry {
   /** The configuration each field manager last applied, per object (what server-side apply removes fields against). */
   private readonly appliedConfigurations = new Map<string, JsonObject>()
   private generatedNames = 0
+  /** The garbage collector's hook for propagationPolicy Orphan: the owner's dependents lose their reference to it. */
+  orphanDependents?: (uid: string) => void
 
   constructor(
     private readonly store: Store,
@@ -198,6 +200,8 @@ export class Registry {
     }
     const answer = (deleted: JsonObject): JsonObject => (def.returnsDeletedObject ? deleted : success({name, group: def.group, kind: def.plural, uid: String(metadata.uid)}))
     if (options.dryRun) return answer(old)
+    const policy = isObject(deleteOptions) ? deleteOptions : undefined
+    if (policy && (policy.propagationPolicy === 'Orphan' || policy.orphanDependents === true)) this.orphanDependents?.(String(metadata.uid))
     return answer(this.remove(def, old))
   }
 
