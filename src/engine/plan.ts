@@ -2,7 +2,7 @@ import type {Interval, Window} from '../model/window.js'
 import type {BackendManifests} from '../render/backend.js'
 
 import {ANNOTATION_JSON_LIMITS, parseBoundedJson} from '../model/bounded-json.js'
-import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, TargetAnnotation} from '../model/keys.js'
+import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation} from '../model/keys.js'
 import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
@@ -11,6 +11,7 @@ import {compilePage, renderPage} from '../render/page.js'
 import {buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {kindModule} from './kinds/index.js'
+import {type BackendPartKind, PART_KINDS} from './ownership.js'
 import {resolvePage} from './pages.js'
 import {checkSwitch} from './switch-check.js'
 import {type Action, DEFAULT_PLAN_OPTIONS, type Observed, type ObservedBackend, type ObservedTarget, type Plan, type PlanOptions} from './types.js'
@@ -134,6 +135,11 @@ class Planner {
     }
     if (result instanceof Error) {
       this.fail(w, result.message)
+      return undefined
+    }
+    const blocked = this.options.blockedBackends?.get(key(w.namespace, result.name))
+    if (blocked !== undefined) {
+      this.fail(w, blocked)
       return undefined
     }
     return result
@@ -291,7 +297,7 @@ class Planner {
       return
     }
     const backend = this.backends.get(key(target.namespace, desired.serviceName))
-    if (!backend?.ready) {
+    if (!servable(backend, demand.manifests)) {
       this.awaitBackend(target, demand, backend, inMaintenance)
       return
     }
@@ -407,17 +413,92 @@ class Planner {
     }
     for (const [id, manifests] of this.wanted) {
       const namespace = id.slice(0, id.indexOf('/'))
-      const observed = this.backends.get(id)
-      const missing: Array<'configMap' | 'deployment' | 'service'> = []
-      if (!observed?.hasConfigMap) missing.push('configMap')
-      if (!observed?.hasDeployment) missing.push('deployment')
-      if (!observed?.hasService) missing.push('service')
-      if (missing.length > 0) this.actions.push({manifests, missing, namespace, type: 'createBackend'})
+      this.isolated(
+        () => this.provide(namespace, manifests, this.backends.get(id)),
+        (message) => this.problems.push(`backend ${id}: ${message}`),
+      )
     }
     for (const backend of this.observed.backends) {
       const id = key(backend.namespace, backend.name)
-      if (!this.wanted.has(id) && !inUse.has(id)) this.actions.push({name: backend.name, namespace: backend.namespace, type: 'deleteBackend'})
+      if (this.wanted.has(id) || inUse.has(id)) continue
+      this.isolated(
+        () => this.collect(backend),
+        (message) => this.problems.push(`backend ${id}: ${message}`),
+      )
     }
+    for (const lookalike of this.observed.lookalikes ?? []) {
+      const {apiVersion, kind, name, namespace, uid} = lookalike
+      this.actions.push({
+        eventType: 'Warning',
+        involved: {apiVersion, kind, name, namespace, uid},
+        message: `${kind} ${name} is labelled ${ROLE_LABEL}=${Role.backend} but ${lookalike.problem}: kubectl-maintenance never adopts, serves or deletes it`,
+        reason: 'BackendIgnored',
+        type: 'objectEvent',
+      })
+    }
+  }
+
+  /**
+   * Creates what a wanted backend lacks. An object under its name that is not what the engine renders (a planted
+   * ConfigMap with its own nginx.conf, a Deployment mounting something else) is replaced, never served; so are the
+   * Deployment and Service of a replaced ConfigMap, which belong to the old one.
+   */
+  private provide(namespace: string, manifests: BackendManifests, observed: ObservedBackend | undefined): void {
+    const missing: Array<BackendPartKind> = []
+    const replace: Array<{part: BackendPartKind; uid: string}> = []
+    const configMap = observed?.configMap
+    const configMapWrong = configMap?.foreign ?? (configMap && configMap.digest !== manifests.digest ? 'its data is not what kubectl-maintenance renders for this window' : undefined)
+    const problems: Record<BackendPartKind, string | undefined> = {
+      configMap: configMapWrong,
+      deployment:
+        observed?.deployment?.foreign ??
+        (configMapWrong === undefined ? ownerProblem(observed?.deployment, configMap?.uid) : 'it belongs to the ConfigMap being replaced'),
+      service:
+        observed?.service?.foreign ?? (configMapWrong === undefined ? ownerProblem(observed?.service, configMap?.uid) : 'it belongs to the ConfigMap being replaced'),
+    }
+    for (const part of ['configMap', 'deployment', 'service'] as const) {
+      const found = observed?.[part]
+      if (!found) {
+        missing.push(part)
+        continue
+      }
+      const problem = problems[part]
+      if (problem === undefined) continue
+      missing.push(part)
+      replace.push({part, uid: found.uid})
+      this.actions.push({
+        eventType: 'Warning',
+        involved: partObject(part, namespace, manifests.name, found.uid),
+        message: `${PART_KINDS[part]} ${manifests.name} is not the backend kubectl-maintenance renders (${problem}): it is replaced and never served`,
+        reason: 'BackendReplaced',
+        type: 'objectEvent',
+      })
+    }
+    if (missing.length === 0) return
+    const ownerUid = configMap && !replace.some((entry) => entry.part === 'configMap') ? configMap.uid : undefined
+    this.actions.push({manifests, missing, namespace, ownerUid, ...(replace.length > 0 ? {replace} : {}), type: 'createBackend'})
+  }
+
+  /** Deletes an unused backend's objects the engine made (uid preconditions in apply); anything else stays, reported. */
+  private collect(backend: ObservedBackend): void {
+    const objects: Array<{part: BackendPartKind; uid: string}> = []
+    for (const part of ['configMap', 'deployment', 'service'] as const) {
+      const found = backend[part]
+      if (!found) continue
+      const problem = found.foreign ?? (part === 'configMap' && !backend.configMap?.matchesName ? 'its content does not match the hash in its name' : undefined)
+      if (problem === undefined) {
+        objects.push({part, uid: found.uid})
+        continue
+      }
+      this.actions.push({
+        eventType: 'Warning',
+        involved: partObject(part, backend.namespace, backend.name, found.uid),
+        message: `${PART_KINDS[part]} ${backend.name} looks like a backend but was not made by kubectl-maintenance (${problem}): it is left alone`,
+        reason: 'BackendIgnored',
+        type: 'objectEvent',
+      })
+    }
+    if (objects.length > 0) this.actions.push({name: backend.name, namespace: backend.namespace, objects, type: 'deleteBackend'})
   }
 
   private planPhases(): void {
@@ -501,4 +582,23 @@ function key(namespace: string, name: string): string {
 
 function targetKey(target: ObservedTarget): string {
   return key(target.namespace, formatTarget(target.ref))
+}
+
+/** A backend is served only when ready and every object of it is exactly what the engine renders for `manifests`. */
+function servable(backend: ObservedBackend | undefined, manifests: BackendManifests): boolean {
+  if (!backend?.ready) return false
+  const {configMap, deployment, service} = backend
+  if (!configMap || configMap.foreign !== undefined || configMap.digest !== manifests.digest) return false
+  if (!deployment || deployment.foreign !== undefined || ownerProblem(deployment, configMap.uid) !== undefined) return false
+  return service !== undefined && service.foreign === undefined && ownerProblem(service, configMap.uid) === undefined
+}
+
+/** A Deployment or Service owned by another ConfigMap than the backend's (the garbage collector will remove it). */
+function ownerProblem(part: {ownerUid?: string} | undefined, configMapUid: string | undefined): string | undefined {
+  if (part?.ownerUid === undefined || configMapUid === undefined || part.ownerUid === configMapUid) return undefined
+  return 'it is owned by another ConfigMap'
+}
+
+function partObject(part: BackendPartKind, namespace: string, name: string, uid: string) {
+  return {apiVersion: part === 'deployment' ? 'apps/v1' : 'v1', kind: PART_KINDS[part], name, namespace, uid}
 }

@@ -22,6 +22,34 @@ export interface ObservedBackend {
   hasConfigMap: boolean
   hasDeployment: boolean
   hasService: boolean
+  /** Each object as found (see ownership.ts); absent when it does not exist. */
+  configMap?: ObservedPart & {
+    /** backendDataDigest of what it holds: served only when it equals what the engine renders. */
+    digest: string
+    /** Whether its content hashes to the hash in its name (with its Deployment's image, else the engine's). */
+    matchesName: boolean
+  }
+  deployment?: ObservedPart & {
+    /** The ConfigMap uid of its ownerReference, when it has one. */
+    ownerUid?: string
+  }
+  service?: ObservedPart & {ownerUid?: string}
+}
+
+export interface ObservedPart {
+  uid: string
+  /** Why it is not an object the engine made (labels, shape); undefined: it carries the engine's marks. */
+  foreign?: string
+}
+
+/** An object labelled as a backend whose name is not a backend's: the engine never touches it, and says so. */
+export interface Lookalike {
+  namespace: string
+  apiVersion: string
+  kind: string
+  name: string
+  uid?: string
+  problem: string
 }
 
 export interface InvalidWindow {
@@ -42,6 +70,8 @@ export interface Observed {
   backends: ObservedBackend[]
   /** Services the API server calls (admission webhooks, APIServices); absent when they could not be read. */
   protectedServices?: ProtectedService[]
+  /** Objects labelled role=backend that cannot be backends; optional for callers that build Observed by hand. */
+  lookalikes?: Lookalike[]
 }
 
 export interface PlanOptions {
@@ -52,6 +82,8 @@ export interface PlanOptions {
   /** Where shared custom pages live (a page in the target's namespace wins). */
   installNamespace: string
   image?: string
+  /** Backends (`namespace/name`) an object the engine did not make blocks, with why: windows needing one fail. */
+  blockedBackends?: Map<string, string>
   /** Uninstall: no target is wanted in maintenance; restore every one and delete every backend. */
   restoreEverything?: boolean
 }
@@ -71,7 +103,16 @@ export interface WindowKey {
 export type EventType = 'Normal' | 'Warning'
 
 export type Action =
-  | {type: 'createBackend'; namespace: string; manifests: BackendManifests; missing: Array<'configMap' | 'deployment' | 'service'>}
+  | {
+      type: 'createBackend'
+      namespace: string
+      manifests: BackendManifests
+      missing: Array<'configMap' | 'deployment' | 'service'>
+      /** Objects under the backend's name that are not what the engine renders: deleted (uid precondition) and made anew. */
+      replace?: Array<{part: 'configMap' | 'deployment' | 'service'; uid: string}>
+      /** uid of the backend's ConfigMap when it exists already: the owner of its Deployment and Service. */
+      ownerUid?: string
+    }
   | {
       type: 'switch'
       target: ObservedTarget
@@ -83,7 +124,8 @@ export type Action =
       annotations: Record<string, string>
     }
   | {type: 'restore'; target: ObservedTarget; window: string; spec: Record<string, unknown>; labels: Record<string, string>; annotations: Record<string, string>}
-  | {type: 'deleteBackend'; namespace: string; name: string}
+  | {type: 'deleteBackend'; namespace: string; name: string; objects: Array<{part: 'configMap' | 'deployment' | 'service'; uid: string}>}
+  | {type: 'objectEvent'; involved: {apiVersion: string; kind: string; name: string; namespace: string; uid?: string}; reason: string; message: string; eventType: EventType}
   | {type: 'setPhase'; window: WindowKey; phase: Phase; message: string; reason: string; eventType: EventType}
   | {type: 'targetEvent'; target: ObservedTarget; reason: string; message: string; eventType: EventType}
 

@@ -1,7 +1,7 @@
 /** Find what install and the engine made (by label) and delete it: all of it for `uninstall`, what is stale for `install`. */
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
-import {isNotFound} from '../kube/client.js'
+import {isConflict, isNotFound} from '../kube/client.js'
 import {Resources, type ResourceType} from '../kube/resources.js'
 import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
 import {resourceOf} from './apply.js'
@@ -117,12 +117,16 @@ export async function deleteObjects(client: KubeClient, objects: KubeObject[], o
   }
 }
 
+/**
+ * Deletes exactly the object that was read (uid precondition): one recreated under its name since, by someone else,
+ * is not what install or the engine made and is left alone.
+ */
 async function deleteIfPresent(client: KubeClient, type: ResourceType, object: KubeObject): Promise<boolean> {
   try {
-    await client.delete(type, object.metadata.namespace, object.metadata.name)
+    await client.delete(type, object.metadata.namespace, object.metadata.name, false, object.metadata.uid)
     return true
   } catch (error) {
-    if (isNotFound(error)) return false
+    if (isNotFound(error) || isConflict(error)) return false
     throw error
   }
 }

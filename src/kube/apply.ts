@@ -3,8 +3,10 @@ import type {Action, ObservedTarget} from '../engine/types.js'
 import {ClusterError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
-import {type KubeClient, isAlreadyExists, isNotFound, isStale} from './client.js'
+import {type KubeClient, isNotFound, isStale} from './client.js'
+import {BackendNameTakenError, createBackend} from './backend-objects.js'
 import {recordEvent} from './events.js'
+import {PART_RESOURCES} from './backend-objects.js'
 import {Resources, type ResourceType} from './resources.js'
 
 export interface ApplyResult {
@@ -14,12 +16,15 @@ export interface ApplyResult {
   errors: string[]
   /** An object changed under us (a concurrent writer): observe again and re-plan. */
   stale: boolean
+  /** Backends whose name another object holds (`namespace/name` -> why): the windows needing them fail. */
+  blocked?: Map<string, string>
 }
 
 /** The order that keeps promises: restores first (end is absolute), backends before the switches that need them. */
 const ORDER: Record<Action['type'], number> = {
   createBackend: 1,
   deleteBackend: 5,
+  objectEvent: 4,
   restore: 0,
   setPhase: 3,
   switch: 2,
@@ -39,6 +44,7 @@ export async function apply(client: KubeClient, actions: Action[], now: () => nu
         result.stale = true
         continue
       }
+      if (error instanceof BackendNameTakenError) (result.blocked ??= new Map()).set(`${error.namespace}/${error.backend}`, error.message)
       result.errors.push(`${describe(action)}: ${(error as Error).message}`)
     }
   }
@@ -48,18 +54,22 @@ export async function apply(client: KubeClient, actions: Action[], now: () => nu
 async function applyOne(client: KubeClient, action: Action, now: () => number): Promise<string | undefined> {
   switch (action.type) {
     case 'createBackend': {
-      const {manifests, namespace} = action
-      if (action.missing.includes('configMap')) await createIfAbsent(client, Resources.configMaps, namespace, manifests.configMap)
-      if (action.missing.includes('deployment')) await createIfAbsent(client, Resources.deployments, namespace, manifests.deployment)
-      if (action.missing.includes('service')) await createIfAbsent(client, Resources.services, namespace, manifests.service)
-      return `backend ${namespace}/${manifests.name} created`
+      await createBackend(client, action, now)
+      return `backend ${action.namespace}/${action.manifests.name} ${action.replace ? 'replaced' : 'created'}`
     }
 
     case 'deleteBackend': {
-      for (const type of [Resources.services, Resources.deployments, Resources.configMaps]) {
-        await deleteIfPresent(client, type, action.namespace, action.name)
+      // Service and Deployment first: nothing routes to pods whose content is already gone.
+      for (const part of ['service', 'deployment', 'configMap'] as const) {
+        const object = action.objects.find((entry) => entry.part === part)
+        if (object) await deleteIfPresent(client, PART_RESOURCES[part], action.namespace, action.name, object.uid)
       }
       return `backend ${action.namespace}/${action.name} deleted`
+    }
+
+    case 'objectEvent': {
+      await recordEvent(client, action.involved, action.reason, action.message, action.eventType, now())
+      return undefined
     }
 
     case 'restore':
@@ -128,17 +138,9 @@ function involvedTarget(target: ObservedTarget) {
   return {apiVersion: target.object.apiVersion ?? '', kind: target.object.kind ?? '', name: metadata.name, namespace: target.namespace, uid: metadata.uid}
 }
 
-async function createIfAbsent(client: KubeClient, type: ResourceType, namespace: string, body: object): Promise<void> {
+async function deleteIfPresent(client: KubeClient, type: ResourceType, namespace: string, name: string, uid: string): Promise<void> {
   try {
-    await client.create(type, namespace, body)
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error
-  }
-}
-
-async function deleteIfPresent(client: KubeClient, type: ResourceType, namespace: string, name: string): Promise<void> {
-  try {
-    await client.delete(type, namespace, name)
+    await client.delete(type, namespace, name, false, uid)
   } catch (error) {
     if (!isNotFound(error)) throw error
   }
@@ -152,6 +154,10 @@ export function describe(action: Action): string {
 
     case 'deleteBackend': {
       return `deleting backend ${action.namespace}/${action.name}`
+    }
+
+    case 'objectEvent': {
+      return `recording event on ${action.involved.namespace}/${action.involved.kind}/${action.involved.name}`
     }
 
     case 'restore': {

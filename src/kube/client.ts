@@ -114,16 +114,43 @@ export class KubeClient {
 
   /** Lists every page; namespace undefined lists across all namespaces. */
   async list<T = KubeObject>(type: ResourceType, namespace?: string, selectors: {labelSelector?: string; fieldSelector?: string} = {}): Promise<T[]> {
-    const items: T[] = []
+    let items: T[] = []
+    for await (const chunk of this.chunks<T>(type, namespace, selectors)) {
+      if (chunk.restarted) items = []
+      items.push(...chunk.items)
+    }
+    return items
+  }
+
+  /**
+   * A list in chunks of at most `limit` objects (`limit`/`continue`), so a caller that keeps only what it needs of
+   * each object holds one chunk at a time. When the server has compacted the list's snapshot away (410 Expired),
+   * the list starts over: that chunk says `restarted`, and the caller drops what it kept.
+   */
+  async *chunks<T = KubeObject>(
+    type: ResourceType,
+    namespace?: string,
+    selectors: {labelSelector?: string; fieldSelector?: string} = {},
+    limit = 500,
+  ): AsyncGenerator<{items: T[]; restarted: boolean}> {
     let continueToken: string | undefined
+    let restarted = false
     do {
-      const page: KubeList<T> = await this.request<KubeList<T>>('GET', collectionPath(type, namespace), {
-        query: {continue: continueToken, fieldSelector: selectors.fieldSelector, labelSelector: selectors.labelSelector, limit: '500'},
-      })
-      items.push(...page.items)
+      let page: KubeList<T>
+      try {
+        page = await this.request<KubeList<T>>('GET', collectionPath(type, namespace), {
+          query: {continue: continueToken, fieldSelector: selectors.fieldSelector, labelSelector: selectors.labelSelector, limit: String(limit)},
+        })
+      } catch (error) {
+        if (continueToken === undefined || !(error instanceof ApiError) || error.code !== 410) throw error
+        continueToken = undefined
+        restarted = true
+        continue
+      }
+      yield {items: page.items, restarted}
+      restarted = false
       continueToken = page.metadata?.continue || undefined
     } while (continueToken)
-    return items
   }
 
   async create<T = KubeObject>(type: ResourceType, namespace: string | undefined, body: object, dryRun = false): Promise<T> {
@@ -153,9 +180,10 @@ export class KubeClient {
     })
   }
 
-  async delete(type: ResourceType, namespace: string | undefined, name: string, dryRun = false): Promise<void> {
+  /** `uid`: delete only that object (DeleteOptions preconditions): one recreated under the same name answers 409 Conflict. */
+  async delete(type: ResourceType, namespace: string | undefined, name: string, dryRun = false, uid?: string): Promise<void> {
     await this.request('DELETE', objectPath(type, namespace, name), {
-      body: {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background'},
+      body: {apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid === undefined ? {} : {preconditions: {uid}})},
       query: {dryRun: dryRun ? 'All' : undefined},
     })
   }

@@ -2,7 +2,7 @@ import type {Action, PlanOptions} from '../engine/types.js'
 
 import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
-import {apply} from './apply.js'
+import {type ApplyResult, apply} from './apply.js'
 import {type KubeClient} from './client.js'
 import {observe} from './observe.js'
 
@@ -54,10 +54,11 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   let rounds = 0
   const announced = new Set<string>()
+  const blockedBackends = new Map<string, string>()
   for (;;) {
-    const observed = await observe(client, {installNamespace: planOptions.installNamespace, namespace: options.namespace})
+    const observed = await observe(client, {image: planOptions.image, installNamespace: planOptions.installNamespace, namespace: options.namespace})
     const now = clock.now()
-    const decided = plan(observed, now, planOptions)
+    const decided = plan(observed, now, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
     report.waitingOn = decided.waitingOn
     if (options.dryRun) {
       report.planned = decided.actions
@@ -65,11 +66,12 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
       return report
     }
 
-    let result = {changes: [] as string[], errors: [] as string[], stale: false}
+    let result: ApplyResult = {changes: [], errors: [], stale: false}
     const actions = unannounced(decided.actions, announced)
     if (actions.length > 0) {
       result = await apply(client, actions, () => clock.now())
       for (const line of result.changes) options.onChange?.(line)
+      for (const [backend, why] of result.blocked ?? []) blockedBackends.set(backend, why)
       report.changes.push(...result.changes)
     }
     report.errors = [...decided.problems, ...result.errors]
@@ -97,8 +99,9 @@ function nextWakeup(decided: {nextWakeup?: number; waitingOn: string[]}, waitFor
  */
 function unannounced(actions: Action[], announced: Set<string>): Action[] {
   return actions.filter((action) => {
-    if (action.type !== 'targetEvent') return true
-    const id = JSON.stringify([action.target.namespace, action.target.ref.kind, action.target.ref.name, action.reason, action.message])
+    if (action.type !== 'targetEvent' && action.type !== 'objectEvent') return true
+    const about = action.type === 'targetEvent' ? [action.target.namespace, action.target.ref.kind, action.target.ref.name] : [action.involved.namespace, action.involved.kind, action.involved.name]
+    const id = JSON.stringify([...about, action.reason, action.message])
     if (announced.has(id)) return false
     announced.add(id)
     return true

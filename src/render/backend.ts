@@ -36,6 +36,8 @@ export interface BackendInput {
 export interface BackendManifests {
   name: string
   hash: string
+  /** backendDataDigest of the ConfigMap: what an observed ConfigMap must hold to be served. */
+  digest: string
   podLabels: Record<string, string>
   configMap: object
   deployment: object
@@ -64,6 +66,38 @@ export function backendNginxConf(page: RenderedPage): string {
     status: page.status,
     tempRoot: TEMP_ROOT,
   })
+}
+
+/** The name of every backend object: the prefix and the first 10 hex of its content hash. */
+export const BACKEND_NAME_PATTERN = /^maintenance-([0-9a-f]{10})$/
+
+/** The keys of a backend ConfigMap's data; binaryData holds the assets. */
+export const BACKEND_DATA_KEYS = ['nginx.conf', 'page.html', 'page.json', 'page.xml'] as const
+
+/**
+ * sha256 over a backend ConfigMap's data and binaryData as stored (binaryData base64, as the API serves it): two
+ * ConfigMaps with the same digest serve exactly the same bytes.
+ */
+export function backendDataDigest(data: Record<string, string> = {}, binaryData: Record<string, string> = {}): string {
+  const hash = createHash('sha256')
+  for (const [section, entries] of [['data', data], ['binaryData', binaryData]] as const) {
+    for (const key of Object.keys(entries).sort()) hash.update(`${section}:${key.length}:${key}:${entries[key].length}:`).update(entries[key])
+  }
+  return hash.digest('hex')
+}
+
+/**
+ * The hash a backend ConfigMap's content gives with `image`, the way renderBackend names it; undefined when the
+ * ConfigMap does not have a backend's shape (other keys, no status in its nginx.conf).
+ */
+export function configMapContentHash(data: Record<string, string> = {}, binaryData: Record<string, string> = {}, image: string): string | undefined {
+  const keys = Object.keys(data).sort()
+  if (keys.join(',') !== BACKEND_DATA_KEYS.join(',')) return undefined
+  const status = /error_page [^;]*=(\d{3}) \/_maintenance\/internal\/page/.exec(data['nginx.conf'])?.[1]
+  if (status === undefined) return undefined
+  const assets = Object.fromEntries(Object.entries(binaryData).map(([name, base64]) => [name, Buffer.from(base64, 'base64')]))
+  const page = {assets, html: data['page.html'], json: data['page.json'], status: Number(status), xml: data['page.xml']} as RenderedPage
+  return contentHash(page, data['nginx.conf'], image)
 }
 
 /** First 10 hex of sha256 over everything the backend serves and runs, so equal content means one backend. */
@@ -202,5 +236,6 @@ export function renderBackend(input: BackendInput): BackendManifests {
     },
   }
 
-  return {configMap, deployment, hash, name, podLabels: {...labels}, service}
+  const digest = backendDataDigest(configMap.data, configMap.binaryData)
+  return {configMap, deployment, digest, hash, name, podLabels: {...labels}, service}
 }

@@ -2,6 +2,7 @@ import {expect} from 'chai'
 
 import type {Action, Observed, ObservedBackend, ObservedTarget} from '../../src/engine/types.js'
 import type {Window} from '../../src/model/window.js'
+import type {BackendManifests} from '../../src/render/backend.js'
 
 import {plan} from '../../src/engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../../src/engine/types.js'
@@ -30,8 +31,22 @@ function observed(parts: Partial<Observed>): Observed {
   return {backends: [], invalidWindows: [], pages: new Map(), targets: [], windows: [], ...parts}
 }
 
-function readyBackend(name: string, createdAt = NOW - MIN): ObservedBackend {
-  return {createdAt, hasConfigMap: true, hasDeployment: true, hasService: true, name, namespace: 'shop', ready: true}
+/** A ready backend the engine made: its ConfigMap holds `manifests` exactly (or, by name only, content matching its name). */
+function readyBackend(manifests: string | BackendManifests, createdAt = NOW - MIN): ObservedBackend {
+  const name = typeof manifests === 'string' ? manifests : manifests.name
+  const digest = typeof manifests === 'string' ? 'unknown' : manifests.digest
+  return {
+    configMap: {digest, matchesName: true, uid: `cm-${name}`},
+    createdAt,
+    deployment: {ownerUid: `cm-${name}`, uid: `deploy-${name}`},
+    hasConfigMap: true,
+    hasDeployment: true,
+    hasService: true,
+    name,
+    namespace: 'shop',
+    ready: true,
+    service: {ownerUid: `cm-${name}`, uid: `svc-${name}`},
+  }
 }
 
 function types(actions: Action[]): string[] {
@@ -39,11 +54,11 @@ function types(actions: Action[]): string[] {
 }
 
 /** The backend a window's plan asks for, found by planning once with nothing observed. */
-function backendNameFor(w: Window): string {
+function backendNameFor(w: Window): BackendManifests {
   const first = plan(observed({targets: [ingress()], windows: [w]}), NOW)
   const create = first.actions.find((a) => a.type === 'createBackend')
   if (create?.type !== 'createBackend') throw new Error('no backend planned')
-  return create.manifests.name
+  return create.manifests
 }
 
 describe('plan', () => {
@@ -61,9 +76,9 @@ describe('plan', () => {
     if (sw?.type !== 'switch') return
     expect(sw.labels['kubectl-maintenance.io/active']).to.equal('true')
     expect(sw.annotations['kubectl-maintenance.io/window']).to.equal('w')
-    expect(sw.annotations['kubectl-maintenance.io/backend']).to.equal(name)
+    expect(sw.annotations['kubectl-maintenance.io/backend']).to.equal(name.name)
     expect(JSON.parse(sw.annotations['kubectl-maintenance.io/original'])).to.not.equal(null)
-    expect(JSON.stringify(sw.spec)).to.include(name)
+    expect(JSON.stringify(sw.spec)).to.include(name.name)
   })
 
   it('pre-provisions the backend of a window starting within the lead time, and not earlier', () => {
@@ -87,18 +102,18 @@ describe('plan', () => {
     const w = window('w', NOW - 60 * MIN, NOW - 1, {phase: 'Active'})
     const original = {paths: [{backend: {service: {name: 'web', port: {number: 80}}}, host: 'shop.example.com', path: '/', pathType: 'Prefix'}]}
     const target = ingress('shop', {
-      'kubectl-maintenance.io/backend': 'maintenance-abc',
+      'kubectl-maintenance.io/backend': 'maintenance-00000abcde',
       'kubectl-maintenance.io/original': JSON.stringify(original),
       'kubectl-maintenance.io/window': 'w',
     }, {'kubectl-maintenance.io/active': 'true'})
-    const result = plan(observed({backends: [readyBackend('maintenance-abc')], targets: [target], windows: [w]}), NOW)
+    const result = plan(observed({backends: [readyBackend('maintenance-00000abcde')], targets: [target], windows: [w]}), NOW)
     expect(types(result.actions)).to.deep.equal(['restore'])
     const restore = result.actions[0]
     if (restore.type !== 'restore') return
     expect(restore.labels).to.deep.equal({})
     expect(restore.annotations).to.deep.equal({})
 
-    const afterRestore = plan(observed({backends: [readyBackend('maintenance-abc')], targets: [ingress()], windows: [w]}), NOW)
+    const afterRestore = plan(observed({backends: [readyBackend('maintenance-00000abcde')], targets: [ingress()], windows: [w]}), NOW)
     expect(types(afterRestore.actions)).to.deep.equal(['deleteBackend', 'setPhase'])
   })
 
@@ -109,11 +124,11 @@ describe('plan', () => {
 
   it('refuses to restore from a tampered original and says why', () => {
     const target = ingress('shop', {
-      'kubectl-maintenance.io/backend': 'maintenance-abc',
+      'kubectl-maintenance.io/backend': 'maintenance-00000abcde',
       'kubectl-maintenance.io/original': '{not json',
       'kubectl-maintenance.io/window': 'gone',
     }, {'kubectl-maintenance.io/active': 'true'})
-    const result = plan(observed({backends: [readyBackend('maintenance-abc')], targets: [target]}), NOW)
+    const result = plan(observed({backends: [readyBackend('maintenance-00000abcde')], targets: [target]}), NOW)
     expect(types(result.actions)).to.deep.equal(['targetEvent'])
     expect(result.problems[0]).to.match(/not valid JSON/)
   })
@@ -135,7 +150,7 @@ describe('plan', () => {
     const name = plan(observed({targets: [ingress()], windows: [w]}), during).actions.find((a) => a.type === 'createBackend')
     expect(name?.type).to.equal('createBackend')
     if (name?.type !== 'createBackend') return
-    const switched = plan(observed({backends: [readyBackend(name.manifests.name)], targets: [ingress()], windows: [w]}), during)
+    const switched = plan(observed({backends: [readyBackend(name.manifests)], targets: [ingress()], windows: [w]}), during)
     expect(types(switched.actions)).to.deep.equal(['switch'])
     expect(switched.nextWakeup).to.equal(Date.parse('2026-12-25T03:30:00Z'))
 
