@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {reconcile} from '../../src/kube/reconcile.js'
+import {runCommand} from '../support/run-command.js'
 import {PREFIX} from '../reliability/support.js'
 import {ATTACKER, START_AFTER_MS, type Tenancy, Tenancy as Harness, VICTIM, WINDOW_MS, expectVictimServedOnTime, expectWarning, windowIn} from './support.js'
 
@@ -62,6 +63,20 @@ describe('security: the engine owns only what it made', function () {
         expectWarning(tenancy, why)
       })
     }
+  })
+
+  it('uninstall follows the same rules: it deletes no lookalike and nothing of the platform team', async () => {
+    tenancy.server.seed(
+      ...platformWorkload('payments'),
+      configMap('payments', {[`${PREFIX}role`]: 'backend'}, {'nginx.conf': HOSTILE_CONF}),
+      ...platformWorkload('maintenance-0123456789'),
+      configMap('maintenance-0123456789', {...MANAGED, [`${PREFIX}hash`]: '0123456789', [`${PREFIX}role`]: 'backend'}, {'nginx.conf': HOSTILE_CONF}),
+    )
+    const before = tenancy.inventory(ATTACKER)
+    const result = await runCommand(['uninstall', '--keep-windows'], {env: {KUBECONFIG: tenancy.server.kubeconfigPath}})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(tenancy.inventory(ATTACKER)).to.deep.equal(before)
+    expectWarning(tenancy, /ConfigMap payments is labelled .*role=backend but its name is not maintenance-<10 lowercase hex>/)
   })
 
   describe('a ConfigMap planted under the name the engine will use (maintenance-<hash>, from reconcile --dry-run)', () => {
