@@ -7,7 +7,8 @@ import {type AppliedObject, applyObjects, describeCheck, displayName, missingPer
 import {readGzippedBundle} from '../install/bundle-source.js'
 import {deleteObjects, staleObjects} from '../install/remove.js'
 import {toYamlDocuments} from '../install/files.js'
-import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
+import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall, renderInstallConfig} from '../install/manifests.js'
+import {DEFAULT_MAX_BACKENDS, parseMaxBackends, parseNamespaceSelector} from '../model/install-config.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE} from '../model/keys.js'
 
@@ -20,12 +21,15 @@ Objects are written with server-side apply, so running install again upgrades in
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --dry-run -o yaml > kubectl-maintenance.yaml',
     '<%= config.bin %> <%= command.id %> --namespaces shop,web',
+    '<%= config.bin %> <%= command.id %> --namespace-selector kubectl-maintenance.io/enabled=true --max-backends 5',
     '<%= config.bin %> <%= command.id %> --image ghcr.io/acme/kubectl-maintenance:0.1.0 --schedule "*/2 * * * *"',
   ]
 
   static flags = {
     'dry-run': Flags.boolean({description: 'Print the manifests (-o yaml by default) and write nothing; needs no cluster.'}),
     image: Flags.string({description: 'Run this prebuilt image (built from the Dockerfile) instead of the bundle on the official Node image.'}),
+    'max-backends': Flags.string({description: `The most maintenance backends one namespace may have at once; a window that would need more is marked Failed. Default ${DEFAULT_MAX_BACKENDS}.`}),
+    'namespace-selector': Flags.string({description: 'Serve only namespaces with this label (LABEL=VALUE), e.g. kubectl-maintenance.io/enabled=true.'}),
     namespaces: Flags.string({description: 'Only act in these namespaces (comma-separated): a Role and a CronJob per namespace instead of cluster-wide access.'}),
     output: Flags.option({char: 'o', description: 'Print the manifests (with --dry-run) or the applied objects in this format.', options: ['yaml', 'json'] as const})(),
     schedule: Flags.string({default: DEFAULT_SCHEDULE, description: 'When the CronJob runs (5-field cron).'}),
@@ -37,10 +41,14 @@ Objects are written with server-side apply, so running install again upgrades in
       namespace: this.flags.namespace ?? INSTALL_NAMESPACE,
       namespaces: this.flags.namespaces === undefined ? undefined : splitList(this.flags.namespaces),
       schedule: this.flags.schedule,
+      settings: {
+        maxBackends: this.flags['max-backends'] === undefined ? DEFAULT_MAX_BACKENDS : parseMaxBackends(this.flags['max-backends']),
+        namespaceSelector: this.flags['namespace-selector'] === undefined ? undefined : parseNamespaceSelector(this.flags['namespace-selector']),
+      },
     }
     const manifests = renderInstall(options)
     const bundle = options.image === undefined ? renderBundleConfigMap(options.namespace, readGzippedBundle()) : undefined
-    const objects = installOrder(manifests, bundle)
+    const objects = installOrder(manifests, bundle, renderInstallConfig(options))
 
     if (this.flags['dry-run']) {
       this.log(this.format(objects, this.flags.output ?? 'yaml'))

@@ -2,6 +2,7 @@ import type {Interval, Window} from '../model/window.js'
 import type {BackendManifests} from '../render/backend.js'
 
 import {ANNOTATION_JSON_LIMITS, parseBoundedJson} from '../model/bounded-json.js'
+import {DEFAULT_MAX_BACKENDS} from '../model/install-config.js'
 import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation} from '../model/keys.js'
 import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
@@ -11,7 +12,7 @@ import {compilePage, renderPage} from '../render/page.js'
 import {buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {kindModule} from './kinds/index.js'
-import {type BackendPartKind, PART_KINDS} from './ownership.js'
+import {type BackendPartKind, PART_KINDS, backendNameHash} from './ownership.js'
 import {resolvePage} from './pages.js'
 import {checkSwitch} from './switch-check.js'
 import {type Action, DEFAULT_PLAN_OPTIONS, type Observed, type ObservedBackend, type ObservedTarget, type Plan, type PlanOptions} from './types.js'
@@ -51,6 +52,8 @@ class Planner {
   private readonly rendered = new Map<string, BackendManifests | Error>()
   /** Per window: its targets that are not switched because nothing would change, with why (`kept: redirect`). */
   private readonly skipped = new Map<string, string[]>()
+  /** Per namespace, the backends admitted under its cap in this plan. */
+  private readonly admitted = new Map<string, Set<string>>()
 
   constructor(
     private readonly observed: Observed,
@@ -137,12 +140,39 @@ class Planner {
       this.fail(w, result.message)
       return undefined
     }
-    const blocked = this.options.blockedBackends?.get(key(w.namespace, result.name))
+    const blocked = this.options.blockedBackends?.get(key(w.namespace, result.name)) ?? this.overCap(w, result.name)
     if (blocked !== undefined) {
       this.fail(w, blocked)
       return undefined
     }
     return result
+  }
+
+  /**
+   * Admits a backend under the namespace's cap; why not when the namespace has all it may. Backends targets already
+   * point at are admitted first (they cannot be taken away), then in the order windows are planned: the ones in
+   * progress before the ones to come.
+   */
+  private overCap(w: Window, name: string): string | undefined {
+    let admitted = this.admitted.get(w.namespace)
+    if (!admitted) {
+      admitted = new Set()
+      this.admitted.set(w.namespace, admitted)
+      for (const target of this.observed.targets) {
+        const backend = target.object.metadata.annotations?.[TargetAnnotation.backend]
+        if (target.namespace === w.namespace && backend !== undefined && backendNameHash(backend) !== undefined) admitted.add(backend)
+      }
+    }
+    if (admitted.has(name)) return undefined
+    const cap = this.options.maxBackendsPerNamespace ?? DEFAULT_MAX_BACKENDS
+    if (admitted.size < cap) {
+      admitted.add(name)
+      return undefined
+    }
+    return (
+      `namespace ${w.namespace} already has ${admitted.size} maintenance backends, the most one namespace may have ` +
+      `(install --max-backends ${cap}); this window would need another (${name}): windows with the same page and message share one`
+    )
   }
 
   /** Which targets must be in maintenance now, and with which backend. */

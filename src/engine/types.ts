@@ -82,6 +82,8 @@ export interface PlanOptions {
   /** Where shared custom pages live (a page in the target's namespace wins). */
   installNamespace: string
   image?: string
+  /** Backends one namespace may have at once (install --max-backends); windows needing more fail. Default 10. */
+  maxBackendsPerNamespace?: number
   /** Backends (`namespace/name`) an object the engine did not make blocks, with why: windows needing one fail. */
   blockedBackends?: Map<string, string>
   /** Uninstall: no target is wanted in maintenance; restore every one and delete every backend. */

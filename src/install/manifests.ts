@@ -4,6 +4,7 @@ import type {KubeObject} from '../kube/client.js'
 
 import {UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
+import {DEFAULT_INSTALL_CONFIG, INSTALL_CONFIG, type InstallConfig, installConfigData} from '../model/install-config.js'
 import {CLUSTER_GRANTS, ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
 
 export const APP_NAME = 'kubectl-maintenance'
@@ -38,6 +39,8 @@ export interface InstallOptions {
   image?: string
   /** The namespaced variant: a Role per namespace and one CronJob each, instead of cluster-wide access. */
   namespaces?: string[]
+  /** Install-level settings every pass reads (the kubectl-maintenance-config ConfigMap). */
+  settings?: InstallConfig
 }
 
 export const DEFAULT_INSTALL: InstallOptions = {namespace: INSTALL_NAMESPACE, schedule: DEFAULT_SCHEDULE}
@@ -74,6 +77,9 @@ export function validateInstallOptions(options: InstallOptions): void {
     valid = false
   }
   if (!valid) throw new UserError(`--schedule "${options.schedule}" is not a 5-field cron expression, e.g. "* * * * *" (every minute)`)
+  if (options.settings?.namespaceSelector && options.namespaces !== undefined) {
+    throw new UserError('--namespace-selector chooses among all namespaces and needs cluster-wide access; with --namespaces the list itself says which namespaces are served')
+  }
   if (options.image !== undefined && !/^[^\s]+$/.test(options.image)) throw new UserError(`--image "${options.image}" is not an image reference, e.g. ghcr.io/acme/kubectl-maintenance:0.1.0`)
 }
 
@@ -90,8 +96,14 @@ export function renderInstall(options: InstallOptions): InstallManifests {
 }
 
 /** In install order: what a Job needs exists before the CronJob can start one. */
-export function installOrder(manifests: InstallManifests, bundle?: KubeObject): KubeObject[] {
-  return [...manifests.namespace, ...manifests.rbac, ...(bundle ? [bundle] : []), ...manifests.cronJobs]
+export function installOrder(manifests: InstallManifests, bundle?: KubeObject, config?: KubeObject): KubeObject[] {
+  return [...manifests.namespace, ...manifests.rbac, ...(config ? [config] : []), ...(bundle ? [bundle] : []), ...manifests.cronJobs]
+}
+
+/** The settings every pass reads (SPEC §7), in the install namespace, where only the platform team writes. */
+export function renderInstallConfig(options: InstallOptions): KubeObject {
+  const data = installConfigData(options.settings ?? DEFAULT_INSTALL_CONFIG)
+  return {apiVersion: 'v1', data, kind: 'ConfigMap', metadata: metadata(INSTALL_CONFIG, options.namespace)} as KubeObject
 }
 
 function renderNamespace(namespace: string): KubeObject {

@@ -21,10 +21,10 @@ export interface PolicyRule {
  * read through the default system:discovery binding, so it needs no rule. No Secrets, no pods, no wildcards.
  */
 export const ENGINE_GRANTS: readonly EngineGrant[] = [
-  {resource: Resources.configMaps, verbs: ['list', 'create', 'patch', 'delete'], why: 'windows (read, phase), custom pages (read), backend page bodies'},
-  {resource: Resources.events, verbs: ['create'], why: 'the history of every transition, on windows and targets'},
-  {resource: Resources.services, verbs: ['list', 'create', 'patch', 'delete'], why: 'Service targets (switch, restore), backend Services'},
-  {resource: Resources.deployments, verbs: ['list', 'create', 'delete'], why: 'backend nginx Deployments'},
+  {resource: Resources.configMaps, verbs: ['get', 'list', 'create', 'patch', 'delete'], why: 'windows (read, phase), custom pages (read by name), backend page bodies, install settings'},
+  {resource: Resources.events, verbs: ['get', 'create', 'patch'], why: 'the history of every transition, on windows and targets; a repeated one counts up'},
+  {resource: Resources.services, verbs: ['get', 'list', 'create', 'patch', 'delete'], why: 'Service targets (switch, restore), backend Services'},
+  {resource: Resources.deployments, verbs: ['get', 'list', 'create', 'delete'], why: 'backend nginx Deployments'},
   {resource: Resources.ingresses, verbs: ['list', 'patch'], why: 'Ingress targets'},
   {resource: Resources.ingressRoutes, verbs: ['list', 'patch'], why: 'Traefik IngressRoute targets'},
   {resource: Resources.ingressRoutesLegacy, verbs: ['list', 'patch'], why: 'Traefik IngressRoute targets on clusters that serve only the legacy group'},
@@ -33,17 +33,19 @@ export const ENGINE_GRANTS: readonly EngineGrant[] = [
 
 /**
  * Cluster-scoped reads of the cluster-wide pass, in the ClusterRole only (a namespaced install's Roles cannot grant
- * them, and its pass does without): the Services the API server calls, which are never switched (SPEC §7).
+ * them, and its pass does without): the Services the API server calls, which are never switched (SPEC §7), and the
+ * namespaces a namespace selector chooses.
  */
 export const CLUSTER_GRANTS: readonly EngineGrant[] = [
   {resource: Resources.validatingWebhookConfigurations, verbs: ['list'], why: 'admission webhook Services are refused as targets'},
   {resource: Resources.mutatingWebhookConfigurations, verbs: ['list'], why: 'admission webhook Services are refused as targets'},
   {resource: Resources.apiServices, verbs: ['list'], why: 'aggregated API Services are refused as targets'},
+  {resource: Resources.namespaces, verbs: ['list'], why: 'the namespaces install --namespace-selector chooses'},
 ]
 
 /** Reading shared custom pages in the install namespace (the namespaced variant only; a ClusterRole covers it otherwise). */
 export const PAGE_READER_GRANTS: readonly EngineGrant[] = [
-  {resource: Resources.configMaps, verbs: ['list'], why: 'custom pages shared from the install namespace'},
+  {resource: Resources.configMaps, verbs: ['get', 'list'], why: 'custom pages shared from the install namespace, install settings'},
 ]
 
 /** One rule per resource, in table order, so a diff of the role reads like a diff of the table. */

@@ -3,6 +3,7 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {isConflict, isNotFound} from '../kube/client.js'
 import {Resources, type ResourceType} from '../kube/resources.js'
+import {INSTALL_CONFIG} from '../model/install-config.js'
 import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
 import {resourceOf} from './apply.js'
 import {APP_NAME, BUNDLE_CONFIGMAP, NAME_LABEL} from './manifests.js'
@@ -46,6 +47,7 @@ export async function installedObjects(client: KubeClient, installNamespace: str
   return [
     ...(await labelled(Resources.cronJobs, installNamespace)),
     ...(await managedNamed(client, Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
+    ...(await managedNamed(client, Resources.configMaps, installNamespace, INSTALL_CONFIG)),
     ...(await labelled(Resources.roleBindings)),
     ...(await labelled(Resources.roles)),
     ...(await managedNamed(client, Resources.clusterRoleBindings, undefined, APP_NAME)),

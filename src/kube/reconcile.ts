@@ -4,6 +4,7 @@ import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
 import {type ApplyResult, apply} from './apply.js'
 import {type KubeClient} from './client.js'
+import {readInstallConfig, selectedNamespaces} from './install-config.js'
 import {observe} from './observe.js'
 
 export interface Clock {
@@ -49,20 +50,24 @@ const MAX_ROUNDS_PER_WAKEUP = 6
  */
 export async function reconcile(client: KubeClient, options: PassOptions): Promise<PassReport> {
   const clock = options.clock ?? systemClock
-  const planOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
+  const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   const deadline = clock.now() + options.horizonMs
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   let rounds = 0
   const announced = new Set<string>()
   const blockedBackends = new Map<string, string>()
+  const installConfig = await readInstallConfig(client, planOptions.installNamespace)
+  planOptions.maxBackendsPerNamespace ??= installConfig.config.maxBackends
   for (;;) {
-    const observed = await observe(client, {image: planOptions.image, installNamespace: planOptions.installNamespace, namespace: options.namespace})
+    // The namespace selector chooses what the CronJob (-A) serves; a pass for one namespace is a user's own.
+    const namespaces = options.namespace === undefined ? await selectedNamespaces(client, installConfig.config) : undefined
+    const observed = await observe(client, {image: planOptions.image, installNamespace: planOptions.installNamespace, namespace: options.namespace, namespaces})
     const now = clock.now()
     const decided = plan(observed, now, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
     report.waitingOn = decided.waitingOn
     if (options.dryRun) {
       report.planned = decided.actions
-      report.errors = decided.problems
+      report.errors = [...installConfig.problems, ...decided.problems]
       return report
     }
 
@@ -74,7 +79,7 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
       for (const [backend, why] of result.blocked ?? []) blockedBackends.set(backend, why)
       report.changes.push(...result.changes)
     }
-    report.errors = [...decided.problems, ...result.errors]
+    report.errors = [...installConfig.problems, ...decided.problems, ...result.errors]
 
     const acted = result.changes.length > 0 || result.stale
     if (acted && rounds < MAX_ROUNDS_PER_WAKEUP) {
