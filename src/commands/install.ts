@@ -7,7 +7,7 @@ import {type AppliedObject, applyObjects, describeCheck, displayName, missingPer
 import {readGzippedBundle} from '../install/bundle-source.js'
 import {deleteObjects, staleObjects} from '../install/remove.js'
 import {toYamlDocuments} from '../install/files.js'
-import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall, renderInstallConfig} from '../install/manifests.js'
+import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
 import {DEFAULT_MAX_BACKENDS, parseMaxBackends, parseNamespaceSelector} from '../model/install-config.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE} from '../model/keys.js'
@@ -48,7 +48,7 @@ Objects are written with server-side apply, so running install again upgrades in
     }
     const manifests = renderInstall(options)
     const bundle = options.image === undefined ? renderBundleConfigMap(options.namespace, readGzippedBundle()) : undefined
-    const objects = installOrder(manifests, bundle, renderInstallConfig(options))
+    const objects = installOrder(manifests, bundle)
 
     if (this.flags['dry-run']) {
       this.log(this.format(objects, this.flags.output ?? 'yaml'))

@@ -92,12 +92,12 @@ function checkDnsLabel(value: string, flag: string): void {
 /** Renders every object except the bundle ConfigMap; pure, so `install --dry-run` and cronjob/ agree byte for byte. */
 export function renderInstall(options: InstallOptions): InstallManifests {
   validateInstallOptions(options)
-  return {cronJobs: renderCronJobs(options), namespace: [renderNamespace(options.namespace)], rbac: renderRbac(options)}
+  return {cronJobs: renderCronJobs(options), namespace: [renderNamespace(options.namespace), renderInstallConfig(options)], rbac: renderRbac(options)}
 }
 
 /** In install order: what a Job needs exists before the CronJob can start one. */
-export function installOrder(manifests: InstallManifests, bundle?: KubeObject, config?: KubeObject): KubeObject[] {
-  return [...manifests.namespace, ...manifests.rbac, ...(config ? [config] : []), ...(bundle ? [bundle] : []), ...manifests.cronJobs]
+export function installOrder(manifests: InstallManifests, bundle?: KubeObject): KubeObject[] {
+  return [...manifests.namespace, ...manifests.rbac, ...(bundle ? [bundle] : []), ...manifests.cronJobs]
 }
 
 /** The settings every pass reads (SPEC §7), in the install namespace, where only the platform team writes. */

@@ -23,8 +23,8 @@ export interface PolicyRule {
 export const ENGINE_GRANTS: readonly EngineGrant[] = [
   {resource: Resources.configMaps, verbs: ['get', 'list', 'create', 'patch', 'delete'], why: 'windows (read, phase), custom pages (read by name), backend page bodies, install settings'},
   {resource: Resources.events, verbs: ['get', 'create', 'patch'], why: 'the history of every transition, on windows and targets; a repeated one counts up'},
-  {resource: Resources.services, verbs: ['get', 'list', 'create', 'patch', 'delete'], why: 'Service targets (switch, restore), backend Services'},
-  {resource: Resources.deployments, verbs: ['get', 'list', 'create', 'delete'], why: 'backend nginx Deployments'},
+  {resource: Resources.services, verbs: ['list', 'create', 'patch', 'delete'], why: 'Service targets (switch, restore), backend Services'},
+  {resource: Resources.deployments, verbs: ['list', 'create', 'delete'], why: 'backend nginx Deployments'},
   {resource: Resources.ingresses, verbs: ['list', 'patch'], why: 'Ingress targets'},
   {resource: Resources.ingressRoutes, verbs: ['list', 'patch'], why: 'Traefik IngressRoute targets'},
   {resource: Resources.ingressRoutesLegacy, verbs: ['list', 'patch'], why: 'Traefik IngressRoute targets on clusters that serve only the legacy group'},

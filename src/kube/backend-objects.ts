@@ -37,7 +37,8 @@ export async function createBackend(client: KubeClient, action: CreateBackend, n
     })
     ownerUid = configMap.metadata.uid
   }
-  ownerUid ??= (await client.get(Resources.configMaps, namespace, manifests.name)).metadata.uid
+  ownerUid ??= (await client.list(Resources.configMaps, namespace, {fieldSelector: `metadata.name=${manifests.name}`}))[0]?.metadata.uid
+  if (ownerUid === undefined) throw new ClusterError(`ConfigMap ${manifests.name} is gone: the next pass makes the backend again`)
   const ownerReferences = [{apiVersion: 'v1', controller: true, kind: 'ConfigMap', name: manifests.name, uid: ownerUid}]
   if (action.missing.includes('deployment')) {
     await createOrVerify(client, 'deployment', action, now, (existing) => deploymentContentProblem(existing, manifests.hash), ownerReferences)
@@ -64,7 +65,9 @@ async function createOrVerify(
   } catch (error) {
     if (!isAlreadyExists(error)) throw error
   }
-  const existing = await client.get<KubeObject>(PART_RESOURCES[part], namespace, manifests.name)
+  // A list by name rather than a get: the engine's role lists backends anyway and needs no further verb for this.
+  const [existing] = await client.list<KubeObject>(PART_RESOURCES[part], namespace, {fieldSelector: `metadata.name=${manifests.name}`})
+  if (!existing) throw new ClusterError(`${PART_KINDS[part]} ${manifests.name} was there a moment ago and is gone: the next pass makes it`)
   const problem = backendIdentityProblem(existing) ?? contentProblem(existing)
   if (problem === undefined) return existing
   const kind = PART_KINDS[part]

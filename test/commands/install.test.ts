@@ -11,6 +11,7 @@ type Stored = {metadata: {resourceVersion: string; labels?: Record<string, strin
 const NS = 'kubectl-maintenance'
 const CREATED = [
   'namespace/kubectl-maintenance created',
+  'configmap/kubectl-maintenance-config created',
   'serviceaccount/kubectl-maintenance created',
   'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance created',
   'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance created',
@@ -19,6 +20,7 @@ const CREATED = [
 ]
 const OBJECTS: Array<[string, string, string | undefined, string]> = [
   ['v1', 'Namespace', undefined, NS],
+  ['v1', 'ConfigMap', NS, 'kubectl-maintenance-config'],
   ['v1', 'ServiceAccount', NS, 'kubectl-maintenance'],
   ['rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, 'kubectl-maintenance'],
   ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'kubectl-maintenance'],
@@ -56,7 +58,7 @@ describe('install', () => {
     expect(first).to.deep.equal({exitCode: 0, stderr: '', stdout: CREATED.join('\n') + '\n'})
     const applies = server.writes()
     expect(applies.map((write) => `${write.method} ${write.contentType} ${write.query.fieldManager} ${write.query.force}`)).to.deep.equal(
-      Array.from({length: 6}, () => 'PATCH application/apply-patch+yaml kubectl-maintenance true'),
+      Array.from({length: 7}, () => 'PATCH application/apply-patch+yaml kubectl-maintenance true'),
     )
     const before = versions()
     expect(before).to.not.include(undefined)
@@ -73,7 +75,7 @@ describe('install', () => {
     await install()
     await nextSecond()
     const result = await install('--schedule', '*/5 * * * *')
-    expect(result.stdout.trim().split('\n')).to.deep.equal([...CREATED.slice(0, 5).map((line) => line.replace(/created$/, 'unchanged')), 'cronjob.batch/kubectl-maintenance configured'])
+    expect(result.stdout.trim().split('\n')).to.deep.equal([...CREATED.slice(0, 6).map((line) => line.replace(/created$/, 'unchanged')), 'cronjob.batch/kubectl-maintenance configured'])
     expect((server.object('batch/v1', 'CronJob', NS, 'kubectl-maintenance') as Stored).spec?.schedule).to.equal('*/5 * * * *')
   })
 

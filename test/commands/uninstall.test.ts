@@ -53,6 +53,7 @@ describe('uninstall', function () {
       'configmap/upgrade deleted',
       'cronjob.batch/kubectl-maintenance deleted',
       'configmap/kubectl-maintenance-bundle deleted',
+      'configmap/kubectl-maintenance-config deleted',
       'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance deleted',
       'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance deleted',
       'serviceaccount/kubectl-maintenance deleted',

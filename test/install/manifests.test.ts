@@ -98,6 +98,7 @@ describe('install manifests', () => {
       expect(kubectl.stderr).to.equal('')
       expect(kubectl.stdout.trim().split('\n')).to.deep.equal([
         'namespace/kubectl-maintenance serverside-applied (server dry run)',
+        'configmap/kubectl-maintenance-config serverside-applied (server dry run)',
         'serviceaccount/kubectl-maintenance serverside-applied (server dry run)',
         'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
         'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
@@ -163,8 +164,8 @@ describe('install manifests', () => {
     expect(bundled.containers[0].image).to.equal('node:20.20.2-alpine3.23')
     expect(bundled.containers[0].args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
     const imageObjects = documents((await dryRun('--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0', '--namespace', 'ops', '--schedule', '*/2 * * * *')).stdout)
-    expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'CronJob'])
-    const cronJob = imageObjects[4] as unknown as {metadata: {namespace: string}; spec: {schedule: string}}
+    expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'CronJob'])
+    const cronJob = imageObjects[5] as unknown as {metadata: {namespace: string}; spec: {schedule: string}}
     expect(cronJob.metadata.namespace).to.equal('ops')
     expect(cronJob.spec.schedule).to.equal('*/2 * * * *')
     const [image] = podSpecs(imageObjects) as Array<{containers: Array<Record<string, unknown>>; volumes: unknown[]}>
@@ -178,6 +179,7 @@ describe('install manifests', () => {
     const objects = documents((await dryRun('--namespaces', 'shop,web')).stdout)
     expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).to.deep.equal([
       'Namespace /kubectl-maintenance',
+      'ConfigMap kubectl-maintenance/kubectl-maintenance-config',
       'ServiceAccount kubectl-maintenance/kubectl-maintenance',
       'Role kubectl-maintenance/kubectl-maintenance',
       'RoleBinding kubectl-maintenance/kubectl-maintenance',
@@ -202,6 +204,10 @@ describe('install manifests', () => {
       [['--schedule', '61 * * * *'], '--schedule "61 * * * *" is not a 5-field cron expression'],
       [['--namespace', 'Ops'], '--namespace: "Ops" is not a namespace name'],
       [['--namespaces', ','], '--namespaces needs at least one namespace'],
+      [['--max-backends', '0'], '--max-backends "0" is not a whole number from 1 to 1000'],
+      [['--max-backends', 'ten'], '--max-backends "ten" is not a whole number from 1 to 1000'],
+      [['--namespace-selector', 'team'], '--namespace-selector "team" is not LABEL=VALUE'],
+      [['--namespace-selector', 'a=b', '--namespaces', 'shop'], '--namespace-selector chooses among all namespaces'],
     ]
     for (const [argv, message] of cases) {
       const result = await dryRun(...argv)
@@ -209,6 +215,15 @@ describe('install manifests', () => {
       expect(result.stderr).to.include(message)
       expect(result.stdout).to.equal('')
     }
+  })
+
+  it('keeps --max-backends and --namespace-selector in the kubectl-maintenance-config ConfigMap every pass reads', async () => {
+    const objects = documents((await dryRun('--max-backends', '4', '--namespace-selector', 'kubectl-maintenance.io/enabled=true')).stdout)
+    const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kubectl-maintenance-config') as unknown as {data: Record<string, string>; metadata: {namespace: string}}
+    expect(config.metadata.namespace).to.equal('kubectl-maintenance')
+    expect(config.data).to.deep.equal({'max-backends': '4', 'namespace-selector': 'kubectl-maintenance.io/enabled=true'})
+    const defaults = documents((await dryRun()).stdout).find((o) => o.metadata.name === 'kubectl-maintenance-config') as unknown as {data: Record<string, string>}
+    expect(defaults.data).to.deep.equal({'max-backends': '10'})
   })
 
   it('exits 2 when the bundle is not built, pointing at npm run build and --image', async () => {

@@ -77,12 +77,23 @@ describe('the CronJob RBAC covers exactly what reconcile calls', function () {
   const invalid = windowConfigMap('shop', 'broken', 'ingress/shop', Date.now())
   ;(invalid.metadata.annotations as Record<string, string>)['kubectl-maintenance.io/start'] = 'tomorrow'
 
+  // Install settings that choose namespaces by label, and a target whose original cannot be used: its Warning repeats
+  // in the second pass, so the Event counts up.
+  const selected = shopTargets('shop').map((object) => (object.kind === 'Namespace' ? {...object, metadata: {labels: {maintenance: 'on'}, name: 'shop'}} : object))
+  const settings = {
+    apiVersion: 'v1',
+    data: {'max-backends': '10', 'namespace-selector': 'maintenance=on'},
+    kind: 'ConfigMap',
+    metadata: {name: 'kubectl-maintenance-config', namespace: INSTALL_NS},
+  }
+  const tampered = ingress('shop', 'tampered', {'kubectl-maintenance.io/backend': 'maintenance-0123456789', 'kubectl-maintenance.io/original': '{not json'})
+
   it('all namespaces, every target kind, a shared page, an enable annotation, an invalid window (ClusterRole)', async () => {
     const server = await start(['traefik.io', 'gateway.networking.k8s.io'])
     const calls = await lifecycle(
       server,
       ['-A'],
-      [...shopTargets('shop'), customPage(INSTALL_NS, 'sorry'), ingress('shop', 'flagged', {'kubectl-maintenance.io/enabled': 'true'}), invalid],
+      [...selected, settings, tampered, customPage(INSTALL_NS, 'sorry'), ingress('shop', 'flagged', {'kubectl-maintenance.io/enabled': 'true'}), invalid],
       [
         {name: 'db', targets: 'ingress/shop,ingressroute/api,httproute/web', page: 'sorry'},
         {name: 'svc', targets: 'service/db'},
