@@ -135,7 +135,7 @@ export class KubeClient {
   ): AsyncGenerator<{items: T[]; restarted: boolean}> {
     let continueToken: string | undefined
     let restarted = false
-    do {
+    for (;;) {
       let page: KubeList<T>
       try {
         page = await this.request<KubeList<T>>('GET', collectionPath(type, namespace), {
@@ -150,7 +150,8 @@ export class KubeClient {
       yield {items: page.items, restarted}
       restarted = false
       continueToken = page.metadata?.continue || undefined
-    } while (continueToken)
+      if (continueToken === undefined) return
+    }
   }
 
   async create<T = KubeObject>(type: ResourceType, namespace: string | undefined, body: object, dryRun = false): Promise<T> {

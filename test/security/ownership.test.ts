@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {reconcile} from '../../src/kube/reconcile.js'
 import {runCommand} from '../support/run-command.js'
 import {PREFIX} from '../reliability/support.js'
-import {ATTACKER, START_AFTER_MS, type Tenancy, Tenancy as Harness, VICTIM, WINDOW_MS, expectVictimServedOnTime, expectWarning, windowIn} from './support.js'
+import {ATTACKER, START_AFTER_MS, type Tenancy, Tenancy as Harness, WINDOW_MS, expectVictimServedOnTime, expectWarning, windowIn} from './support.js'
 
 const MANAGED = {'app.kubernetes.io/managed-by': 'kubectl-maintenance'}
 

@@ -39,6 +39,8 @@ export interface ApiServer {
   seed(...objects: object[]): void
   object(apiVersion: string, kind: string, namespace: string | undefined, name: string): Record<string, unknown> | undefined
   objects(apiVersion: string, kind: string, namespace?: string): Record<string, unknown>[]
+  /** Compacts the store's history (as etcd does every few minutes): list snapshots and watch positions before now expire. */
+  compact(): void
   setServedGroups(groups: string[]): void
   setReadyDelay(ms: number): void
   faults: {
@@ -154,6 +156,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     },
     object: (apiVersion, kind, namespace, name) => store.get(resourceFor(apiVersion, kind), namespace, name),
     objects: (apiVersion, kind, namespace) => store.list(resourceFor(apiVersion, kind), namespace),
+    compact: () => store.compact(),
     setServedGroups: (groups) => {
       served = checkGroups(groups)
     },

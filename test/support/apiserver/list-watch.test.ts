@@ -71,6 +71,43 @@ describe('in-process API server: list and watch', () => {
     expect(dig(second.body, 'metadata.continue')).to.equal(undefined)
   })
 
+  it('serves every chunk of a list from the snapshot of its first, whatever is written in between', async () => {
+    const first = await get(server, '/api/v1/configmaps?limit=2')
+    expect(names(first.body)).to.deep.equal(['a', 'b'])
+    const rv = dig(first.body, 'metadata.resourceVersion')
+    await post(server, CM, configMap('bb'))
+    await patch(server, `${CM}/c`, {data: {changed: 'yes'}}, 'application/merge-patch+json')
+    await del(server, '/api/v1/namespaces/shop/configmaps/d')
+    const token = encodeURIComponent(String(dig(first.body, 'metadata.continue')))
+    const second = await get(server, `/api/v1/configmaps?limit=2&continue=${token}`)
+    expect(names(second.body), 'created, changed and deleted after the first chunk').to.deep.equal(['c', 'd'])
+    expect(dig(second.body, 'items[0].data.changed')).to.equal(undefined)
+    expect(dig(second.body, 'metadata.resourceVersion')).to.equal(rv)
+    expect(dig(second.body, 'metadata.continue')).to.equal(undefined)
+    // A new list sees the writes.
+    expect(names((await get(server, '/api/v1/configmaps')).body)).to.deep.equal(['a', 'b', 'bb', 'c'].concat(names((await get(server, '/api/v1/namespaces/kube-system/configmaps')).body)))
+  })
+
+  it('leaves remainingItemCount out when the list has selectors, as kube-apiserver does', async () => {
+    const reply = await get(server, '/api/v1/configmaps?limit=1&labelSelector=tier%3Dweb')
+    expect(dig(reply.body, 'metadata.continue')).to.be.a('string')
+    expect(dig(reply.body, 'metadata.remainingItemCount')).to.equal(undefined)
+  })
+
+  it('answers 410 Expired for a continue token whose snapshot was compacted, with a token to go on inconsistently', async () => {
+    const first = await get(server, '/api/v1/configmaps?limit=2')
+    await post(server, CM, configMap('e'))
+    server.compact()
+    const stale = await get(server, `/api/v1/configmaps?limit=2&continue=${encodeURIComponent(String(dig(first.body, 'metadata.continue')))}`)
+    expect(stale.status).to.equal(410)
+    expect(dig(stale.body, 'reason')).to.equal('Expired')
+    expect(String(dig(stale.body, 'message'))).to.match(/^The provided continue parameter is too old to display a consistent list result/)
+    const inconsistent = String(dig(stale.body, 'metadata.continue'))
+    const rest = await get(server, `/api/v1/configmaps?limit=10&continue=${encodeURIComponent(inconsistent)}`)
+    expect(rest.status).to.equal(200)
+    expect(names(rest.body)).to.deep.equal(['c', 'e', 'd'])
+  })
+
   it('streams ADDED, MODIFIED and DELETED events as JSON lines from a resourceVersion', async () => {
     const rv = String(dig((await get(server, CM)).body, 'metadata.resourceVersion'))
     const events = await watchEvents(server, `${CM}?watch=1&resourceVersion=${rv}`, 3, async () => {

@@ -18,6 +18,7 @@ import {
   badRequest,
   conflict,
   fieldErrors,
+  gone,
   internalError,
   invalid,
   namespaceTerminating,
@@ -118,18 +119,38 @@ export class Registry {
     return object
   }
 
+  /**
+   * A list, whole or in chunks (https://kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-results-sets-in-chunks):
+   * with `limit` the answer carries a `continue` token while more is left, and `remainingItemCount` unless selectors
+   * were given; every chunk of one list is served from the snapshot of its first (same resourceVersion), so writes
+   * in between do not show; a token whose snapshot has been compacted away answers 410 Expired, whose Status carries
+   * a token to go on inconsistently from the current state.
+   */
   list(def: ResourceDef, namespace: string | undefined, query: URLSearchParams): ListResult {
     const labels = parseLabelSelector(query.get('labelSelector') ?? undefined)
     const fields = parseFieldSelector(query.get('fieldSelector') ?? undefined, def)
-    const all = this.store.list(def, def.namespaced ? namespace : undefined).filter((object) => matchesLabels(object, labels) && matchesFields(object, fields))
-    const metadata: JsonObject = {resourceVersion: String(this.store.currentRevision)}
-    const start = this.continueFrom(query.get('continue'))
+    const scope = def.namespaced ? namespace : undefined
+    const token = this.continueFrom(query.get('continue'))
+    const revision = token?.rv ?? this.store.currentRevision
     const keyOf = (object: JsonObject): string => `${String(metadataOf(object).namespace ?? '')}/${String(metadataOf(object).name)}`
-    const remaining = start === undefined ? all : all.filter((object) => keyOf(object) > start)
+    const encode = (rv: number, start: string): string => Buffer.from(JSON.stringify({v: 'meta.k8s.io/v1', rv, start})).toString('base64')
+    const stored = token ? this.store.listAt(def, scope, token.rv) : this.store.list(def, scope)
+    if (!stored) {
+      const expired = gone(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, ' +
+          'or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an ' +
+          'inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      )
+      expired.body.metadata = {continue: encode(this.store.currentRevision, token!.start)}
+      throw expired
+    }
+    const all = stored.filter((object) => matchesLabels(object, labels) && matchesFields(object, fields))
+    const metadata: JsonObject = {resourceVersion: String(revision)}
+    const remaining = token === undefined ? all : all.filter((object) => keyOf(object) > token.start)
     const limit = Number.parseInt(query.get('limit') ?? '', 10)
     if (!Number.isFinite(limit) || limit <= 0 || remaining.length <= limit) return {items: remaining, metadata}
     const page = remaining.slice(0, limit)
-    metadata.continue = Buffer.from(JSON.stringify({v: 'meta.k8s.io/v1', rv: this.store.currentRevision, start: keyOf(page.at(-1)!)})).toString('base64')
+    metadata.continue = encode(revision, keyOf(page.at(-1)!))
     if (labels.length === 0 && fields.length === 0) metadata.remainingItemCount = remaining.length - limit
     return {items: page, metadata}
   }
@@ -404,11 +425,11 @@ export class Registry {
     return suffix
   }
 
-  private continueFrom(token: string | null): string | undefined {
+  private continueFrom(token: string | null): {rv: number; start: string} | undefined {
     if (!token) return undefined
     try {
-      const decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {start?: unknown}
-      if (typeof decoded.start === 'string') return decoded.start
+      const decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as {start?: unknown; rv?: unknown}
+      if (typeof decoded.start === 'string' && typeof decoded.rv === 'number' && Number.isSafeInteger(decoded.rv) && decoded.rv > 0) return {rv: decoded.rv, start: decoded.start}
     } catch {
       // fall through to the apiserver's error
     }

@@ -19,7 +19,8 @@ export interface StatusDetails {
 export interface StatusBody {
   kind: 'Status'
   apiVersion: 'v1'
-  metadata: Record<string, never>
+  /** ListMeta: only a 410 Expired for a stale continue token carries one (its `continue`). */
+  metadata: {continue?: string}
   status: 'Failure' | 'Success'
   message?: string
   reason?: string

@@ -46,6 +46,32 @@ export class Store {
     return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
   }
 
+  /**
+   * The objects of a resource as they were at `revision` (etcd's read at a past revision), in key order; undefined
+   * when that revision has been compacted away. Built by undoing, newest first, the recorded events after it.
+   */
+  listAt(def: ResourceDef, namespace: string | undefined, revision: number): JsonObject[] | undefined {
+    if (revision < this.compactedRevision) return undefined
+    const resource = resourceKey(def)
+    const snapshot = new Map(this.bucket(def))
+    for (let i = this.history.length - 1; i >= 0 && this.history[i].revision > revision; i--) {
+      const event = this.history[i]
+      if (event.resource !== resource) continue
+      const metadata = metadataOf(event.object)
+      const key = objectKey(def.namespaced ? (metadata.namespace as string) : undefined, String(metadata.name))
+      if (event.type === 'ADDED') snapshot.delete(key)
+      else if (event.previous) snapshot.set(key, event.previous)
+    }
+    const entries = [...snapshot.entries()].filter(([key]) => namespace === undefined || key.startsWith(`${namespace}/`))
+    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
+  }
+
+  /** Drops the whole event history, as etcd compaction does: older list snapshots and watch positions are gone. */
+  compact(): void {
+    if (this.history.length > 0) this.compactedRevision = this.history.at(-1)!.revision
+    this.history.length = 0
+  }
+
   /** Stores the object with the next resourceVersion and notifies watchers; returns the stored copy. */
   write(def: ResourceDef, object: JsonObject): JsonObject {
     const metadata = metadataOf(object)
