@@ -4,6 +4,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {FullApplyResult} from './full-apply.js'
+import type {HostileTenantsResult} from './hostile-tenants.js'
 import type {Machine} from './machine.js'
 import type {PageThroughputResult} from './page-throughput.js'
 import type {PassPhases} from './request-log.js'
@@ -30,6 +31,7 @@ export interface BenchResults {
   fullApply?: FullApplyResult
   startup?: StartupResult
   pageThroughput?: PageThroughputResult
+  hostileTenants?: HostileTenantsResult
   [other: string]: unknown
 }
 
@@ -83,6 +85,12 @@ export function summaryRows(results: BenchResults): Row[] {
     const part = '(e) page under wrk, req/s'
     for (const run of e.medians) rows.push([part, `${run.name} (median of ${e.rounds})`, count(run.requestsPerSecond)])
     rows.push([part, 'ratio 503 / static (HTML, JSON)', `${e.ratio.html}, ${e.ratio.json}`])
+  }
+  const f = results.hostileTenants
+  if (f) {
+    for (const s of f.scenarios) {
+      rows.push([`(f) pass with ${s.scenario} tenants`, 'wall (median) / peak RSS (max)', `${ms(s.wallMs.median)} / ${s.maxRssMiB.max} MiB`])
+    }
   }
   return rows
 }
@@ -183,6 +191,23 @@ function partDetails(results: BenchResults): string[] {
         `\n\nMeasured ${e.date}.`,
     )
   }
+  const f = results.hostileTenants
+  if (f) {
+    const pages = f.scenarios.find((s) => s.scenario === 'pages')
+    sections.push(
+      `## (f) A pass with hostile tenants\n\nTwo tenants: the victim with an Ingress and a Service in an active window, the attacker with edit rights in its ` +
+        `own namespace. *clean*: nothing hostile; *pages*: + 120 unrelated page ConfigMaps of ~0.9 MB in the attacker's namespace; *hostile*: + the pages, ` +
+        `a 5,000-deep nested original, a role=backend ConfigMap named like a platform Deployment, a planted maintenance-<hash> ConfigMap with its own ` +
+        `nginx.conf, and 25 active windows with distinct messages. Two passes settle each cluster, then \`${f.command}\` runs ${f.scenarios[0].wallMs.runs.length} times, ` +
+        `each in its own process (peak RSS by /usr/bin/time). The hostile pass exits 1 by design: it reports what it could not do.\n\n` +
+        markdownTable(
+          ['tenants', 'objects', 'wall (median)', 'wall runs', 'peak RSS (median, max)', 'exit codes', 'victim in maintenance'],
+          f.scenarios.map((s) => [s.scenario, String(s.objects), ms(s.wallMs.median), s.wallMs.runs.join(', '), `${s.maxRssMiB.median}, ${s.maxRssMiB.max} MiB`, s.exitCodes.join(', '), s.victimSwitched ? 'yes' : 'NO']),
+        ) +
+        (pages ? `\n\nTarget: peak RSS with the pages present <= ${f.peakRssTargetMiB} MiB: ${pages.maxRssMiB.max <= f.peakRssTargetMiB ? 'met' : 'NOT met'} (${pages.maxRssMiB.max} MiB).` : '') +
+        `\n\nMeasured ${f.date}, load average before: ${f.loadAverage1m}.`,
+    )
+  }
   return sections
 }
 
@@ -195,7 +220,7 @@ export function resultsMarkdown(results: BenchResults): string {
   return [
     '# Benchmarks',
     '',
-    '`npm run bench` runs every part; `npm run bench -- a c` runs some (a-e). Raw numbers: bench/results.json. ' +
+    '`npm run bench` runs every part; `npm run bench -- a c` runs some (a-f). Raw numbers: bench/results.json. ' +
       'The cluster is the in-process API server (test/support) over loopback HTTP; passes run the single-file bundle built fresh from src/, ' +
       'in their own process, as the CronJob does. Benchmarks, not tests: nothing here is asserted.',
     '',

@@ -6,11 +6,13 @@
  *   c  full apply of 100 windows from nothing
  *   d  CLI start-up (bench/startup.ts, hyperfine)
  *   e  the rendered page under wrk against real nginx vs a static file
+ *   f  a pass with hostile tenants (issue 12) beside the clean pass: wall time and peak RSS
  */
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {measureFullApply} from './full-apply.js'
+import {measureHostileTenants} from './hostile-tenants.js'
 import {describeMachine} from './machine.js'
 import {measurePageThroughput} from './page-throughput.js'
 import {type BenchResults, RESULTS_MD, mergeResults, readResults, resultsMarkdown, summaryRows, textTable} from './results.js'
@@ -32,6 +34,7 @@ const PARTS: Record<string, {title: string; run: (log: Log) => Promise<BenchResu
     title: 'CLI start-up',
   },
   e: {run: async (log) => ({pageThroughput: await measurePageThroughput(log)}), title: 'the page under wrk'},
+  f: {run: async (log) => ({hostileTenants: await measureHostileTenants(log)}), title: 'a pass with hostile tenants'},
 }
 
 export function selectedParts(argv: string[]): string[] {

@@ -26,8 +26,11 @@ export interface ObserveScope {
 type ConfigMap = KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}
 type Deployment = KubeObject & {status?: {readyReplicas?: number}}
 
-/** Backend ConfigMaps hold up to 1 MiB each: they are read this many at a time and only their digest is kept. */
-const BACKEND_CONFIGMAP_CHUNK = 10
+/**
+ * Backend ConfigMaps hold up to 1 MiB each (a default page is ~10 KB): they are read this many at a time and only
+ * their digest is kept, so a pass holds at most one chunk of their content, however many backends there are.
+ */
+const BACKEND_CONFIGMAP_CHUNK = 50
 const FINISHED_PHASES = new Set(['Cancelled', 'Completed', 'Failed'])
 
 /**

@@ -134,7 +134,8 @@ export class Registry {
     const revision = token?.rv ?? this.store.currentRevision
     const keyOf = (object: JsonObject): string => `${String(metadataOf(object).namespace ?? '')}/${String(metadataOf(object).name)}`
     const encode = (rv: number, start: string): string => Buffer.from(JSON.stringify({v: 'meta.k8s.io/v1', rv, start})).toString('base64')
-    const stored = token ? this.store.listAt(def, scope, token.rv) : this.store.list(def, scope)
+    const matches = (object: JsonObject): boolean => matchesLabels(object, labels) && matchesFields(object, fields)
+    const stored = token ? this.store.listAt(def, scope, token.rv, matches) : this.store.list(def, scope, matches)
     if (!stored) {
       const expired = gone(
         'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, ' +
@@ -144,7 +145,7 @@ export class Registry {
       expired.body.metadata = {continue: encode(this.store.currentRevision, token!.start)}
       throw expired
     }
-    const all = stored.filter((object) => matchesLabels(object, labels) && matchesFields(object, fields))
+    const all = stored
     const metadata: JsonObject = {resourceVersion: String(revision)}
     const remaining = token === undefined ? all : all.filter((object) => keyOf(object) > token.start)
     const limit = Number.parseInt(query.get('limit') ?? '', 10)

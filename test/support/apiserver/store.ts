@@ -40,9 +40,9 @@ export class Store {
     return stored && deepCopy(stored)
   }
 
-  /** Objects of a resource in etcd key order (namespace, then name), optionally in one namespace. */
-  list(def: ResourceDef, namespace?: string): JsonObject[] {
-    const entries = [...this.bucket(def).entries()].filter(([key]) => namespace === undefined || key.startsWith(`${namespace}/`))
+  /** Objects of a resource in etcd key order (namespace, then name), optionally in one namespace; `keep` filters before copying. */
+  list(def: ResourceDef, namespace?: string, keep: (object: JsonObject) => boolean = () => true): JsonObject[] {
+    const entries = [...this.bucket(def).entries()].filter(([key, object]) => (namespace === undefined || key.startsWith(`${namespace}/`)) && keep(object))
     return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
   }
 
@@ -50,7 +50,7 @@ export class Store {
    * The objects of a resource as they were at `revision` (etcd's read at a past revision), in key order; undefined
    * when that revision has been compacted away. Built by undoing, newest first, the recorded events after it.
    */
-  listAt(def: ResourceDef, namespace: string | undefined, revision: number): JsonObject[] | undefined {
+  listAt(def: ResourceDef, namespace: string | undefined, revision: number, keep: (object: JsonObject) => boolean = () => true): JsonObject[] | undefined {
     if (revision < this.compactedRevision) return undefined
     const resource = resourceKey(def)
     const snapshot = new Map(this.bucket(def))
@@ -62,7 +62,7 @@ export class Store {
       if (event.type === 'ADDED') snapshot.delete(key)
       else if (event.previous) snapshot.set(key, event.previous)
     }
-    const entries = [...snapshot.entries()].filter(([key]) => namespace === undefined || key.startsWith(`${namespace}/`))
+    const entries = [...snapshot.entries()].filter(([key, object]) => (namespace === undefined || key.startsWith(`${namespace}/`)) && keep(object))
     return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
   }
 
