@@ -7,7 +7,8 @@ import {Resources} from '../../src/kube/resources.js'
 import {type ApiServer} from '../support/apiserver.js'
 import {runCommand} from '../support/run-command.js'
 import {KINDS, NS, ORIGINAL, PREFIX, Shop, clientFor, pass, windowConfigMap} from '../reliability/support.js'
-import {type CliCase, type OriginalCase, type WindowCase, generate, generateArgs, generateBytes, loadCorpus, resolveTime} from './format.js'
+import {ATTACKER, Tenancy, expectVictimServedOnTime, expectWarning} from '../security/support.js'
+import {type CliCase, type OriginalCase, type TenantCase, type WindowCase, generate, generateArgs, generateBytes, generateObject, loadCorpus, resolveTime} from './format.js'
 
 const corpus = loadCorpus()
 const BAD = 'bad'
@@ -146,6 +147,31 @@ async function runOriginalCase(entry: OriginalCase): Promise<void> {
   }
 }
 
+/** One CronJob pass over the victim and the hostile tenant (test/security/support.ts): the victim is served on time. */
+async function runTenantCase(entry: TenantCase): Promise<void> {
+  const tenancy = await Tenancy.start()
+  try {
+    const objects = (generateObject(entry.objects, tenancy.t0) as Array<{metadata?: Record<string, unknown>}>).map((object) => ({
+      ...object,
+      metadata: {...object.metadata, namespace: ATTACKER},
+    }))
+    tenancy.server.seed(...objects)
+    const before = tenancy.inventory(ATTACKER)
+    tenancy.server.clearLog()
+    const outcome = await tenancy.pass()
+    expectVictimServedOnTime(tenancy, outcome)
+    // Nothing that was there before is gone or replaced, except a planted backend object the pass said it replaced.
+    const after = new Set(tenancy.inventory(ATTACKER))
+    const replaced = tenancy.warnings(ATTACKER).filter((event) => event.reason === 'BackendReplaced').map((event) => `${event.involvedObject?.kind}/${event.involvedObject?.name}#`)
+    const lost = before.filter((entry) => !after.has(entry) && !replaced.some((prefix) => entry.startsWith(prefix)))
+    expect(lost, 'objects of the attacker that the pass deleted').to.deep.equal([])
+    expectWarning(tenancy, new RegExp(entry.expect.warning))
+    for (const name of entry.expect.failed ?? []) expect(tenancy.phase(ATTACKER, name), name).to.equal('Failed')
+  } finally {
+    await tenancy.close()
+  }
+}
+
 describe('bad input corpus', function () {
   this.timeout(60_000)
   let server: Shop
@@ -172,6 +198,7 @@ describe('bad input corpus', function () {
     if (entry.type === 'cli') it(title, () => runCliCase(server.server, entry))
     else if (entry.type === 'window') it(title, () => runWindowCase(entry))
     else if (entry.type === 'original') it(title, () => runOriginalCase(entry))
+    else if (entry.type === 'tenant') it(title, () => runTenantCase(entry))
     else it(title, () => expect.fail(`unknown case type in ${(entry as {file: string}).file}`))
   }
 })

@@ -54,7 +54,27 @@ export interface OriginalCase {
   }
 }
 
-export type CorpusCase = CliCase | WindowCase | OriginalCase
+/**
+ * A hostile tenant: `objects` are written into the attacker's namespace (their `metadata.namespace` is set), next to
+ * a victim namespace whose window starts and ends within the one pass that is run.
+ */
+export interface TenantCase {
+  type: 'tenant'
+  name: string
+  /**
+   * Kubernetes objects; any value `{$gen: GENERATED}` is replaced by the generated string, `$now±D` by a time, and a
+   * list item `{$repeat: N, of: OBJECT}` by N copies of OBJECT with `{i}` the two-digit index.
+   */
+  objects: unknown[]
+  expect: {
+    /** Regular expression a Warning Event in the attacker's namespace matches. */
+    warning: string
+    /** Names of attacker windows that end Failed. */
+    failed?: string[]
+  }
+}
+
+export type CorpusCase = CliCase | WindowCase | OriginalCase | TenantCase
 
 export const CORPUS_DIR = path.dirname(fileURLToPath(import.meta.url))
 
@@ -103,4 +123,21 @@ export function resolveTime(text: string, now: number): string {
   const [, sign, amount, unit] = match
   const offset = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * Number(amount) * UNIT_MS[unit]
   return new Date(Math.floor((now + offset) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** An object of a tenant case with its generated values and times filled in. */
+export function generateObject(value: unknown, now: number): unknown {
+  if (typeof value === 'string') return resolveTime(value, now)
+  if (Array.isArray(value)) {
+    return value.flatMap((item) => {
+      if (item === null || typeof item !== 'object' || !('$repeat' in item)) return [generateObject(item, now)]
+      const {$repeat: times, of} = item as {$repeat: number; of: unknown}
+      return Array.from({length: times}, (_, index) => generateObject(JSON.parse(JSON.stringify(of).replaceAll('{i}', String(index).padStart(2, '0'))), now))
+    })
+  }
+  if (value !== null && typeof value === 'object') {
+    if ('$gen' in value) return generate((value as {$gen: Generated}).$gen)
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, generateObject(child, now)]))
+  }
+  return value
 }
