@@ -140,7 +140,7 @@ class Planner {
       this.fail(w, result.message)
       return undefined
     }
-    const blocked = this.options.blockedBackends?.get(key(w.namespace, result.name)) ?? this.overCap(w, result.name)
+    const blocked = this.options.blockedBackends?.get(key(w.namespace, result.name))
     if (blocked !== undefined) {
       this.fail(w, blocked)
       return undefined
@@ -153,26 +153,29 @@ class Planner {
    * point at are admitted first (they cannot be taken away), then in the order windows are planned: the ones in
    * progress before the ones to come.
    */
-  private overCap(w: Window, name: string): string | undefined {
-    let admitted = this.admitted.get(w.namespace)
+  private admit(namespace: string, name: string, window: string): boolean {
+    let admitted = this.admitted.get(namespace)
     if (!admitted) {
       admitted = new Set()
-      this.admitted.set(w.namespace, admitted)
+      this.admitted.set(namespace, admitted)
       for (const target of this.observed.targets) {
         const backend = target.object.metadata.annotations?.[TargetAnnotation.backend]
-        if (target.namespace === w.namespace && backend !== undefined && backendNameHash(backend) !== undefined) admitted.add(backend)
+        if (target.namespace === namespace && backend !== undefined && backendNameHash(backend) !== undefined) admitted.add(backend)
       }
     }
-    if (admitted.has(name)) return undefined
+    if (admitted.has(name)) return true
     const cap = this.options.maxBackendsPerNamespace ?? DEFAULT_MAX_BACKENDS
     if (admitted.size < cap) {
       admitted.add(name)
-      return undefined
+      return true
     }
-    return (
-      `namespace ${w.namespace} already has ${admitted.size} maintenance backends, the most one namespace may have ` +
+    const message =
+      `namespace ${namespace} already has ${admitted.size} maintenance backends, the most one namespace may have ` +
       `(install --max-backends ${cap}); this window would need another (${name}): windows with the same page and message share one`
-    )
+    const w = this.observed.windows.find((candidate) => candidate.namespace === namespace && candidate.name === window)
+    if (w) this.fail(w, message)
+    else this.problems.push(`${namespace}: ${message}`)
+    return false
   }
 
   /** Which targets must be in maintenance now, and with which backend. */
@@ -276,7 +279,7 @@ class Planner {
           const upcoming = nextInterval(w, this.now)
           if (!upcoming || upcoming.start - this.now > this.options.leadTimeMs) return
           const manifests = this.backendFor(w, upcoming)
-          if (manifests) this.want(manifests, w.namespace)
+          if (manifests) this.want(manifests, w.namespace, w.name)
         },
         (message) => this.fail(w, message),
       )
@@ -304,8 +307,11 @@ class Planner {
     this.actions.push({eventType: 'Warning', message: text, reason: 'MaintenanceFailed', target, type: 'targetEvent'})
   }
 
-  private want(manifests: BackendManifests, namespace: string): void {
+  /** A backend some target needs now or soon; false when the namespace's cap leaves no room for it (its window fails). */
+  private want(manifests: BackendManifests, namespace: string, window: string): boolean {
+    if (!this.admit(namespace, manifests.name, window)) return false
     this.wanted.set(key(namespace, manifests.name), manifests)
+    return true
   }
 
   private planTarget(target: ObservedTarget, demand: Demand | undefined): void {
@@ -316,7 +322,7 @@ class Planner {
       if (inMaintenance) this.restore(target)
       return
     }
-    this.want(demand.manifests, target.namespace)
+    if (!this.want(demand.manifests, target.namespace, demand.window)) return
     const module = kindModule(target.ref.kind)
     const desired = backendRef(demand.manifests)
     const currentBackend = annotations[TargetAnnotation.backend]
