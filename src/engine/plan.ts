@@ -213,24 +213,22 @@ class Planner {
 
   /** The enable annotation's demand of one target. */
   private offerAnnotated(target: ObservedTarget, offer: (id: string, demand: Demand) => void): void {
-    {
-      const annotations = target.object.metadata.annotations ?? {}
-      if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') return
-      if (!this.admitsAnnotated(target)) return
-      const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
-      const pseudo: Window = {
-        name: ANNOTATION_WINDOW,
-        namespace: target.namespace,
-        page,
-        start: 0,
-        targets: [target.ref],
-        timezone: 'UTC',
-      }
-      // The enable annotation has no window, so the page shows neither a start nor an end.
-      const manifests = this.backendFor(pseudo, {start: undefined})
-      if (manifests) offer(targetKey(target), {manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
-      else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
+    const annotations = target.object.metadata.annotations ?? {}
+    if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') return
+    if (!this.admitsAnnotated(target)) return
+    const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
+    const pseudo: Window = {
+      name: ANNOTATION_WINDOW,
+      namespace: target.namespace,
+      page,
+      start: 0,
+      targets: [target.ref],
+      timezone: 'UTC',
     }
+    // The enable annotation has no window, so the page shows neither a start nor an end.
+    const manifests = this.backendFor(pseudo, {start: undefined})
+    if (manifests) offer(targetKey(target), {manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
+    else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
   }
 
   /**
@@ -547,37 +545,35 @@ class Planner {
   }
 
   private planPhase(w: Window): void {
-    {
-      const id = key(w.namespace, w.name)
-      const failure = this.failing.get(id)
-      if (failure !== undefined) {
-        if (w.phase !== 'Failed') this.setPhase(w, 'Failed', failure, 'MaintenanceFailed', 'Warning')
-        return
+    const id = key(w.namespace, w.name)
+    const failure = this.failing.get(id)
+    if (failure !== undefined) {
+      if (w.phase !== 'Failed') this.setPhase(w, 'Failed', failure, 'MaintenanceFailed', 'Warning')
+      return
+    }
+    if (!this.live(w) || this.unsettled.has(id)) return
+    const interval = currentInterval(w, this.now)
+    if (interval) {
+      if (w.phase !== 'Active') {
+        const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
+        const skipped = this.skipped.get(id)
+        const switched = skipped ? w.targets.filter((t) => !skipped.some((s) => s.startsWith(`${formatTarget(t)} (`))) : w.targets
+        const what = switched.length > 0 ? `${formatTargets(switched)} in maintenance ${until}` : `nothing switched ${until}`
+        this.setPhase(w, 'Active', skipped ? `${what}; skipped: ${skipped.join(', ')}` : what, 'MaintenanceStarted', 'Normal')
       }
-      if (!this.live(w) || this.unsettled.has(id)) return
-      const interval = currentInterval(w, this.now)
-      if (interval) {
-        if (w.phase !== 'Active') {
-          const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
-          const skipped = this.skipped.get(id)
-          const switched = skipped ? w.targets.filter((t) => !skipped.some((s) => s.startsWith(`${formatTarget(t)} (`))) : w.targets
-          const what = switched.length > 0 ? `${formatTargets(switched)} in maintenance ${until}` : `nothing switched ${until}`
-          this.setPhase(w, 'Active', skipped ? `${what}; skipped: ${skipped.join(', ')}` : what, 'MaintenanceStarted', 'Normal')
-        }
-        return
-      }
-      if (isOver(w, this.now)) {
-        if (w.phase === 'Completed') return
-        const message = w.phase === 'Active' ? 'ended; targets restored' : 'ended before it was applied (was the CronJob running?)'
-        this.setPhase(w, 'Completed', message, 'MaintenanceEnded', w.phase === 'Active' ? 'Normal' : 'Warning')
-        return
-      }
-      const next = nextInterval(w, this.now)
-      if (w.phase === 'Active') {
-        this.setPhase(w, 'Scheduled', `occurrence ended; next at ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceEnded', 'Normal')
-      } else if (w.phase === undefined) {
-        this.setPhase(w, 'Scheduled', `starts ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceScheduled', 'Normal')
-      }
+      return
+    }
+    if (isOver(w, this.now)) {
+      if (w.phase === 'Completed') return
+      const message = w.phase === 'Active' ? 'ended; targets restored' : 'ended before it was applied (was the CronJob running?)'
+      this.setPhase(w, 'Completed', message, 'MaintenanceEnded', w.phase === 'Active' ? 'Normal' : 'Warning')
+      return
+    }
+    const next = nextInterval(w, this.now)
+    if (w.phase === 'Active') {
+      this.setPhase(w, 'Scheduled', `occurrence ended; next at ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceEnded', 'Normal')
+    } else if (w.phase === undefined) {
+      this.setPhase(w, 'Scheduled', `starts ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceScheduled', 'Normal')
     }
   }
 

@@ -205,7 +205,7 @@ async function referencedPages(client: KubeClient, windows: Window[], targets: O
         continue
       }
       looked.add(id)
-      const page = await getPageIn(client, where, name).catch(() => undefined)
+      const page = await getPageIn(client, where, name)
       if (page) {
         remember(where, page.source)
         break
