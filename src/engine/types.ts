@@ -52,6 +52,8 @@ export interface PlanOptions {
   /** Where shared custom pages live (a page in the target's namespace wins). */
   installNamespace: string
   image?: string
+  /** Re-switches after a GitOps manager reverted a target, per window, before the window is Degraded (default 2). */
+  maxReverts?: number
   /** Uninstall: no target is wanted in maintenance; restore every one and delete every backend. */
   restoreEverything?: boolean
 }
