@@ -1,0 +1,72 @@
+/**
+ * A GitOps controller in miniature, run against the in-process API server: what Argo CD with selfHeal or Flux's
+ * kustomize-controller does to one object. Each sync server-side-applies the desired configuration (from "Git") with
+ * the controller's own field manager and force, as both do. Flux's controllers skip an object annotated
+ * `kustomize.toolkit.fluxcd.io/reconcile: disabled`; Argo CD's ignores that annotation.
+ */
+import type {ApiServer} from './apiserver.js'
+
+export const FLUX_PAUSE = 'kustomize.toolkit.fluxcd.io/reconcile'
+
+export interface Desired {
+  apiVersion: string
+  kind: string
+  metadata: {name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string>}
+  spec: Record<string, unknown>
+}
+
+export type SyncResult = 'applied' | 'paused'
+
+export interface Reverter {
+  /** Applies in all, applies that changed the object (a revert or a creation), and syncs skipped for the pause annotation. */
+  readonly counts: {applied: number; changed: number; paused: number}
+  sync(): Promise<SyncResult>
+  /** Syncs every intervalMs until stopped (what the controller does on its own). */
+  start(intervalMs: number): void
+  stop(): Promise<void>
+}
+
+export function gitopsReverter(server: ApiServer, manager: string, desired: Desired, plural: string): Reverter {
+  const honoursFluxPause = manager === 'kustomize-controller' || manager === 'helm-controller'
+  const {name, namespace} = desired.metadata
+  const [group, version] = desired.apiVersion.includes('/') ? desired.apiVersion.split('/') : ['', desired.apiVersion]
+  const path = `${group ? `/apis/${group}/${version}` : `/api/${version}`}/namespaces/${namespace}/${plural}/${name}`
+  const counts = {applied: 0, changed: 0, paused: 0}
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> = Promise.resolve()
+
+  async function sync(): Promise<SyncResult> {
+    const current = await fetch(server.url + path, {headers: {Accept: 'application/json'}})
+    // A missing object is created, as both controllers do.
+    const object = current.status === 404 ? undefined : ((await current.json()) as {metadata: {resourceVersion: string; annotations?: Record<string, string>}})
+    if (honoursFluxPause && object?.metadata.annotations?.[FLUX_PAUSE] === 'disabled') {
+      counts.paused++
+      return 'paused'
+    }
+    const query = new URLSearchParams({fieldManager: manager, force: 'true'})
+    const response = await fetch(`${server.url}${path}?${query}`, {
+      body: JSON.stringify(desired),
+      headers: {Accept: 'application/json', 'Content-Type': 'application/apply-patch+yaml', 'User-Agent': `${manager}/v0.0.0`},
+      method: 'PATCH',
+    })
+    if (!response.ok) throw new Error(`${manager} apply of ${path} failed: ${response.status} ${await response.text()}`)
+    const after = (await response.json()) as {metadata: {resourceVersion: string}}
+    counts.applied++
+    if (after.metadata.resourceVersion !== object?.metadata.resourceVersion) counts.changed++
+    return 'applied'
+  }
+
+  return {
+    counts,
+    start(intervalMs: number) {
+      timer = setInterval(() => {
+        running = running.then(sync).catch(() => undefined)
+      }, intervalMs)
+    },
+    async stop() {
+      if (timer) clearInterval(timer)
+      await running
+    },
+    sync,
+  }
+}
