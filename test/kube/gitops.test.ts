@@ -190,7 +190,7 @@ describe('GitOps coexistence against the in-process API server', function () {
     const writes = server.writes().filter((entry) => entry.method !== 'DELETE')
     expect(writes.length).to.be.greaterThan(3)
     for (const entry of writes) expect(entry.query.fieldManager, `${entry.method} ${entry.path}`).to.equal('kubectl-maintenance')
-    const managers = (target('store').metadata.managedFields as Array<{manager: string; fieldsV1: Record<string, unknown>}>).map((entry) => entry.manager)
+    const managers = ((target('store').metadata as Record<string, unknown>).managedFields as Array<{manager: string; fieldsV1: Record<string, unknown>}>).map((entry) => entry.manager)
     expect(managers).to.include.members(['argocd-controller', 'kubectl-maintenance'])
   })
 })
