@@ -239,3 +239,15 @@ export function degradedReason(ref: TargetRef, decision: RevertDecision): string
     `no longer switched in this window. Remedy: ${remedy(tool)}; then remove the ${REVERTS_ANNOTATION} annotation from the target to switch it again`
   )
 }
+
+/** One short line for `status`: the tool, and what the engine does or did about it. Undefined when no tool owns it. */
+export function gitopsState(object: KubeObject, inMaintenance: boolean, pause = true, maxReverts = DEFAULT_MAX_REVERTS): string | undefined {
+  const owner = gitopsOwner(object)
+  if (!owner) return undefined
+  const decision = inMaintenance ? revertDecision(object, maxReverts) : undefined
+  if (decision?.giveUp) return `${owner.tool}: Degraded, reverted by ${decision.manager}; no longer switched`
+  const pausedNow = Object.keys(pauseAnnotations(owner)).some((key) => object.metadata.annotations?.[key] === 'disabled')
+  if (owner.tool === 'Flux') return `Flux: ${inMaintenance ? (pausedNow ? 'paused while switched' : 'not paused') : pause ? 'paused while switched' : 'not paused'}`
+  const counted = decision && decision.count > 0 ? `, reverted ${decision.count} of ${maxReverts} times` : ''
+  return `Argo CD: needs the ignore rule (gitops argocd)${counted}`
+}
