@@ -103,14 +103,14 @@ Without TARGET: every target of the namespace that is in maintenance or named by
         .map((w) => ({interval: nextInterval(w, at), w}))
         .filter(({interval}) => interval !== undefined)
         .sort((a, b) => (a.interval?.start ?? 0) - (b.interval?.start ?? 0))[0]
-      const gitops = object ? gitopsState(object, false, next?.w.gitopsPause !== false) : undefined
+      const gitops = object ? gitopsState(object, ref.kind, false, next?.w.gitopsPause !== false) : undefined
       return {inMaintenance, namespace, target: ref, window: next?.w.name, ...(gitops ? {gitops} : {})}
     }
     const annotations = object?.metadata.annotations ?? {}
     const backend = annotations[TargetAnnotation.backend]
     const window = mine.find((w) => w.name === annotations[TargetAnnotation.window])
     const ends = window ? currentInterval(window, at)?.end ?? (window.every ? undefined : window.end) : undefined
-    const gitops = object ? gitopsState(object, true, window?.gitopsPause !== false) : undefined
+    const gitops = object ? gitopsState(object, ref.kind, true, window?.gitopsPause !== false) : undefined
     return {
       ...(gitops ? {gitops} : {}),
       backend,

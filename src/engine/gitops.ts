@@ -1,7 +1,7 @@
 import type {KubeObject} from '../model/kube-object.js'
 
 import {FIELD_MANAGER, PREFIX} from '../model/keys.js'
-import {type TargetRef, formatTarget} from '../model/target.js'
+import {type TargetKind, type TargetRef, formatTarget} from '../model/target.js'
 
 /** Argo CD's marks on the objects it syncs (resource tracking docs: annotation, annotation+label, label). */
 export const ArgoCD = {
@@ -127,28 +127,37 @@ export function gitopsPlan(owner: GitOpsOwner, pause: boolean, maxReverts = DEFA
 }
 
 /**
- * Who last changed the target's spec, other than this tool: the manager whose managedFields entry owns something
- * under spec and was written last. Entry times have a one-second resolution, so a tie with this tool's own entry
- * counts as the other manager's (it wrote after us or in the same second).
+ * Where each kind's routing lives in managedFields (fieldsV1 keys; "*" is any list item). A switch writes these, so
+ * right after it this tool owns them; whoever owns them later changed them back. Ingress rules, IngressRoute routes and
+ * HTTPRoute rules are atomic lists, owned whole by their last writer.
  */
-export function lastSpecWriter(object: KubeObject): string | undefined {
-  const entries = managedFields(object).filter((entry) => ownsSpec(entry.fieldsV1))
-  const ours = entries.filter((entry) => entry.manager === FIELD_MANAGER).map((entry) => Date.parse(entry.time ?? '') || 0)
-  const since = ours.length > 0 ? Math.max(...ours) : Number.NEGATIVE_INFINITY
+const ROUTING_FIELDS: Record<TargetKind, string[][]> = {
+  httproute: [['f:spec', 'f:rules']],
+  ingress: [['f:spec', 'f:defaultBackend'], ['f:spec', 'f:rules']],
+  ingressroute: [['f:spec', 'f:routes']],
+  service: [['f:spec', 'f:selector'], ['f:spec', 'f:ports', '*', 'f:targetPort']],
+}
+
+function ownsAny(fields: unknown, path: string[]): boolean {
+  if (typeof fields !== 'object' || fields === null) return false
+  if (path.length === 0) return true
+  const [head, ...rest] = path
+  const children = Object.entries(fields as Record<string, unknown>).filter(([key]) => key !== '.' && (head === '*' || key === head))
+  return children.some(([, child]) => ownsAny(child, rest))
+}
+
+/**
+ * Who changed the target's routing back: a manager other than this tool that owns routing fields now, the latest
+ * written when there are several. Entry times have a one-second resolution, so a tie goes to a GitOps controller.
+ */
+export function routingWriter(object: KubeObject, kind: TargetKind): string | undefined {
   let latest: {manager: string; time: number} | undefined
-  for (const entry of entries) {
-    if (entry.manager === FIELD_MANAGER) continue
+  for (const entry of managedFields(object)) {
+    if (entry.manager === FIELD_MANAGER || !ROUTING_FIELDS[kind].some((path) => ownsAny(entry.fieldsV1, path))) continue
     const time = Date.parse(entry.time ?? '') || 0
-    if (time < since) continue
     if (!latest || time > latest.time || (time === latest.time && gitopsTool(entry.manager) !== undefined)) latest = {manager: entry.manager, time}
   }
   return latest?.manager
-}
-
-function ownsSpec(fields: unknown): boolean {
-  if (typeof fields !== 'object' || fields === null) return false
-  const spec = (fields as Record<string, unknown>)['f:spec']
-  return typeof spec === 'object' && spec !== null && Object.keys(spec).length > 0
 }
 
 export interface RevertDecision {
@@ -161,8 +170,8 @@ export interface RevertDecision {
 }
 
 /** Decides about a switched target found changed back: a GitOps revert counts, and past `max` the engine stops. */
-export function revertDecision(object: KubeObject, max = DEFAULT_MAX_REVERTS): RevertDecision {
-  const writer = lastSpecWriter(object)
+export function revertDecision(object: KubeObject, kind: TargetKind, max = DEFAULT_MAX_REVERTS): RevertDecision {
+  const writer = routingWriter(object, kind)
   const count = Number.parseInt(object.metadata.annotations?.[REVERTS_ANNOTATION] ?? '0', 10)
   const counted = Number.isFinite(count) && count > 0 ? count : 0
   if (!writer || !gitopsTool(writer)) return {count: counted, giveUp: false}
@@ -241,10 +250,10 @@ export function degradedReason(ref: TargetRef, decision: RevertDecision): string
 }
 
 /** One short line for `status`: the tool, and what the engine does or did about it. Undefined when no tool owns it. */
-export function gitopsState(object: KubeObject, inMaintenance: boolean, pause = true, maxReverts = DEFAULT_MAX_REVERTS): string | undefined {
+export function gitopsState(object: KubeObject, kind: TargetKind, inMaintenance: boolean, pause = true, maxReverts = DEFAULT_MAX_REVERTS): string | undefined {
   const owner = gitopsOwner(object)
   if (!owner) return undefined
-  const decision = inMaintenance ? revertDecision(object, maxReverts) : undefined
+  const decision = inMaintenance ? revertDecision(object, kind, maxReverts) : undefined
   if (decision?.giveUp) return `${owner.tool}: Degraded, reverted by ${decision.manager}; no longer switched`
   const pausedNow = Object.keys(pauseAnnotations(owner)).some((key) => object.metadata.annotations?.[key] === 'disabled')
   if (owner.tool === 'Flux') return `Flux: ${inMaintenance ? (pausedNow ? 'paused while switched' : 'not paused') : pause ? 'paused while switched' : 'not paused'}`

@@ -310,7 +310,7 @@ class Planner {
    * the limit the target is left to its manager and the window is Degraded. A person's edit is ordinary drift.
    */
   private leftToGitOps(target: ObservedTarget, demand: Demand): boolean {
-    const decision = revertDecision(target.object, this.options.maxReverts ?? DEFAULT_MAX_REVERTS)
+    const decision = revertDecision(target.object, target.ref.kind, this.options.maxReverts ?? DEFAULT_MAX_REVERTS)
     if (!decision.giveUp) {
       if (decision.manager) this.revertCounts.set(target, decision.count + 1)
       return false

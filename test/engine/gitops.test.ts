@@ -8,8 +8,9 @@ function object(metadata: Partial<KubeObject['metadata']>): KubeObject {
   return {apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name: 'shop', namespace: 'shop', ...metadata}, spec: {}}
 }
 
-function managed(manager: string, time: string, spec = true): Record<string, unknown> {
-  return {apiVersion: 'networking.k8s.io/v1', fieldsType: 'FieldsV1', fieldsV1: spec ? {'f:spec': {'f:rules': {}}} : {'f:metadata': {'f:labels': {}}}, manager, operation: 'Apply', time}
+function managed(manager: string, time: string, routing = true): Record<string, unknown> {
+  const fieldsV1 = routing ? {'f:spec': {'f:ingressClassName': {}, 'f:rules': {}}} : {'f:spec': {'f:ingressClassName': {}, 'f:tls': {}}}
+  return {apiVersion: 'networking.k8s.io/v1', fieldsType: 'FieldsV1', fieldsV1, manager, operation: 'Apply', time}
 }
 
 describe('engine/gitops', () => {
@@ -76,17 +77,26 @@ describe('engine/gitops', () => {
     it('counts a revert by a GitOps manager written after the switch, and gives up past the limit', () => {
       const reverted = (count: string) =>
         object({annotations: {'kubectl-maintenance.io/reverts': count}, managedFields: [managed('kubectl-maintenance', '2026-11-30T10:00:00Z'), managed('argocd-controller', '2026-11-30T10:00:00Z')]})
-      expect(revertDecision(reverted('1'))).to.deep.equal({count: 1, giveUp: false, manager: 'argocd-controller'})
-      expect(revertDecision(reverted('2'))).to.deep.equal({count: 2, giveUp: true, manager: 'argocd-controller'})
-      expect(revertDecision(reverted('not a number'))).to.deep.equal({count: 0, giveUp: false, manager: 'argocd-controller'})
+      expect(revertDecision(reverted('1'), 'ingress')).to.deep.equal({count: 1, giveUp: false, manager: 'argocd-controller'})
+      expect(revertDecision(reverted('2'), 'ingress')).to.deep.equal({count: 2, giveUp: true, manager: 'argocd-controller'})
+      expect(revertDecision(reverted('not a number'), 'ingress')).to.deep.equal({count: 0, giveUp: false, manager: 'argocd-controller'})
     })
 
     it('treats an edit by a person as drift, not as a revert', () => {
+      // All in one second: only ownership of the routing fields tells who changed them back.
       const edited = object({
         annotations: {'kubectl-maintenance.io/reverts': '2'},
-        managedFields: [managed('argocd-controller', '2026-11-30T09:00:00Z'), managed('kubectl-maintenance', '2026-11-30T10:00:00Z'), managed('kubectl-edit', '2026-11-30T10:00:05Z')],
+        managedFields: [managed('argocd-controller', '2026-11-30T10:00:00Z', false), managed('kubectl-maintenance', '2026-11-30T10:00:00Z'), managed('kubectl-edit', '2026-11-30T10:00:00Z')],
       })
-      expect(revertDecision(edited)).to.deep.equal({count: 2, giveUp: false})
+      expect(revertDecision(edited, 'ingress')).to.deep.equal({count: 2, giveUp: false})
+    })
+
+    it('finds the reverter of a Service by its selector or target ports', () => {
+      const service = (fieldsV1: Record<string, unknown>) =>
+        object({managedFields: [{fieldsV1, manager: 'kustomize-controller', operation: 'Apply', time: '2026-11-30T10:00:00Z'}]})
+      expect(revertDecision(service({'f:spec': {'f:selector': {'f:app': {}}}}), 'service').manager).to.equal('kustomize-controller')
+      expect(revertDecision(service({'f:spec': {'f:ports': {'k:{"port":80}': {'.': {}, 'f:targetPort': {}}}}}), 'service').manager).to.equal('kustomize-controller')
+      expect(revertDecision(service({'f:spec': {'f:ports': {'k:{"port":80}': {'.': {}, 'f:port': {}}}}}), 'service').manager).to.equal(undefined)
     })
   })
 })

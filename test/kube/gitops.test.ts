@@ -157,6 +157,35 @@ describe('GitOps coexistence against the in-process API server', function () {
     expect(windowAnnotations('upgrade')[`${PREFIX}phase`]).to.equal('Completed')
   })
 
+  it('counts a revert exactly once whatever request a pass is killed at (the count is written with the re-switch)', async () => {
+    const argo = gitopsReverter(server, 'argocd-controller', ingress('store', ARGO_MARKS), 'ingresses')
+    await argo.sync()
+    const start = Date.now() - 1000
+    server.seed(windowConfigMap('upgrade', ['ingress/store'], start, start + 3_600_000))
+    await pass()
+    const forget = async () =>
+      client.request('PATCH', `/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses/store`, {
+        body: {metadata: {annotations: {[`${PREFIX}reverts`]: null}}},
+        contentType: 'application/merge-patch+json',
+      })
+    await argo.sync()
+    server.clearLog()
+    await pass()
+    const cleanRequests = server.requests.length
+    expect(target('store').metadata.annotations?.[`${PREFIX}reverts`]).to.equal('1')
+    for (let k = 0; k < cleanRequests; k++) {
+      await forget()
+      await argo.sync()
+      expect(servedBy('store'), `k=${k}`).to.equal('store-web')
+      server.faults.failAfter(k, 500)
+      await pass().catch(() => undefined)
+      server.faults.clear()
+      await pass()
+      expect(target('store').metadata.annotations?.[`${PREFIX}reverts`], `killed at request ${k}`).to.equal('1')
+      expect(servedBy('store'), `k=${k}`).to.match(/^maintenance-/)
+    }
+  })
+
   it('keeps re-switching after edits by people (the drift rule), without counting them as reverts', async () => {
     const argo = gitopsReverter(server, 'argocd-controller', ingress('store', ARGO_MARKS), 'ingresses')
     await argo.sync()
