@@ -104,6 +104,46 @@ describe('GitOps coexistence against the in-process API server', function () {
     expect(servedBy('shop')).to.equal('shop-web')
   })
 
+  it('keeps a Flux target switched while kustomize-controller runs on its own interval', async () => {
+    const flux = gitopsReverter(server, 'kustomize-controller', ingress('shop', FLUX_MARKS), 'ingresses')
+    await flux.sync()
+    const start = Date.now() - 1000
+    server.seed(windowConfigMap('upgrade', ['ingress/shop'], start, start + 3_600_000))
+    await pass()
+    const changed = flux.counts.changed
+    flux.start(20)
+    try {
+      while (flux.counts.paused < 5) {
+        await pass()
+        expect(servedBy('shop')).to.match(/^maintenance-/)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    } finally {
+      await flux.stop()
+    }
+    expect(flux.counts.changed).to.equal(changed)
+    expect(events('MaintenanceStarted', 'shop')).to.have.length(1)
+  })
+
+  it('pauses helm-controller drift detection on a HelmRelease target and puts back the value it had', async () => {
+    const marks = {annotations: {'helm.toolkit.fluxcd.io/driftDetection': 'enabled'}, labels: {'helm.toolkit.fluxcd.io/name': 'shop', 'helm.toolkit.fluxcd.io/namespace': NS}}
+    const helm = gitopsReverter(server, 'helm-controller', ingress('shop', marks), 'ingresses')
+    await helm.sync()
+    const before = structuredClone(target('shop'))
+    const start = Date.now() - 1000
+    server.seed(windowConfigMap('upgrade', ['ingress/shop'], start, start + 3_600_000))
+    await pass()
+    expect(target('shop').metadata.annotations).to.include({'helm.toolkit.fluxcd.io/driftDetection': 'disabled', 'kustomize.toolkit.fluxcd.io/reconcile': 'disabled'})
+    expect(await helm.sync()).to.equal('paused')
+    await pass()
+    expect(servedBy('shop')).to.match(/^maintenance-/)
+    await endWindow('upgrade', start)
+    await pass()
+    expect(target('shop').metadata.annotations).to.deep.equal(before.metadata.annotations)
+    expect(target('shop').spec).to.deep.equal(before.spec)
+    expect(await helm.sync()).to.equal('applied')
+  })
+
   it('with --no-gitops-pause leaves Flux unpaused', async () => {
     const flux = gitopsReverter(server, 'kustomize-controller', ingress('shop', FLUX_MARKS), 'ingresses')
     await flux.sync()

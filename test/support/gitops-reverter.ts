@@ -1,12 +1,16 @@
 /**
  * A GitOps controller in miniature, run against the in-process API server: what Argo CD with selfHeal or Flux's
  * kustomize-controller does to one object. Each sync server-side-applies the desired configuration (from "Git") with
- * the controller's own field manager and force, as both do. Flux's controllers skip an object annotated
- * `kustomize.toolkit.fluxcd.io/reconcile: disabled`; Argo CD's ignores that annotation.
+ * the controller's own field manager and force, as both do. Flux's kustomize-controller skips an object annotated
+ * `kustomize.toolkit.fluxcd.io/reconcile: disabled`, its helm-controller corrects no drift on one annotated
+ * `helm.toolkit.fluxcd.io/driftDetection: disabled`; Argo CD's controller ignores both.
  */
 import type {ApiServer} from './apiserver.js'
 
-export const FLUX_PAUSE = 'kustomize.toolkit.fluxcd.io/reconcile'
+const PAUSE_ANNOTATION: Record<string, string> = {
+  'helm-controller': 'helm.toolkit.fluxcd.io/driftDetection',
+  'kustomize-controller': 'kustomize.toolkit.fluxcd.io/reconcile',
+}
 
 export interface Desired {
   apiVersion: string
@@ -27,7 +31,7 @@ export interface Reverter {
 }
 
 export function gitopsReverter(server: ApiServer, manager: string, desired: Desired, plural: string): Reverter {
-  const honoursFluxPause = manager === 'kustomize-controller' || manager === 'helm-controller'
+  const pauseAnnotation = PAUSE_ANNOTATION[manager]
   const {name, namespace} = desired.metadata
   const [group, version] = desired.apiVersion.includes('/') ? desired.apiVersion.split('/') : ['', desired.apiVersion]
   const path = `${group ? `/apis/${group}/${version}` : `/api/${version}`}/namespaces/${namespace}/${plural}/${name}`
@@ -39,7 +43,7 @@ export function gitopsReverter(server: ApiServer, manager: string, desired: Desi
     const current = await fetch(server.url + path, {headers: {Accept: 'application/json'}})
     // A missing object is created, as both controllers do.
     const object = current.status === 404 ? undefined : ((await current.json()) as {metadata: {resourceVersion: string; annotations?: Record<string, string>}})
-    if (honoursFluxPause && object?.metadata.annotations?.[FLUX_PAUSE] === 'disabled') {
+    if (pauseAnnotation && object?.metadata.annotations?.[pauseAnnotation] === 'disabled') {
       counts.paused++
       return 'paused'
     }
