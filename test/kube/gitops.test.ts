@@ -4,6 +4,7 @@ import {KubeClient} from '../../src/kube/client.js'
 import {type PassReport, reconcile} from '../../src/kube/reconcile.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
 import {type Desired, gitopsReverter} from '../support/gitops-reverter.js'
+import {runCommand} from '../support/run-command.js'
 import {NS, type Obj, PREFIX, clientFor, rfc3339, windowConfigMap} from '../reliability/support.js'
 
 // Modelled on what kustomize-controller and Argo CD's application controller leave on an Ingress they apply.
@@ -180,6 +181,8 @@ describe('GitOps coexistence against the in-process API server', function () {
     expect(degraded).to.have.length(1)
     expect(degraded[0].type).to.equal('Warning')
     expect(degraded[0].message).to.include('RespectIgnoreDifferences=true')
+    const status = await runCommand(['status', 'ingress/store', '-n', NS], {env: {KUBECONFIG: server.kubeconfigPath}})
+    expect(status.stdout.split('\n')[1]).to.match(/^ingress\/store\s+yes\s+upgrade\s+.*Argo CD: Degraded, reverted by argocd-controller; no longer switched$/)
 
     // Nothing the engine created carries Argo CD's tracking marks, so Argo CD never adopts or prunes it.
     const created = [...server.objects('v1', 'ConfigMap', NS), ...server.objects('apps/v1', 'Deployment', NS), ...server.objects('v1', 'Service', NS)] as Obj[]
