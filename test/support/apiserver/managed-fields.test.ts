@@ -80,8 +80,8 @@ describe('in-process API server: managedFields', () => {
     const service = {apiVersion: 'v1', kind: 'Service', metadata: {name: 'db'}, spec: {ports: [{name: 'pg', port: 5432, targetPort: 5432}], selector: {app: 'db'}}}
     const created = await call(server, 'POST', '/api/v1/namespaces/default/services?fieldManager=alice', service)
     const fields = managers(created.body)['alice/Update'].fieldsV1 as {'f:spec': Record<string, Record<string, unknown>>}
-    expect(fields['f:spec']['f:ports']).to.have.property('k:{"port":5432}')
-    expect(fields['f:spec']['f:ports']['k:{"port":5432}']).to.include.keys('.', 'f:name', 'f:targetPort')
+    expect(fields['f:spec']['f:ports']).to.have.property('k:{"port":5432,"protocol":"TCP"}')
+    expect(fields['f:spec']['f:ports']['k:{"port":5432,"protocol":"TCP"}']).to.include.keys('.', 'f:name', 'f:targetPort', 'f:protocol')
     expect(fields['f:spec']['f:selector']).to.deep.equal({'f:app': {}})
   })
 })

@@ -23,6 +23,18 @@ export function fieldLeaves(object: JsonObject, kind: string): Leaves {
   return leaves
 }
 
+/**
+ * The keys that name an item of an associative list (x-kubernetes-list-map-keys): the strategic merge key, except
+ * where the schema names more, as for ports (a port and its protocol, defaulted to TCP as the server defaults it).
+ * Other lists are atomic: owned whole.
+ */
+function listMapKeys(kind: string, path: string[]): string[] | undefined {
+  const strategy = mergeStrategyFor(kind, path)
+  if (!strategy || !('mergeKey' in strategy)) return undefined
+  if (path.at(-1) === 'ports') return [strategy.mergeKey, 'protocol']
+  return [strategy.mergeKey]
+}
+
 function walk(value: JsonObject, kind: string, objectPath: string[], fieldPath: string[], leaves: Leaves): void {
   for (const [key, child] of Object.entries(value)) {
     if (child === undefined) continue
@@ -30,10 +42,10 @@ function walk(value: JsonObject, kind: string, objectPath: string[], fieldPath: 
     if (objectPath.length === 1 && objectPath[0] === 'metadata' && SERVER_METADATA.has(key)) continue
     const childObjectPath = [...objectPath, key]
     const childFieldPath = [...fieldPath, `f:${key}`]
-    const strategy = Array.isArray(child) ? mergeStrategyFor(kind, childObjectPath) : undefined
-    if (Array.isArray(child) && strategy && 'mergeKey' in strategy) {
+    const keys = Array.isArray(child) ? listMapKeys(kind, childObjectPath) : undefined
+    if (Array.isArray(child) && keys) {
       for (const item of child.filter(isObject)) {
-        const itemPath = [...childFieldPath, `k:${JSON.stringify({[strategy.mergeKey]: item[strategy.mergeKey]})}`]
+        const itemPath = [...childFieldPath, `k:${JSON.stringify(Object.fromEntries(keys.map((key) => [key, item[key] ?? (key === 'protocol' ? 'TCP' : undefined)])))}`]
         leaves.set(JSON.stringify([...itemPath, '.']), '')
         walk(item, kind, childObjectPath, itemPath, leaves)
       }
