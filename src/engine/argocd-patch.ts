@@ -13,7 +13,13 @@ const SWITCHED_FIELDS: Record<TargetKind, string[]> = {
   service: ['.spec.selector', '.spec.ports[].targetPort'],
 }
 
-export type IgnoreRuleStyle = 'managers' | 'jq'
+/**
+ * managers: the field manager only; jq: the switched fields only; both (the default): both in one entry. Argo CD
+ * applies jqPathExpressions during a sync with RespectIgnoreDifferences; managedFieldsManagers is documented for diffs
+ * and reported not to hold in some versions (argo-cd issue 9071), so the default carries both.
+ */
+export type IgnoreRuleStyle = 'managers' | 'jq' | 'both'
+export const IGNORE_RULE_STYLES = ['both', 'managers', 'jq'] as const
 
 export interface IgnoreRule {
   group: string
@@ -36,8 +42,8 @@ export interface ArgoTarget {
 export function ignoreRule(target: ArgoTarget, style: IgnoreRuleStyle): IgnoreRule {
   const group = target.apiVersion.includes('/') ? target.apiVersion.slice(0, target.apiVersion.indexOf('/')) : ''
   const rule: IgnoreRule = {group, kind: target.kind, name: target.ref.name, namespace: target.namespace}
-  if (style === 'managers') rule.managedFieldsManagers = [FIELD_MANAGER]
-  else rule.jqPathExpressions = SWITCHED_FIELDS[target.ref.kind]
+  if (style !== 'jq') rule.managedFieldsManagers = [FIELD_MANAGER]
+  if (style !== 'managers') rule.jqPathExpressions = SWITCHED_FIELDS[target.ref.kind]
   return rule
 }
 
@@ -49,9 +55,10 @@ export function covers(existing: unknown, rule: IgnoreRule): boolean {
   const anyOr = (key: 'name' | 'namespace') => entry[key] === undefined || entry[key] === '' || entry[key] === rule[key]
   if ((entry.group ?? '') !== rule.group || entry.kind !== rule.kind || !anyOr('name') || !anyOr('namespace')) return false
   const managers = Array.isArray(entry.managedFieldsManagers) ? entry.managedFieldsManagers : []
-  if (managers.includes(FIELD_MANAGER)) return true
   const paths = Array.isArray(entry.jqPathExpressions) ? entry.jqPathExpressions : []
-  return rule.jqPathExpressions !== undefined && rule.jqPathExpressions.every((path) => paths.includes(path))
+  const hasManager = rule.managedFieldsManagers === undefined || managers.includes(FIELD_MANAGER)
+  const hasPaths = rule.jqPathExpressions === undefined || rule.jqPathExpressions.every((path) => paths.includes(path))
+  return hasManager && hasPaths
 }
 
 export interface ArgoPatch {

@@ -3,7 +3,7 @@ import {stringify} from 'yaml'
 
 import {KubeCommand} from '../../cli/base-command.js'
 import {parseTargets} from '../../cli/window-input.js'
-import {type ArgoTarget, argoPatch} from '../../engine/argocd-patch.js'
+import {type ArgoTarget, IGNORE_RULE_STYLES, argoPatch} from '../../engine/argocd-patch.js'
 import {type GitOpsOwner, gitopsOwner} from '../../engine/gitops.js'
 import {argoTargets, findApplication} from '../../kube/argocd.js'
 import {UserError} from '../../model/errors.js'
@@ -16,7 +16,7 @@ export default class GitopsArgocd extends KubeCommand<typeof GitopsArgocd> {
   }
 
   static description = `Print the Argo CD Application patch that makes Argo CD leave the fields kubectl-maintenance switches alone.
-The patch adds one ignoreDifferences entry per target (managedFieldsManagers: [kubectl-maintenance], or with --jq the switched fields as jqPathExpressions) and the RespectIgnoreDifferences=true sync option, so selfHeal neither shows nor reverts a switched target. Apply it with kubectl patch --type merge, or put the same fields in the Application's manifest in Git. Where the Application is readable, the patch keeps its existing entries and says whether the rule is already there.`
+The patch adds one ignoreDifferences entry per target (managedFieldsManagers: [kubectl-maintenance] and the switched fields as jqPathExpressions; --rule picks one) and the RespectIgnoreDifferences=true sync option, so selfHeal neither shows nor reverts a switched target. Apply it with kubectl patch --type merge, or put the same fields in the Application's manifest in Git. Where the Application is readable, the patch keeps its existing entries and says whether the rule is already there.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> ingress/shop -n shop',
@@ -24,8 +24,12 @@ The patch adds one ignoreDifferences entry per target (managedFieldsManagers: [k
   ]
 
   static flags = {
-    jq: Flags.boolean({description: 'Name the switched fields (jqPathExpressions per kind) instead of the field manager.'}),
     output: Flags.option({char: 'o', default: 'yaml' as const, description: 'Output format.', options: ['yaml', 'json'] as const})(),
+    rule: Flags.option({
+      default: 'both' as const,
+      description: 'What the ignore rule names: the field manager kubectl-maintenance (managers), the switched fields per kind as jqPathExpressions (jq), or both.',
+      options: IGNORE_RULE_STYLES,
+    })(),
   }
 
   async run(): Promise<void> {
@@ -53,7 +57,7 @@ The patch adds one ignoreDifferences entry per target (managedFieldsManagers: [k
     for (const {source, targets} of groups.values()) {
       const lookup = source ? await findApplication(client, source) : undefined
       const application = lookup && 'found' in lookup ? lookup.found : undefined
-      const result = argoPatch(targets, this.flags.jq ? 'jq' : 'managers', application)
+      const result = argoPatch(targets, this.flags.rule, application)
       const name = application ? `${application.metadata.namespace}/${application.metadata.name}` : source ? source.name : 'the Application that syncs them'
       if (application) process.stderr.write(result.present ? `Application ${name}: the rule is already there; nothing to change\n` : `Application ${name}: rule missing for ${result.missing.join(', ')}\n`)
       else if (lookup && 'unreadable' in lookup) process.stderr.write(`Application ${name} not read (${lookup.unreadable}): merge these lists with the Application's own, a merge patch replaces them\n`)

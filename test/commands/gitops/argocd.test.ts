@@ -64,6 +64,9 @@ describe('gitops argocd', () => {
         '      namespace: shop',
         '      managedFieldsManagers:',
         '        - kubectl-maintenance',
+        '      jqPathExpressions:',
+        '        - .spec.defaultBackend',
+        '        - .spec.rules[].http.paths[].backend',
         '  syncPolicy:',
         '    syncOptions:',
         '      - CreateNamespace=true',
@@ -73,7 +76,14 @@ describe('gitops argocd', () => {
     )
 
     const patched = (await mergePatch(server, parseYaml(first.stdout))) as {spec: {ignoreDifferences: unknown[]; syncPolicy: {automated: unknown; syncOptions: string[]}}}
-    expect(patched.spec.ignoreDifferences).to.deep.include({group: 'networking.k8s.io', kind: 'Ingress', managedFieldsManagers: ['kubectl-maintenance'], name: 'shop', namespace: 'shop'})
+    expect(patched.spec.ignoreDifferences).to.deep.include({
+      group: 'networking.k8s.io',
+      jqPathExpressions: ['.spec.defaultBackend', '.spec.rules[].http.paths[].backend'],
+      kind: 'Ingress',
+      managedFieldsManagers: ['kubectl-maintenance'],
+      name: 'shop',
+      namespace: 'shop',
+    })
     expect(patched.spec.ignoreDifferences).to.have.length(2)
     expect(patched.spec.syncPolicy.syncOptions).to.deep.equal(['CreateNamespace=true', 'RespectIgnoreDifferences=true'])
     expect(patched.spec.syncPolicy.automated).to.deep.equal({prune: true, selfHeal: true})
@@ -82,9 +92,9 @@ describe('gitops argocd', () => {
     expect(again.stderr).to.equal('Application argocd/storefront: the rule is already there; nothing to change\n')
   })
 
-  it('names the switched fields per kind with --jq, as JSON for kubectl patch', async () => {
+  it('names only the switched fields per kind with --rule jq, as JSON for kubectl patch', async () => {
     server.seed(service('db', 'shop', {labels: {'app.kubernetes.io/instance': 'storefront'}}), application())
-    const result = await runCommand(['gitops', 'argocd', 'svc/db', '-n', 'shop', '--jq', '-o', 'json'], {env: envFor(server)})
+    const result = await runCommand(['gitops', 'argocd', 'svc/db', '-n', 'shop', '--rule', 'jq', '-o', 'json'], {env: envFor(server)})
     expect(result.exitCode, result.stderr).to.equal(0)
     const patch = JSON.parse(result.stdout) as {spec: {ignoreDifferences: unknown[]}}
     expect(patch.spec.ignoreDifferences).to.deep.equal([{group: '', jqPathExpressions: ['.spec.selector', '.spec.ports[].targetPort'], kind: 'Service', name: 'db', namespace: 'shop'}])
@@ -97,7 +107,7 @@ describe('gitops argocd', () => {
     await server.close()
     server = await startApiServer({namespaces: ['default', 'shop']})
     server.seed(ingress('shop', 'shop', TRACKED))
-    const result = await runCommand(['gitops', 'argocd', '-n', 'shop'], {env: envFor(server)})
+    const result = await runCommand(['gitops', 'argocd', '-n', 'shop', '--rule', 'managers'], {env: envFor(server)})
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(result.stderr).to.include('Application storefront not read (this cluster does not serve argoproj.io/v1alpha1 Applications)')
     expect(parseYaml(result.stdout)).to.deep.equal({
@@ -106,6 +116,17 @@ describe('gitops argocd', () => {
         syncPolicy: {syncOptions: ['RespectIgnoreDifferences=true']},
       },
     })
+  })
+
+  it('counts an entry that already names the manager and the paths as the rule, and exits 2 on a bad --rule', async () => {
+    const existing = {group: 'networking.k8s.io', jqPathExpressions: ['.spec.defaultBackend', '.spec.rules[].http.paths[].backend'], kind: 'Ingress', managedFieldsManagers: ['kubectl-maintenance']}
+    server.seed(ingress('shop', 'shop', TRACKED), application({ignoreDifferences: [existing], syncPolicy: {syncOptions: ['RespectIgnoreDifferences=true']}}))
+    const result = await runCommand(['gitops', 'argocd', 'ingress/shop', '-n', 'shop'], {env: envFor(server)})
+    expect(result.stderr).to.equal('Application argocd/storefront: the rule is already there; nothing to change\n')
+    expect(parseYaml(result.stdout)).to.deep.equal({spec: {ignoreDifferences: [existing], syncPolicy: {syncOptions: ['RespectIgnoreDifferences=true']}}})
+    const bad = await runCommand(['gitops', 'argocd', 'ingress/shop', '-n', 'shop', '--rule', 'paths'], {env: envFor(server)})
+    expect(bad.exitCode).to.equal(2)
+    expect(bad.stderr).to.include('Expected --rule=paths to be one of: both, managers, jq')
   })
 
   it('refuses, writing nothing, when no target carries Argo CD marks and none is named', async () => {
