@@ -200,6 +200,19 @@ describe('GitOps coexistence against the in-process API server', function () {
     expect(windowAnnotations('upgrade')[`${PREFIX}phase`]).to.equal('Completed')
   })
 
+  it('counts the reverts of an Argo CD that applies client-side (manager argocd-application-controller) the same way', async () => {
+    const argo = gitopsReverter(server, 'argocd-application-controller', ingress('store', ARGO_MARKS), 'ingresses', {clientSide: true})
+    await argo.sync()
+    const start = Date.now() - 1000
+    server.seed(windowConfigMap('upgrade', ['ingress/store'], start, start + 3_600_000))
+    for (let round = 0; round < 5; round++) {
+      await pass()
+      await argo.sync()
+    }
+    expect(events('MaintenanceStarted', 'store')).to.have.length(3)
+    expect(windowAnnotations('upgrade')[`${PREFIX}phase-message`]).to.include('argocd-application-controller (Argo CD)')
+  })
+
   it('counts a revert exactly once whatever request a pass is killed at (the count is written with the re-switch)', async () => {
     const argo = gitopsReverter(server, 'argocd-controller', ingress('store', ARGO_MARKS), 'ingresses')
     await argo.sync()

@@ -3,7 +3,9 @@
  * kustomize-controller does to one object. Each sync server-side-applies the desired configuration (from "Git") with
  * the controller's own field manager and force, as both do. Flux's kustomize-controller skips an object annotated
  * `kustomize.toolkit.fluxcd.io/reconcile: disabled`, its helm-controller corrects no drift on one annotated
- * `helm.toolkit.fluxcd.io/driftDetection: disabled`; Argo CD's controller ignores both.
+ * `helm.toolkit.fluxcd.io/driftDetection: disabled`; Argo CD's controller ignores both. Argo CD without the
+ * ServerSideApply sync option applies client-side instead: a patch of the whole manifest as manager
+ * argocd-application-controller (an Update in managedFields), which `clientSide` reproduces.
  */
 import type {ApiServer} from './apiserver.js'
 
@@ -30,7 +32,7 @@ export interface Reverter {
   stop(): Promise<void>
 }
 
-export function gitopsReverter(server: ApiServer, manager: string, desired: Desired, plural: string): Reverter {
+export function gitopsReverter(server: ApiServer, manager: string, desired: Desired, plural: string, options: {clientSide?: boolean} = {}): Reverter {
   const pauseAnnotation = PAUSE_ANNOTATION[manager]
   const {name, namespace} = desired.metadata
   const [group, version] = desired.apiVersion.includes('/') ? desired.apiVersion.split('/') : ['', desired.apiVersion]
@@ -47,10 +49,11 @@ export function gitopsReverter(server: ApiServer, manager: string, desired: Desi
       counts.paused++
       return 'paused'
     }
-    const query = new URLSearchParams({fieldManager: manager, force: 'true'})
+    const clientSide = options.clientSide === true && object !== undefined
+    const query = new URLSearchParams(clientSide ? {fieldManager: manager} : {fieldManager: manager, force: 'true'})
     const response = await fetch(`${server.url}${path}?${query}`, {
-      body: JSON.stringify(desired),
-      headers: {Accept: 'application/json', 'Content-Type': 'application/apply-patch+yaml', 'User-Agent': `${manager}/v0.0.0`},
+      body: JSON.stringify(clientSide ? {metadata: {annotations: desired.metadata.annotations, labels: desired.metadata.labels}, spec: desired.spec} : desired),
+      headers: {Accept: 'application/json', 'Content-Type': clientSide ? 'application/merge-patch+json' : 'application/apply-patch+yaml', 'User-Agent': `${manager}/v0.0.0`},
       method: 'PATCH',
     })
     if (!response.ok) throw new Error(`${manager} apply of ${path} failed: ${response.status} ${await response.text()}`)
