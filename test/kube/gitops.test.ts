@@ -240,6 +240,7 @@ describe('GitOps coexistence against the in-process API server', function () {
       expect(target('store').metadata.annotations?.[`${PREFIX}reverts`], `killed at request ${k}`).to.equal('1')
       expect(servedBy('store'), `k=${k}`).to.match(/^maintenance-/)
     }
+    console.log(`      killed at each of the ${cleanRequests} requests of a re-switching pass: the revert counted once every time`)
   })
 
   it('keeps re-switching after edits by people (the drift rule), without counting them as reverts', async () => {
