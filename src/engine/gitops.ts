@@ -34,7 +34,6 @@ export const DEFAULT_MAX_REVERTS = 2
 /** On a switched target: how often it was switched again after a GitOps manager reverted it, written with each re-switch. */
 export const REVERTS_ANNOTATION = `${PREFIX}reverts`
 
-
 export type GitOpsTool = 'Argo CD' | 'Flux'
 
 export interface GitOpsOwner {
@@ -181,7 +180,7 @@ export function revertDecision(object: KubeObject, kind: TargetKind, max = DEFAU
 /** The remedy named in the Degraded event: what stops the manager from reverting a switched target. */
 export function remedy(tool: GitOpsTool | undefined): string {
   if (tool === 'Flux') return `let the engine pause Flux (do not pass --no-gitops-pause), or annotate the target ${Flux.reconcile}=disabled for the window`
-  return `add the ignore rule to the Argo CD Application: kubectl maintenance gitops argocd TARGET prints the patch (ignoreDifferences for manager ${FIELD_MANAGER} and RespectIgnoreDifferences=true)`
+  return `add the ignore rule to the Argo CD Application: kubectl maintenance gitops argocd TARGET prints the patch (ignoreDifferences for manager ${FIELD_MANAGER} and the switched fields, and RespectIgnoreDifferences=true)`
 }
 
 /** Key of the stored original that holds the target's own annotations the switch replaced (value null: was absent). */
