@@ -2,13 +2,17 @@ import type {KubeObject} from '../model/kube-object.js'
 
 import {FIELD_MANAGER} from '../model/keys.js'
 import {type TargetKind, type TargetRef, formatTarget} from '../model/target.js'
+import {PROTOCOL_ANNOTATION_KEYS} from './kinds/protocol-annotations.js'
 
 export const RESPECT_IGNORE_DIFFERENCES = 'RespectIgnoreDifferences=true'
 
-/** The fields a switch writes, per kind, as Argo CD's jqPathExpressions (the alternative to naming the manager). */
+/**
+ * The fields a switch writes, per kind, as Argo CD's jqPathExpressions: the routing, the RequestMirror filters it stops,
+ * and the Ingress protocol annotations it sets to what the page backend speaks.
+ */
 const SWITCHED_FIELDS: Record<TargetKind, string[]> = {
-  httproute: ['.spec.rules[].backendRefs'],
-  ingress: ['.spec.defaultBackend', '.spec.rules[].http.paths[].backend'],
+  httproute: ['.spec.rules[].backendRefs', '.spec.rules[].filters'],
+  ingress: ['.spec.defaultBackend', '.spec.rules[].http.paths[].backend', ...PROTOCOL_ANNOTATION_KEYS.map((key) => `.metadata.annotations[${JSON.stringify(key)}]`)],
   ingressroute: ['.spec.routes[].services'],
   service: ['.spec.selector', '.spec.ports[].targetPort'],
 }

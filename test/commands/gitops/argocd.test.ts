@@ -67,6 +67,10 @@ describe('gitops argocd', () => {
         '      jqPathExpressions:',
         '        - .spec.defaultBackend',
         '        - .spec.rules[].http.paths[].backend',
+        '        - .metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"]',
+        '        - .metadata.annotations["nginx.ingress.kubernetes.io/ssl-passthrough"]',
+        '        - .metadata.annotations["alb.ingress.kubernetes.io/backend-protocol"]',
+        '        - .metadata.annotations["alb.ingress.kubernetes.io/backend-protocol-version"]',
         '  syncPolicy:',
         '    syncOptions:',
         '      - CreateNamespace=true',
@@ -78,7 +82,14 @@ describe('gitops argocd', () => {
     const patched = (await mergePatch(server, parseYaml(first.stdout))) as {spec: {ignoreDifferences: unknown[]; syncPolicy: {automated: unknown; syncOptions: string[]}}}
     expect(patched.spec.ignoreDifferences).to.deep.include({
       group: 'networking.k8s.io',
-      jqPathExpressions: ['.spec.defaultBackend', '.spec.rules[].http.paths[].backend'],
+      jqPathExpressions: [
+        '.spec.defaultBackend',
+        '.spec.rules[].http.paths[].backend',
+        '.metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"]',
+        '.metadata.annotations["nginx.ingress.kubernetes.io/ssl-passthrough"]',
+        '.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol"]',
+        '.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol-version"]',
+      ],
       kind: 'Ingress',
       managedFieldsManagers: ['kubectl-maintenance'],
       name: 'shop',
@@ -119,7 +130,14 @@ describe('gitops argocd', () => {
   })
 
   it('counts an entry that already names the manager and the paths as the rule, and exits 2 on a bad --rule', async () => {
-    const existing = {group: 'networking.k8s.io', jqPathExpressions: ['.spec.defaultBackend', '.spec.rules[].http.paths[].backend'], kind: 'Ingress', managedFieldsManagers: ['kubectl-maintenance']}
+    const existing = {group: 'networking.k8s.io', jqPathExpressions: [
+        '.spec.defaultBackend',
+        '.spec.rules[].http.paths[].backend',
+        '.metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"]',
+        '.metadata.annotations["nginx.ingress.kubernetes.io/ssl-passthrough"]',
+        '.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol"]',
+        '.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol-version"]',
+      ], kind: 'Ingress', managedFieldsManagers: ['kubectl-maintenance']}
     server.seed(ingress('shop', 'shop', TRACKED), application({ignoreDifferences: [existing], syncPolicy: {syncOptions: ['RespectIgnoreDifferences=true']}}))
     const result = await runCommand(['gitops', 'argocd', 'ingress/shop', '-n', 'shop'], {env: envFor(server)})
     expect(result.stderr).to.equal('Application argocd/storefront: the rule is already there; nothing to change\n')
