@@ -108,6 +108,8 @@ export interface TargetStatus {
   ready?: string
   ends?: number
   timezone?: string
+  /** The GitOps tool that owns it and what the engine does about it (engine/gitops.ts), when one does. */
+  gitops?: string
 }
 
 export function statusHeaders(allNamespaces: boolean): string[] {

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
+import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
@@ -32,6 +33,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
+    'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the time).'}),
     'no-wait': Flags.boolean({description: 'Do not wait until the page is served.'}),
@@ -58,6 +60,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
     else if (output === 'name') this.log(`configmap/${window.name}`)
     else this.log(`window ${window.name} created: ${describeWindow(window)}`)
+    for (const note of await gitopsNotes(client, window)) process.stderr.write(`${note}\n`)
     await this.applyNow(window, decisionNotes(checked))
   }
 
@@ -94,6 +97,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     }
     return {
       contact: flags.contact,
+      ...(flags['gitops-pause'] ? {} : {gitopsPause: false as const}),
       end,
       force: flags.force || undefined,
       message: flags.message,

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {KubeCommand} from '../cli/base-command.js'
+import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
@@ -33,6 +34,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     duration: Flags.string({description: 'Length of the window (or of each occurrence with --every): 90s, 45m, 2h30m, 1d, PT2H.', exactlyOne: ['end', 'duration']}),
     end: Flags.string({description: 'When the window ends (same forms as --start).', exactlyOne: ['end', 'duration']}),
     every: Flags.string({description: 'Recur: a 5-field cron expression evaluated in --timezone, e.g. "0 2 * * 0". Needs --duration.'}),
+    'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the start).'}),
     output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
@@ -55,6 +57,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
     else if (output === 'name') this.log(`configmap/${window.name}`)
     else this.log(`window ${window.name} created${this.flags['dry-run'] ? ' (dry run)' : ''}: ${describeWindow(window)}`)
+    for (const note of await gitopsNotes(client, window)) process.stderr.write(`${note}\n`)
   }
 
   /** Every input checked and turned into a window, before anything talks to the cluster. */
@@ -76,6 +79,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     }
     return {
       contact: flags.contact,
+      ...(flags['gitops-pause'] ? {} : {gitopsPause: false as const}),
       duration: every ? duration?.text : undefined,
       end,
       every,

@@ -4,6 +4,7 @@ import {KubeCommand, formatResults, outputFlag} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {parseTargets} from '../cli/window-input.js'
 import {type TargetStatus, statusHeaders, statusRow} from '../cli/windows-table.js'
+import {gitopsState} from '../engine/gitops.js'
 import {type KubeClient, type KubeObject} from '../kube/client.js'
 import {Resources} from '../kube/resources.js'
 import {targetType} from '../kube/targets.js'
@@ -53,7 +54,13 @@ Without TARGET: every target of the namespace that is in maintenance or named by
       process.stderr.write(allNamespaces ? 'No targets in maintenance or scheduled for it\n' : `No targets in maintenance or scheduled for it in ${namespace} namespace.\n`)
       return
     }
-    this.log(formatResults(this.flags.output, statusHeaders(allNamespaces), [], statuses.map((status) => statusRow(status, allNamespaces))))
+    // A GITOPS column only where a GitOps tool owns a target, so other clusters see the table they always did.
+    const gitops = statuses.some((status) => status.gitops !== undefined)
+    const rows = statuses.map((status) => {
+      const row = statusRow(status, allNamespaces)
+      return gitops ? {...row, cells: [...row.cells, status.gitops ?? '<none>'], data: {...(row.data as object), gitops: status.gitops}} : row
+    })
+    this.log(formatResults(this.flags.output, [...statusHeaders(allNamespaces), ...(gitops ? ['GITOPS'] : [])], [], rows))
   }
 
   private async named(client: KubeClient, namespace: string, refs: TargetRef[]): Promise<Found[]> {
@@ -96,13 +103,16 @@ Without TARGET: every target of the namespace that is in maintenance or named by
         .map((w) => ({interval: nextInterval(w, at), w}))
         .filter(({interval}) => interval !== undefined)
         .sort((a, b) => (a.interval?.start ?? 0) - (b.interval?.start ?? 0))[0]
-      return {inMaintenance, namespace, target: ref, window: next?.w.name}
+      const gitops = object ? gitopsState(object, ref.kind, false, next?.w.gitopsPause !== false) : undefined
+      return {inMaintenance, namespace, target: ref, window: next?.w.name, ...(gitops ? {gitops} : {})}
     }
     const annotations = object?.metadata.annotations ?? {}
     const backend = annotations[TargetAnnotation.backend]
     const window = mine.find((w) => w.name === annotations[TargetAnnotation.window])
     const ends = window ? currentInterval(window, at)?.end ?? (window.every ? undefined : window.end) : undefined
+    const gitops = object ? gitopsState(object, ref.kind, true, window?.gitopsPause !== false) : undefined
     return {
+      ...(gitops ? {gitops} : {}),
       backend,
       ends,
       inMaintenance,

@@ -11,6 +11,7 @@ import {renderBackend} from '../render/backend.js'
 import {compilePage, renderPage} from '../render/page.js'
 import {buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
+import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degradedReason, joinOriginal, pauseOnSwitch, restoreAnnotations, revertDecision, splitOriginal} from './gitops.js'
 import {kindModule} from './kinds/index.js'
 import {type BackendPartKind, PART_KINDS, backendNameHash} from './ownership.js'
 import {resolvePage} from './pages.js'
@@ -26,6 +27,8 @@ interface Demand {
   /** When the deciding window started: the one that started last decides the page. */
   startedAt: number
   manifests: BackendManifests
+  /** Pause Flux on the target while switched (not with `--no-gitops-pause`). */
+  gitopsPause: boolean
 }
 
 /**
@@ -54,6 +57,12 @@ class Planner {
   private readonly skipped = new Map<string, string[]>()
   /** Per namespace, the backends admitted under its cap in this plan. */
   private readonly admitted = new Map<string, Set<string>>()
+  /** The annotations part of each target's stored original, read with it. */
+  private readonly storedAnnotations = new Map<ObservedTarget, AnnotationOriginal>()
+  /** Targets switched again after a GitOps revert, with the count written in the same request. */
+  private readonly revertCounts = new Map<ObservedTarget, number>()
+  /** Per window: why it is Degraded (a GitOps manager keeps reverting a target; the engine stopped re-switching). */
+  private readonly degraded = new Map<string, string[]>()
 
   constructor(
     private readonly observed: Observed,
@@ -197,7 +206,7 @@ class Planner {
           if (!admitted) return
           const manifests = this.backendFor(w, interval)
           if (!manifests) return
-          for (const ref of admitted) offer(key(w.namespace, formatTarget(ref)), {manifests, startedAt: interval.start, window: w.name})
+          for (const ref of admitted) offer(key(w.namespace, formatTarget(ref)), {gitopsPause: w.gitopsPause !== false, manifests, startedAt: interval.start, window: w.name})
         },
         (message) => this.fail(w, message),
       )
@@ -227,7 +236,7 @@ class Planner {
     }
     // The enable annotation has no window, so the page shows neither a start nor an end.
     const manifests = this.backendFor(pseudo, {start: undefined})
-    if (manifests) offer(targetKey(target), {manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
+    if (manifests) offer(targetKey(target), {gitopsPause: true, manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
     else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
   }
 
@@ -342,7 +351,9 @@ class Planner {
     const stored = this.storedOriginal(target)
     if (stored === undefined) return
     const previous = backendRefByName(currentBackend ?? desired.serviceName)
-    const original = module.isSwitched(object, previous) ? stored : module.mergeOriginal(object, stored, previous)
+    const drifted = !module.isSwitched(object, previous)
+    if (drifted && this.leftToGitOps(target, demand)) return
+    const original = drifted ? module.mergeOriginal(object, stored, previous) : stored
     this.switchTo(target, demand, currentBackend === desired.serviceName ? 'drift' : 'retarget', original)
   }
 
@@ -367,9 +378,29 @@ class Planner {
     const text = target.object.metadata.annotations?.[TargetAnnotation.original] ?? ''
     const parsed = parseBoundedJson(text, ANNOTATION_JSON_LIMITS)
     if (!parsed.ok) return this.refuse(target, [`the original annotation cannot be used: ${parsed.problem}`])
-    const original = parsed.value
-    const problems = module.validateOriginal(original)
-    return problems.length > 0 ? this.refuse(target, problems) : original
+    const {annotations, problems: annotationProblems, routing} = splitOriginal(parsed.value)
+    const problems = [...module.validateOriginal(routing), ...annotationProblems]
+    if (problems.length > 0) return this.refuse(target, problems)
+    this.storedAnnotations.set(target, annotations)
+    return routing
+  }
+
+  /**
+   * A switch changed back by a GitOps manager is counted (on the target, in the same request as the re-switch); past
+   * the limit the target is left to its manager and the window is Degraded. A person's edit is ordinary drift.
+   */
+  private leftToGitOps(target: ObservedTarget, demand: Demand): boolean {
+    const decision = revertDecision(target.object, target.ref.kind, this.options.maxReverts ?? DEFAULT_MAX_REVERTS)
+    if (!decision.giveUp) {
+      if (decision.manager) this.revertCounts.set(target, decision.count + 1)
+      return false
+    }
+    const id = key(target.namespace, demand.window)
+    const reasons = this.degraded.get(id) ?? []
+    reasons.push(degradedReason(target.ref, decision))
+    this.degraded.set(id, reasons)
+    if (demand.window === ANNOTATION_WINDOW) this.problems.push(`${target.namespace}/${reasons.at(-1)}`)
+    return true
   }
 
   /** A tampered original is never applied: the target stays on the maintenance page and the pass reports it. */
@@ -395,13 +426,19 @@ class Planner {
       return
     }
     const meta = target.object.metadata
+    const {[REVERTS_ANNOTATION]: counted, ...annotations} = meta.annotations ?? {}
+    const pause = pauseOnSwitch(target.object, demand.gitopsPause, reason === 'start' ? {} : (this.storedAnnotations.get(target) ?? {}))
+    const sameWindow = reason !== 'start' && annotations[TargetAnnotation.window] === demand.window
+    const reverts = this.revertCounts.get(target)?.toString() ?? (sameWindow ? counted : undefined)
     this.actions.push({
       annotations: withChanges(
         {
-          ...meta.annotations,
+          ...annotations,
+          ...pause.set,
           [TargetAnnotation.backend]: desired.serviceName,
-          [TargetAnnotation.original]: JSON.stringify(original),
+          [TargetAnnotation.original]: JSON.stringify(joinOriginal(original, pause.original)),
           [TargetAnnotation.window]: demand.window,
+          ...(reverts === undefined ? {} : {[REVERTS_ANNOTATION]: reverts}),
         },
         module.switchAnnotations?.(target.object),
       ),
@@ -428,7 +465,7 @@ class Planner {
       ...annotations
     } = target.object.metadata.annotations ?? {}
     this.actions.push({
-      annotations: withChanges(annotations, module.restoreAnnotations?.(target.object, original)),
+      annotations: withChanges(restoreAnnotations(annotations, this.storedAnnotations.get(target) ?? {}), module.restoreAnnotations?.(target.object, original)),
       labels,
       spec: module.restoreSpec(target.object, original),
       target,
@@ -554,7 +591,10 @@ class Planner {
     if (!this.live(w) || this.unsettled.has(id)) return
     const interval = currentInterval(w, this.now)
     if (interval) {
-      if (w.phase !== 'Active') {
+      const degraded = this.degraded.get(id)
+      if (degraded) {
+        if (w.phase !== 'Degraded') this.setPhase(w, 'Degraded', degraded.join('; '), 'MaintenanceDegraded', 'Warning')
+      } else if (w.phase !== 'Active') {
         const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
         const skipped = this.skipped.get(id)
         const switched = skipped ? w.targets.filter((t) => !skipped.some((s) => s.startsWith(`${formatTarget(t)} (`))) : w.targets
@@ -565,12 +605,13 @@ class Planner {
     }
     if (isOver(w, this.now)) {
       if (w.phase === 'Completed') return
-      const message = w.phase === 'Active' ? 'ended; targets restored' : 'ended before it was applied (was the CronJob running?)'
-      this.setPhase(w, 'Completed', message, 'MaintenanceEnded', w.phase === 'Active' ? 'Normal' : 'Warning')
+      const applied = w.phase === 'Active' || w.phase === 'Degraded'
+      const message = applied ? 'ended; targets restored' : 'ended before it was applied (was the CronJob running?)'
+      this.setPhase(w, 'Completed', message, 'MaintenanceEnded', applied ? 'Normal' : 'Warning')
       return
     }
     const next = nextInterval(w, this.now)
-    if (w.phase === 'Active') {
+    if (w.phase === 'Active' || w.phase === 'Degraded') {
       this.setPhase(w, 'Scheduled', `occurrence ended; next at ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceEnded', 'Normal')
     } else if (w.phase === undefined) {
       this.setPhase(w, 'Scheduled', `starts ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceScheduled', 'Normal')

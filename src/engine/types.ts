@@ -86,6 +86,8 @@ export interface PlanOptions {
   maxBackendsPerNamespace?: number
   /** Backends (`namespace/name`) an object the engine did not make blocks, with why: windows needing one fail. */
   blockedBackends?: Map<string, string>
+  /** Re-switches after a GitOps manager reverted a target, per window, before the window is Degraded (default 2). */
+  maxReverts?: number
   /** Uninstall: no target is wanted in maintenance; restore every one and delete every backend. */
   restoreEverything?: boolean
 }

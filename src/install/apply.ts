@@ -2,11 +2,11 @@
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {ClusterError} from '../model/errors.js'
-import {MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
+import {FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
 import {Resources, type ResourceType} from '../kube/resources.js'
 import {type PolicyRule} from './rbac.js'
 
-export const FIELD_MANAGER = 'kubectl-maintenance'
+export {FIELD_MANAGER} from '../model/keys.js'
 
 export interface AccessCheck {
   verb: string

@@ -6,6 +6,7 @@ import http from 'node:http'
 import https from 'node:https'
 
 import {ClusterError} from '../model/errors.js'
+import {FIELD_MANAGER} from '../model/keys.js'
 import {type ConnectionOptions, loadConfig} from './kubeconfig.js'
 import {type ResourceType, collectionPath, objectPath} from './resources.js'
 
@@ -234,6 +235,8 @@ export class KubeClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value)
     }
+    // Every write names one field manager, so managedFields tell our fields apart (and Argo CD can be told to ignore them).
+    if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && !url.searchParams.has('fieldManager')) url.searchParams.set('fieldManager', FIELD_MANAGER)
     const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
     const headers: http.OutgoingHttpHeaders = {...(base.headers as http.OutgoingHttpHeaders), Accept: 'application/json'}
     if (payload) {

@@ -3,6 +3,8 @@ export const PREFIX = 'kubectl-maintenance.io/'
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by'
 export const MANAGED_BY = 'kubectl-maintenance'
+/** The field manager of every write (SPEC §7), so Argo CD can be told to leave these fields alone. */
+export const FIELD_MANAGER = 'kubectl-maintenance'
 
 export const ROLE_LABEL = `${PREFIX}role`
 export const HASH_LABEL = `${PREFIX}hash`
@@ -20,6 +22,8 @@ export const WindowAnnotation = {
   end: `${PREFIX}end`,
   every: `${PREFIX}every`,
   force: `${PREFIX}force`,
+  /** "false": `--no-gitops-pause`, Flux is not paused on the window's targets. */
+  gitopsPause: `${PREFIX}gitops-pause`,
   page: `${PREFIX}page`,
   phase: `${PREFIX}phase`,
   phaseMessage: `${PREFIX}phase-message`,

@@ -48,6 +48,7 @@ export function windowToConfigMap(w: Window): ConfigMapObject {
   annotations[WindowAnnotation.page] = w.page
   if (w.every !== undefined) annotations[WindowAnnotation.every] = w.every
   if (w.duration !== undefined) annotations[WindowAnnotation.duration] = w.duration
+  if (w.gitopsPause === false) annotations[WindowAnnotation.gitopsPause] = 'false'
   if (w.phase !== undefined) annotations[WindowAnnotation.phase] = w.phase
   if (w.phaseMessage !== undefined) annotations[WindowAnnotation.phaseMessage] = w.phaseMessage
   if (w.force) annotations[WindowAnnotation.force] = 'true'
@@ -92,6 +93,7 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
     targets: decodeTargets(annotation(WindowAnnotation.targets), problems),
     timezone: normalized(parseZone, annotation(WindowAnnotation.timezone)?.trim() || 'UTC'),
   }
+  if (annotation(WindowAnnotation.gitopsPause)?.trim() === 'false') decoded.gitopsPause = false
   const end = decodeTime(annotation(WindowAnnotation.end), WindowAnnotation.end, false, 'end', problems)
   if (end !== undefined) decoded.end = end
   if (annotation(WindowAnnotation.force)?.trim() === 'true') decoded.force = true

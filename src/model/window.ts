@@ -1,6 +1,6 @@
 import type {TargetRef} from './target.js'
 
-export const PHASES = ['Scheduled', 'Active', 'Completed', 'Cancelled', 'Failed'] as const
+export const PHASES = ['Scheduled', 'Active', 'Degraded', 'Completed', 'Cancelled', 'Failed'] as const
 export type Phase = (typeof PHASES)[number]
 
 /**
@@ -21,6 +21,8 @@ export interface Window {
   every?: string
   /** Recurring windows only: the length of each occurrence, as written (e.g. "2h"). */
   duration?: string
+  /** false: `--no-gitops-pause`, the engine does not pause Flux on the targets while switched. */
+  gitopsPause?: false
   phase?: Phase
   phaseMessage?: string
   message?: string

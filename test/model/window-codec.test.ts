@@ -214,7 +214,7 @@ data:
         {'kubectl-maintenance.io/targets': Array.from({length: 101}, (_, i) => `ingress/shop-${i}`).join(',')},
         '101 targets; at most 100 per window: split them into several windows',
       ],
-      ['invalid phase', {'kubectl-maintenance.io/phase': 'Running'}, 'phase "Running" is not one of Scheduled, Active, Completed, Cancelled, Failed'],
+      ['invalid phase', {'kubectl-maintenance.io/phase': 'Running'}, 'phase "Running" is not one of Scheduled, Active, Degraded, Completed, Cancelled, Failed'],
       ['page name not DNS-1123', {'kubectl-maintenance.io/page': 'My_Page'}, 'page "My_Page" is not a valid page name'],
       ['reason over 4 KiB (UTF-8 bytes)', {}, 'reason is 4098 bytes; at most 4096 bytes (4 KiB) are allowed', {reason: 'é'.repeat(2049)}],
       ['contact over 4 KiB', {}, 'contact is 5000 bytes', {contact: 'c'.repeat(5000)}],

@@ -12,7 +12,7 @@ import {type JsonObject, deepCopy, isObject, metadataOf} from './apiserver/json.
 import {writeKubeconfig} from './apiserver/kubeconfig.js'
 import {DeploymentRollouts} from './apiserver/readiness.js'
 import {Registry} from './apiserver/registry.js'
-import {CRD_GROUPS, RESOURCES, findByKind, isCrdGroup} from './apiserver/resources.js'
+import {CRD_GROUPS, DEFAULT_CRD_GROUPS, RESOURCES, findByKind, isCrdGroup} from './apiserver/resources.js'
 import {StatusError} from './apiserver/status.js'
 import {Store} from './apiserver/store.js'
 import type {OpenWatch} from './apiserver/watch.js'
@@ -80,7 +80,7 @@ function ignoreStatus(action: () => unknown): void {
 }
 
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
-  let served = checkGroups(options.crds ?? [...CRD_GROUPS])
+  let served = checkGroups(options.crds ?? [...DEFAULT_CRD_GROUPS])
   const now = (): Date => new Date()
   const store = new Store()
   const rollouts = new DeploymentRollouts(store, options.readyDelayMs ?? 0, now)

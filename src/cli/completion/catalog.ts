@@ -55,6 +55,7 @@ const POSITIONALS: Record<string, ValueSource> = {
   completion: 'shells',
   end: 'windows-and-targets',
   extend: 'windows',
+  'gitops:argocd': 'targets',
   now: 'targets',
   'page:delete': 'pages',
   'page:show': 'pages-and-default',

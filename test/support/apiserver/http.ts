@@ -5,6 +5,7 @@ import {parse as parseYaml} from 'yaml'
 import {apiGroup, apiGroupList, apiResourceList, apiVersions, isServed, SERVER_VERSION} from './discovery.js'
 import type {Faults} from './faults.js'
 import {type JsonObject, isObject, metadataOf, objectAt} from './json.js'
+import {managerFromUserAgent} from './managed-fields.js'
 import {openApiV3} from './openapi.js'
 import {decodeProtobufObject} from './protobuf.js'
 import {type Registry, groupResource, patchTypeOf} from './registry.js'
@@ -160,7 +161,7 @@ export class HttpFront {
           this.watch(route, url.searchParams, request.headers.accept, response)
           return
         }
-        const answer = this.resource(verb, route, url.searchParams, raw, contentType, request.headers.accept)
+        const answer = this.resource(verb, route, url.searchParams, raw, contentType, request.headers.accept, request.headers['user-agent'])
         setStatus(answer.status)
         write(response, answer)
         return
@@ -212,11 +213,11 @@ export class HttpFront {
     throw forbidden({verb, gr: groupResource(route.def), name: route.name, namespace: route.namespace, user: this.context.registry.userName})
   }
 
-  private resource(verb: string, route: ResourceRoute, query: URLSearchParams, raw: Buffer, contentType: string | undefined, accept: string | undefined): Answer {
+  private resource(verb: string, route: ResourceRoute, query: URLSearchParams, raw: Buffer, contentType: string | undefined, accept: string | undefined, userAgent: string | undefined): Answer {
     const {registry} = this.context
     const {def, namespace, name} = route
     const dryRun = isDryRun(query)
-    const options = {dryRun, subresource: route.subresource}
+    const options = {dryRun, fieldManager: query.get('fieldManager') || managerFromUserAgent(userAgent), subresource: route.subresource}
     switch (verb) {
       case 'get': {
         const object = registry.get(def, namespace, name!)
@@ -235,14 +236,13 @@ export class HttpFront {
         return {status: 200, body: registry.update(def, namespace, name!, parseBody(raw, contentType), options)}
       case 'patch': {
         const patchType = patchTypeOf(def, contentType)
-        const fieldManager = query.get('fieldManager') ?? undefined
-        if (patchType === 'apply' && !fieldManager) {
+        if (patchType === 'apply' && !query.get('fieldManager')) {
           throw invalid({group: 'meta.k8s.io', kind: 'PatchOptions'}, '', [fieldErrors.required('fieldManager', 'is required for apply patch')])
         }
         if (patchType !== 'apply' && query.has('force')) {
           throw invalid({group: 'meta.k8s.io', kind: 'PatchOptions'}, '', [fieldErrors.forbidden('force', 'may not be specified for non-apply patch')])
         }
-        const {object, created} = registry.patch(def, namespace, name!, patchType, parseBody(raw, contentType), {...options, fieldManager})
+        const {object, created} = registry.patch(def, namespace, name!, patchType, parseBody(raw, contentType), {...options, force: query.get('force') === 'true'})
         return {status: created ? 201 : 200, body: object}
       }
       case 'delete':

@@ -5,8 +5,9 @@
 import {randomUUID} from 'node:crypto'
 
 import {applyDefaults} from './defaults.js'
+import {afterApply, afterUpdate} from './managed-fields.js'
 import {type JsonObject, deepCopy, deepEqual, isObject, metadataOf, objectAt} from './json.js'
-import {applyConfiguration, applyJsonPatch, applyMergePatch, mergeStrategyFor, strategicMerge} from './patch.js'
+import {applyConfiguration, applyJsonPatch, applyMergePatch, strategicMerge} from './patch.js'
 import {type DeploymentRollouts, readyStatus} from './readiness.js'
 import {RESOURCES, type ResourceDef, apiVersionOf} from './resources.js'
 import {matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector} from './selectors.js'
@@ -32,6 +33,8 @@ import {immutableFieldErrors, validateObject} from './validation.js'
 export interface WriteOptions {
   dryRun: boolean
   subresource?: string
+  /** Who writes: the fieldManager parameter, else the client's User-Agent (see managed-fields.ts). */
+  fieldManager?: string
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply'
@@ -72,25 +75,6 @@ export function patchTypeOf(def: ResourceDef, contentType: string | undefined): 
 function generationRelevant(object: JsonObject): JsonObject {
   const {metadata: _metadata, status: _status, apiVersion: _apiVersion, kind: _kind, ...rest} = object
   return rest
-}
-
-function fieldsV1(value: unknown, kind: string, path: string[]): JsonObject {
-  if (!isObject(value)) return {}
-  const fields: JsonObject = {}
-  for (const [key, child] of Object.entries(value)) {
-    if (path.length === 0 && (key === 'apiVersion' || key === 'kind')) continue
-    if (path.length === 1 && path[0] === 'metadata' && (key === 'name' || key === 'namespace')) continue
-    const childPath = [...path, key]
-    if (Array.isArray(child)) {
-      const strategy = mergeStrategyFor(kind, childPath)
-      if (strategy && 'mergeKey' in strategy) {
-        const items: JsonObject = {}
-        for (const item of child.filter(isObject)) items[`k:${JSON.stringify({[strategy.mergeKey]: item[strategy.mergeKey]})}`] = {'.': {}, ...fieldsV1(item, kind, childPath)}
-        fields[`f:${key}`] = items
-      } else fields[`f:${key}`] = {}
-    } else fields[`f:${key}`] = fieldsV1(child, kind, childPath)
-  }
-  return fields
 }
 
 export interface ListResult {
@@ -168,6 +152,7 @@ export class Registry {
     if (def.namespaced) this.requireActiveNamespace(def, String(metadata.namespace ?? ''), name)
     this.prepareForCreate(def, object, managedFields)
     applyDefaults(def, object)
+    if (!managedFields) metadata.managedFields = afterUpdate(def, undefined, object, options.fieldManager ?? '', this.timestamp())
     const errors = validateObject(def, object)
     if (def.kind === 'Service' && errors.length === 0) errors.push(...this.allocator.allocate(object.spec as JsonObject, false))
     rejectInvalid(def, name, errors)
@@ -195,7 +180,7 @@ export class Registry {
     return this.commitUpdate(def, old, this.prepareForUpdate(def, old, object, options.subresource), options)
   }
 
-  patch(def: ResourceDef, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & {fieldManager?: string}): {object: JsonObject; created: boolean} {
+  patch(def: ResourceDef, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & {force?: boolean}): {object: JsonObject; created: boolean} {
     const old = this.store.get(def, namespace, name)
     if (patchType === 'apply') return this.apply(def, namespace, name, patch, old, options)
     if (!old) throw notFound(groupResource(def), name)
@@ -236,14 +221,14 @@ export class Registry {
   /** Stores an object as if it had always existed: defaults, validation, no request. Deployments are already rolled out. */
   seed(def: ResourceDef, object: JsonObject): JsonObject {
     const namespace = def.namespaced ? String(metadataOf(object).namespace ?? 'default') : undefined
-    const created = this.create(def, namespace, object, {dryRun: false})
+    const created = this.create(def, namespace, object, {dryRun: false, fieldManager: 'kubectl-client-side-apply'})
     if (def.kind !== 'Deployment') return created
     this.rollouts.afterDelete(String(namespace), String(metadataOf(created).name))
     created.status = readyStatus(created, this.timestamp())
     return this.store.write(def, created)
   }
 
-  private apply(def: ResourceDef, namespace: string | undefined, name: string, patch: unknown, old: JsonObject | undefined, options: WriteOptions & {fieldManager?: string}): {object: JsonObject; created: boolean} {
+  private apply(def: ResourceDef, namespace: string | undefined, name: string, patch: unknown, old: JsonObject | undefined, options: WriteOptions & {force?: boolean}): {object: JsonObject; created: boolean} {
     if (!isObject(patch)) throw badRequest('error decoding YAML: the applied configuration must be an object')
     const applied = deepCopy(patch)
     if (applied.apiVersion !== apiVersionOf(def) || applied.kind !== def.kind) {
@@ -254,25 +239,21 @@ export class Registry {
     if (metadata.name !== name) throw badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${name})`)
     const manager = options.fieldManager ?? ''
     const objectKey = `${apiVersionOf(def)}/${def.plural}/${namespace ?? ''}/${name}/${manager}`
-    const entry: JsonObject = {manager, operation: 'Apply', apiVersion: apiVersionOf(def), time: this.timestamp(), fieldsType: 'FieldsV1', fieldsV1: fieldsV1(applied, def.kind, [])}
     if (!old) {
-      const created = this.create(def, namespace, applied, options, [entry])
+      const created = this.create(def, namespace, applied, options, afterApply(def, undefined, applied, applied, manager, true, this.timestamp()))
       if (!options.dryRun) this.appliedConfigurations.set(objectKey, applied)
       return {object: created, created: true}
     }
     const merged = applyConfiguration(def.kind, old, applied, this.appliedConfigurations.get(objectKey))
-    const oldFields = Array.isArray(metadataOf(old).managedFields) ? (metadataOf(old).managedFields as JsonObject[]) : []
-    const previous = oldFields.find((existing) => existing.manager === manager && existing.operation === 'Apply')
-    const others = oldFields.filter((existing) => existing !== previous)
-    // kube-apiserver ignores a managedFields timestamp that is the only change (no new resourceVersion for a no-op apply).
-    metadataOf(merged).managedFields = [...others, previous && sameJson(previous.fieldsV1, entry.fieldsV1) ? previous : entry]
-    if (previous && sameJson(merged, old)) return {object: old, created: false}
-    const object = this.updatePatched(def, old, merged, options)
+    // An entry's time moves only when its field set does, so a no-op apply changes nothing (no new resourceVersion).
+    metadataOf(merged).managedFields = afterApply(def, old, merged, applied, manager, options.force === true, this.timestamp())
+    if (sameJson(merged, old)) return {object: old, created: false}
+    const object = this.updatePatched(def, old, merged, options, true)
     if (!options.dryRun) this.appliedConfigurations.set(objectKey, applied)
     return {object, created: false}
   }
 
-  private updatePatched(def: ResourceDef, old: JsonObject, patched: JsonObject, options: WriteOptions): JsonObject {
+  private updatePatched(def: ResourceDef, old: JsonObject, patched: JsonObject, options: WriteOptions, applied = false): JsonObject {
     const metadata = metadataOf(patched)
     const name = String(metadataOf(old).name)
     if (metadata.resourceVersion !== undefined && metadata.resourceVersion !== null && metadata.resourceVersion !== metadataOf(old).resourceVersion) {
@@ -281,7 +262,7 @@ export class Registry {
     if (metadata.name !== name) rejectInvalid(def, name, [fieldErrors.invalid('metadata.name', metadata.name ?? '', 'field is immutable')])
     patched.apiVersion = apiVersionOf(def)
     patched.kind = def.kind
-    return this.commitUpdate(def, old, this.prepareForUpdate(def, old, patched, options.subresource), options)
+    return this.commitUpdate(def, old, this.prepareForUpdate(def, old, patched, options.subresource), options, applied)
   }
 
   private prepareForCreate(def: ResourceDef, object: JsonObject, managedFields?: JsonObject[]): void {
@@ -325,8 +306,9 @@ export class Registry {
     return next
   }
 
-  private commitUpdate(def: ResourceDef, old: JsonObject, next: JsonObject, options: WriteOptions): JsonObject {
+  private commitUpdate(def: ResourceDef, old: JsonObject, next: JsonObject, options: WriteOptions, applied = false): JsonObject {
     const name = String(metadataOf(old).name)
+    if (!applied) metadataOf(next).managedFields = afterUpdate(def, old, next, options.fieldManager ?? '', this.timestamp(), options.subresource)
     const errors = [...validateObject(def, next), ...immutableFieldErrors(def, old, next)]
     if (def.kind === 'Service' && isObject(next.spec)) errors.push(...validateServiceUpdate(old.spec, next.spec))
     rejectInvalid(def, name, errors)

@@ -19,7 +19,9 @@ export interface ResourceDef {
   categories?: string[]
 }
 
-export const CRD_GROUPS = ['traefik.io', 'traefik.containo.us', 'gateway.networking.k8s.io'] as const
+export const CRD_GROUPS = ['traefik.io', 'traefik.containo.us', 'gateway.networking.k8s.io', 'argoproj.io'] as const
+/** Served unless a test says otherwise; Argo CD's group only where a test installs it. */
+export const DEFAULT_CRD_GROUPS = ['traefik.io', 'traefik.containo.us', 'gateway.networking.k8s.io'] as const
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
 
@@ -71,6 +73,8 @@ export const RESOURCES: ResourceDef[] = [
   custom('traefik.containo.us', 'v1alpha1', 'middlewares', 'Middleware'),
   custom('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute', {statusSubresource: true, categories: ['gateway-api']}),
   custom('gateway.networking.k8s.io', 'v1', 'gateways', 'Gateway', {shortNames: ['gtw'], statusSubresource: true, categories: ['gateway-api']}),
+  // Argo CD's Application CRD declares no status subresource: the controller writes status with the object.
+  custom('argoproj.io', 'v1alpha1', 'applications', 'Application', {shortNames: ['app', 'apps'], categories: ['argocd']}),
 ]
 
 export function apiVersionOf(def: ResourceDef): string {

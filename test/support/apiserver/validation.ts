@@ -2,6 +2,7 @@
  * What kube-apiserver rejects: the official OpenAPI schemas (kubernetes-models packages) and the apiserver's own
  * validation rules for names, labels, annotations, ConfigMaps, Ingresses, Services and Deployments.
  */
+import {Application} from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application'
 import {Gateway} from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/Gateway'
 import {HTTPRoute} from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute'
 import {IngressRoute as LegacyIngressRoute} from '@kubernetes-models/traefik/traefik.containo.us/v1alpha1/IngressRoute'
@@ -61,6 +62,7 @@ const MODELS: Record<string, ModelClass> = {
   'traefik.containo.us/v1alpha1/Middleware': LegacyMiddleware,
   'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
   'gateway.networking.k8s.io/v1/Gateway': Gateway,
+  'argoproj.io/v1alpha1/Application': Application,
 }
 
 interface AjvError {
