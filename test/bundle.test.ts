@@ -102,6 +102,18 @@ describe('the single-file bundle', function () {
       expect(readFileSync(path.join(unpacked, 'kubectl-maintenance.mjs')).equals(readFileSync(bundle))).to.equal(true)
     })
 
+    it('renders custom pages in the template sandbox: a good page is accepted, a runaway one stopped', async () => {
+      const good = path.join(scratch, 'good.html.hbs')
+      const runaway = path.join(scratch, 'runaway.html.hbs')
+      writeFileSync(good, '<p>{{message}} <a href="{{contactHref contact}}">{{contact}}</a></p>')
+      writeFileSync(runaway, `${'{{#each @root}}'.repeat(9)}x${'{{/each}}'.repeat(9)}`)
+      const accepted = await node('page', 'create', 'good', '-n', 'demo', '--html', good, '--dry-run', '--kubeconfig', server.kubeconfigPath)
+      expect(accepted.code, accepted.stderr).to.equal(0)
+      const refused = await node('page', 'create', 'runaway', '-n', 'demo', '--html', runaway, '--dry-run', '--kubeconfig', server.kubeconfigPath)
+      expect(refused.code).to.equal(2)
+      expect(refused.stderr).to.include('page.html.hbs: rendering took longer than 250 ms and was stopped')
+    })
+
     it('install --dry-run ships the running bundle itself', async () => {
       const result = await node('install', '--dry-run', '-o', 'yaml')
       expect(result.code, result.stderr).to.equal(0)
