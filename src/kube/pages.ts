@@ -68,7 +68,7 @@ export function pageFromConfigMap(configMap: PageConfigMap): PageSource | undefi
     html,
     json: configMap.data?.[TEMPLATE_FILES.json],
     name: name.slice(PAGE_CONFIGMAP_PREFIX.length),
-    revision: configMap.metadata.resourceVersion ? `${configMap.metadata.namespace}/${name}@${configMap.metadata.resourceVersion}` : undefined,
+    revision: configMap.metadata.uid && configMap.metadata.resourceVersion ? `${configMap.metadata.uid}@${configMap.metadata.resourceVersion}` : undefined,
     status,
     xml: configMap.data?.[TEMPLATE_FILES.xml],
   }

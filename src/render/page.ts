@@ -16,7 +16,7 @@ export interface PageSource {
   xml?: string
   status: number
   assets: Record<string, Buffer>
-  /** Which stored version this is (namespace/name@resourceVersion), so a page that failed is not tried again. */
+  /** Which stored version this is (uid@resourceVersion), so a page that failed is not tried again. */
   revision?: string
 }
 

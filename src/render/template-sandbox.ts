@@ -46,6 +46,12 @@ interface Running {
 let limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS
 let running: Running | undefined
 let lastId = 0
+let workersStarted = 0
+
+/** How many renders the sandbox ran and how many workers it started (each timeout costs one), for tests and benchmarks. */
+export function sandboxStats(): {renders: number; workersStarted: number} {
+  return {renders: lastId, workersStarted}
+}
 
 /** For tests and benchmarks: other limits from now on (the next job starts a worker with them). */
 export function setSandboxLimits(next: Partial<SandboxLimits>): void {
@@ -94,6 +100,7 @@ function sourceWorker(workerFile: string): string {
 }
 
 function startWorker(): Running {
+  workersStarted++
   const state = new SharedArrayBuffer(8)
   const flags = new Int32Array(state)
   const {port1, port2} = new MessageChannel()
