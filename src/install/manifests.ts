@@ -10,12 +10,13 @@ export const APP_NAME = 'kubectl-maintenance'
 export const NAME_LABEL = 'app.kubernetes.io/name'
 export const DEFAULT_SCHEDULE = '* * * * *'
 /**
- * The official Node image the default CronJob runs the bundle with. Pinned to the exact release the bundle is built
- * and tested with (Node 20, matching package.json engines and esbuild's target), so a cluster never pulls a
- * different runtime than the one the tests ran: a floating `node:20-alpine` would change under a running install.
- * Alpine for size (~45 MB) and because its busybox `gunzip` unpacks the bundle.
+ * The official Node image the default CronJob runs the bundle with: Node 24, the maintained LTS line (Node 20 reached
+ * end of life on 2026-04-30). Pinned to an exact release, so a cluster never pulls a different runtime than the one
+ * tested: a floating `node:24-alpine` would change under a running install. The bundle targets Node 20 syntax
+ * (esbuild's target) and so runs on it unchanged. Alpine for size and because its busybox `gunzip` unpacks the
+ * bundle; packaging/README.md says how to pin a digest or mirror it (`--image`).
  */
-export const NODE_IMAGE = 'node:20.20.2-alpine3.23'
+export const NODE_IMAGE = 'node:24.21.0-alpine'
 /** The `node` user of the official image; any non-root UID works, this one also owns a home in the image. */
 export const RUN_AS_USER = 1000
 export const BUNDLE_CONFIGMAP = 'kubectl-maintenance-bundle'

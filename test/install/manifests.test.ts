@@ -160,7 +160,7 @@ describe('install manifests', () => {
 
   it('runs the bundle on the pinned Node image by default, and the image as it is with --image', async () => {
     const [bundled] = podSpecs(documents((await dryRun()).stdout)) as Array<{containers: Array<Record<string, unknown>>; volumes: unknown[]}>
-    expect(bundled.containers[0].image).to.equal('node:20.20.2-alpine3.23')
+    expect(bundled.containers[0].image).to.equal('node:24.21.0-alpine')
     expect(bundled.containers[0].args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
     const imageObjects = documents((await dryRun('--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0', '--namespace', 'ops', '--schedule', '*/2 * * * *')).stdout)
     expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'CronJob'])
