@@ -50,10 +50,13 @@ export const ASSET_NAME = /^(?!\.{1,2}$)[-._a-zA-Z0-9]{1,253}$/
 /** A ConfigMap holds at most 1 MiB; leave room for the rendered bodies and nginx.conf. */
 export const MAX_ASSETS_BYTES = 768 * 1024
 /**
- * What one rendered body (HTML, JSON or XML) may take: the three share what the assets leave of the ConfigMap,
- * less room for nginx.conf.
+ * What one rendered body (HTML, JSON or XML) may take: no more than the page's assets leave of the ConfigMap, less
+ * room for nginx.conf. The backend checks the total of all three; this stops one runaway render early.
  */
-export const MAX_RENDERED_BYTES = Math.floor((1024 * 1024 - MAX_ASSETS_BYTES - 16 * 1024) / 3)
+export function maxRenderedBytes(assets: Record<string, Buffer>): number {
+  const assetBytes = Object.values(assets).reduce((sum, asset) => sum + asset.length, 0)
+  return Math.max(0, 1024 * 1024 - 16 * 1024 - assetBytes)
+}
 export const DEFAULT_STATUS = 503
 
 export function helperNames(format: Format): string[] {
@@ -92,13 +95,13 @@ function escapedView(view: ViewModel, escape: (text: string) => string): Record<
   return Object.fromEntries(Object.entries(view).map(([key, value]) => [key, escapeValue(value)]))
 }
 
-function renderTemplate(format: Format, text: string, view: ViewModel): string {
+function renderTemplate(format: Format, text: string, view: ViewModel, maxBytes: number): string {
   const file = TEMPLATE_FILES[format]
   const data = format === 'html' ? view : escapedView(view, format === 'json' ? escapeJsonString : escapeXml)
   try {
     // The built-in templates are ours; every other one is a tenant's and runs in the sandbox, bounded.
     if (text === loadTemplate(file)) return runTemplate(format, text, data)
-    return renderSandboxed(format, text, data, MAX_RENDERED_BYTES)
+    return renderSandboxed(format, text, data, maxBytes)
   } catch (error) {
     if (error instanceof RangeError) throw new PageTemplateError(`${file}: the template recurses without end`)
     throw new PageTemplateError(`${file}: ${oneLine(error)}`)
@@ -106,14 +109,15 @@ function renderTemplate(format: Format, text: string, view: ViewModel): string {
 }
 
 export function renderPage(src: PageSource, view: ViewModel): RenderedPage {
+  const maxBytes = maxRenderedBytes(src.assets)
   return {
     assets: {...src.assets},
-    html: renderTemplate('html', src.html, view),
-    json: src.json === undefined ? `${JSON.stringify(maintenanceDocument(view), null, 2)}\n` : renderTemplate('json', src.json, view),
+    html: renderTemplate('html', src.html, view, maxBytes),
+    json: src.json === undefined ? `${JSON.stringify(maintenanceDocument(view), null, 2)}\n` : renderTemplate('json', src.json, view, maxBytes),
     grpcMessage: grpcMessage(view),
     retryAfter: view.retryAfter,
     status: src.status,
-    xml: renderTemplate('xml', src.xml ?? loadTemplate(TEMPLATE_FILES.xml), view),
+    xml: renderTemplate('xml', src.xml ?? loadTemplate(TEMPLATE_FILES.xml), view, maxBytes),
   }
 }
 
@@ -129,7 +133,7 @@ function sampleViews(): ViewModel[] {
   ]
 }
 
-function formatProblems(format: Format, text: string): string[] {
+function formatProblems(format: Format, text: string, maxBytes: number): string[] {
   const file = TEMPLATE_FILES[format]
   const {ast, problem} = parseTemplate(text)
   if (!ast) return [`${file}: ${problem}`]
@@ -138,7 +142,7 @@ function formatProblems(format: Format, text: string): string[] {
   for (const view of sampleViews()) {
     let output: string
     try {
-      output = renderTemplate(format, text, view)
+      output = renderTemplate(format, text, view, maxBytes)
     } catch (error) {
       return [(error as Error).message]
     }
@@ -179,9 +183,9 @@ function assetProblems(assets: Record<string, Buffer>): string[] {
 export function compilePage(src: PageSource): {problems: string[]} {
   const problems: string[] = []
   if (src.html.trim() === '') problems.push(`${TEMPLATE_FILES.html}: empty; the HTML template is required`)
-  else problems.push(...formatProblems('html', src.html))
-  if (src.json !== undefined) problems.push(...formatProblems('json', src.json))
-  if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml))
+  else problems.push(...formatProblems('html', src.html, maxRenderedBytes(src.assets)))
+  if (src.json !== undefined) problems.push(...formatProblems('json', src.json, maxRenderedBytes(src.assets)))
+  if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml, maxRenderedBytes(src.assets)))
   problems.push(...statusProblems(src.status), ...assetProblems(src.assets))
   return {problems}
 }
