@@ -7,7 +7,7 @@ import {type AppliedObject, applyObjects, describeCheck, displayName, missingPer
 import {readGzippedBundle} from '../install/bundle-source.js'
 import {deleteObjects, staleObjects} from '../install/remove.js'
 import {toYamlDocuments} from '../install/files.js'
-import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
+import {DEFAULT_SCHEDULE, type InstallOptions, bundleRef, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE} from '../model/keys.js'
 
@@ -38,8 +38,9 @@ Objects are written with server-side apply, so running install again upgrades in
       namespaces: this.flags.namespaces === undefined ? undefined : splitList(this.flags.namespaces),
       schedule: this.flags.schedule,
     }
-    const manifests = renderInstall(options)
-    const bundle = options.image === undefined ? renderBundleConfigMap(options.namespace, readGzippedBundle()) : undefined
+    const gzipped = options.image === undefined ? readGzippedBundle() : undefined
+    const bundle = gzipped === undefined ? undefined : renderBundleConfigMap(options.namespace, gzipped)
+    const manifests = renderInstall({...options, bundle: gzipped === undefined ? undefined : bundleRef(gzipped)})
     const objects = installOrder(manifests, bundle)
 
     if (this.flags['dry-run']) {

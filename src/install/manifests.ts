@@ -1,4 +1,5 @@
 import {CronExpressionParser} from 'cron-parser'
+import {createHash} from 'node:crypto'
 
 import type {KubeObject} from '../kube/client.js'
 
@@ -19,7 +20,17 @@ export const DEFAULT_SCHEDULE = '* * * * *'
 export const NODE_IMAGE = 'node:24.21.0-alpine'
 /** The `node` user of the official image; any non-root UID works, this one also owns a home in the image. */
 export const RUN_AS_USER = 1000
+/** The bundle ConfigMap's name without its content hash: `kubectl-maintenance-bundle-<10 hex of its sha256>`. */
 export const BUNDLE_CONFIGMAP = 'kubectl-maintenance-bundle'
+/** The container's variable holding the bundle's sha256, fixed at install; the container checks it before running. */
+export const BUNDLE_SHA256_ENV = 'KUBECTL_MAINTENANCE_BUNDLE_SHA256'
+/** The bundle ConfigMap's key that records its sha256 too, from which kustomize fills in the CronJob's variable. */
+export const BUNDLE_SHA256_KEY = 'sha256'
+/**
+ * What the committed cronjob/ files carry instead of a bundle's digest: kustomize fills in the real one from the
+ * bundle it generates (cronjob/bundle/). A CronJob applied with the placeholder refuses to run any bundle.
+ */
+export const BUNDLE_SHA256_PLACEHOLDER = 'set-by-kustomize-from-cronjob-bundle'
 export const BUNDLE_KEY = 'kubectl-maintenance.mjs.gz'
 /** ConfigMap data + binaryData may not exceed 1 MiB (the API server rejects larger ones). */
 export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024
@@ -39,6 +50,19 @@ export interface InstallOptions {
   image?: string
   /** The namespaced variant: a Role per namespace and one CronJob each, instead of cluster-wide access. */
   namespaces?: string[]
+  /** The bundle the CronJob runs (absent: the cronjob/ placeholders, which kustomize replaces). */
+  bundle?: BundleRef
+}
+
+/** Which bundle ConfigMap the CronJob mounts and the sha256 its gzipped content must have. */
+export interface BundleRef {
+  configMapName: string
+  sha256: string
+}
+
+export function bundleRef(gzippedBundle: Buffer): BundleRef {
+  const sha256 = createHash('sha256').update(gzippedBundle).digest('hex')
+  return {configMapName: `${BUNDLE_CONFIGMAP}-${sha256.slice(0, 10)}`, sha256}
 }
 
 export const DEFAULT_INSTALL: InstallOptions = {namespace: INSTALL_NAMESPACE, schedule: DEFAULT_SCHEDULE}
@@ -142,11 +166,11 @@ function renderCronJob(options: InstallOptions, scope: string[], reconciledNames
     imagePullPolicy: 'IfNotPresent',
     // The image's own entrypoint runs the bundle; the Node image gets it unpacked from the ConfigMap first
     // (it is gzipped to fit a ConfigMap, and Node cannot import a gzipped module).
-    ...(bundled
-      ? {command: ['/bin/sh', '-c', `gunzip -c ${BUNDLE_DIR}/${BUNDLE_KEY} > ${UNPACKED_BUNDLE} && exec node ${UNPACKED_BUNDLE} "$@"`, APP_NAME]}
-      : {}),
+    // It runs the bundle only when its sha256 is the one fixed at install: a replaced or edited ConfigMap is refused.
+    ...(bundled ? {command: ['/bin/sh', '-c', bundleScript(), APP_NAME]} : {}),
     args: reconcileArgs,
     env: [
+      ...(bundled ? [{name: BUNDLE_SHA256_ENV, value: options.bundle?.sha256 ?? BUNDLE_SHA256_PLACEHOLDER}] : []),
       {name: 'KUBECTL_MAINTENANCE_NAMESPACE', value: options.namespace},
       {name: 'HOME', value: '/tmp'},
       {name: 'NODE_ENV', value: 'production'},
@@ -164,7 +188,7 @@ function renderCronJob(options: InstallOptions, scope: string[], reconciledNames
   }
   const volumes = [
     {emptyDir: {sizeLimit: '64Mi'}, name: 'tmp'},
-    ...(bundled ? [{configMap: {name: BUNDLE_CONFIGMAP}, name: 'bundle'}] : []),
+    ...(bundled ? [{configMap: {name: options.bundle?.configMapName ?? BUNDLE_CONFIGMAP}, name: 'bundle'}] : []),
   ]
   return {
     apiVersion: 'batch/v1',
@@ -202,10 +226,31 @@ function renderCronJob(options: InstallOptions, scope: string[], reconciledNames
   }
 }
 
-/** The plugin's own gzipped bundle as a ConfigMap, which the default CronJob runs on the official Node image. */
+/** The container's script: check the mounted bundle against the sha256 fixed at install, unpack it, run it. */
+function bundleScript(): string {
+  const packed = `${BUNDLE_DIR}/${BUNDLE_KEY}`
+  return [
+    `actual=$(sha256sum ${packed} | cut -d ' ' -f 1)`,
+    `if [ "$actual" != "$${BUNDLE_SHA256_ENV}" ]; then echo "kubectl-maintenance: refusing to run ${packed}: its sha256 is $actual, install fixed $${BUNDLE_SHA256_ENV}; the bundle ConfigMap was changed or replaced: run kubectl maintenance install again" >&2; exit 1; fi`,
+    `gunzip -c ${packed} > ${UNPACKED_BUNDLE} && exec node ${UNPACKED_BUNDLE} "$@"`,
+  ].join('; ')
+}
+
+/**
+ * The plugin's own gzipped bundle as a ConfigMap, which the default CronJob runs on the official Node image:
+ * immutable, and named by its content, so a new bundle is a new ConfigMap and the old one is pruned.
+ */
 export function renderBundleConfigMap(namespace: string, gzippedBundle: Buffer): KubeObject {
   if (gzippedBundle.length > CONFIGMAP_LIMIT_BYTES) {
     throw new UserError(`the gzipped bundle is ${gzippedBundle.length} bytes, over the 1 MiB ConfigMap limit: use --image with an image built from the Dockerfile`)
   }
-  return {apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(BUNDLE_CONFIGMAP, namespace), binaryData: {[BUNDLE_KEY]: gzippedBundle.toString('base64')}}
+  const {configMapName, sha256} = bundleRef(gzippedBundle)
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata(configMapName, namespace),
+    binaryData: {[BUNDLE_KEY]: gzippedBundle.toString('base64')},
+    data: {[BUNDLE_SHA256_KEY]: sha256},
+    immutable: true,
+  }
 }

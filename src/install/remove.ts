@@ -31,6 +31,13 @@ export async function suspendCronJobs(client: KubeClient, cronJobs: KubeObject[]
   }
 }
 
+/** Every bundle ConfigMap install made: the current one and those of earlier bundles (and the unhashed name of old installs). */
+async function bundleConfigMaps(client: KubeClient, installNamespace: string): Promise<KubeObject[]> {
+  const labelled = await client.list(Resources.configMaps, installNamespace, {labelSelector: INSTALLED})
+  const bundle = new RegExp(`^${BUNDLE_CONFIGMAP}(-[0-9a-f]{10})?$`)
+  return labelled.filter((object) => bundle.test(object.metadata.name)).map((object) => withType(object, Resources.configMaps))
+}
+
 async function managedNamed(client: KubeClient, type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject[]> {
   const object = await client.getIfExists(type, namespace, name)
   return object && isManaged(object) ? [withType(object, type)] : []
@@ -45,7 +52,7 @@ export async function installedObjects(client: KubeClient, installNamespace: str
     (await client.list(type, namespace, {labelSelector: INSTALLED})).map((object) => withType(object, type))
   return [
     ...(await labelled(Resources.cronJobs, installNamespace)),
-    ...(await managedNamed(client, Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
+    ...(await bundleConfigMaps(client, installNamespace)),
     ...(await labelled(Resources.roleBindings)),
     ...(await labelled(Resources.roles)),
     ...(await managedNamed(client, Resources.clusterRoleBindings, undefined, APP_NAME)),
@@ -75,7 +82,7 @@ function bindsInstall(binding: KubeObject, installNamespace: string): boolean {
 /**
  * What an earlier install into installNamespace made that this one (`desired`) no longer writes, like `kubectl apply
  * --prune`: CronJobs of namespaces no longer reconciled and their Roles, the cluster-wide grant after a switch to
- * --namespaces, the page-reader Role after a switch back, the bundle after a switch to --image. The earlier scope is
+ * --namespaces, the page-reader Role after a switch back, the bundle after a switch to --image, the bundle of an earlier version once a new one is installed. The earlier scope is
  * read from the earlier CronJobs' own arguments, so finding it takes no cluster-wide list.
  */
 export async function staleObjects(client: KubeClient, installNamespace: string, desired: KubeObject[]): Promise<KubeObject[]> {
@@ -96,7 +103,7 @@ export async function staleObjects(client: KubeClient, installNamespace: string,
     : []
   const candidates = [
     ...cronJobs,
-    ...(await managedNamed(client, Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
+    ...(await bundleConfigMaps(client, installNamespace)),
     ...roles.flat(),
     ...clusterGrant,
   ]
