@@ -5,6 +5,7 @@ import {renderData} from '../cli/output.js'
 import {type KubeObject} from '../kube/client.js'
 import {type AppliedObject, applyObjects, describeCheck, displayName, missingPermissions} from '../install/apply.js'
 import {readGzippedBundle} from '../install/bundle-source.js'
+import {isFence, servesAdmissionPolicies} from '../install/fence.js'
 import {deleteObjects, staleObjects} from '../install/remove.js'
 import {toYamlDocuments} from '../install/files.js'
 import {DEFAULT_SCHEDULE, type InstallOptions, bundleRef, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
@@ -41,7 +42,7 @@ Objects are written with server-side apply, so running install again upgrades in
     const gzipped = options.image === undefined ? readGzippedBundle() : undefined
     const bundle = gzipped === undefined ? undefined : renderBundleConfigMap(options.namespace, gzipped)
     const manifests = renderInstall({...options, bundle: gzipped === undefined ? undefined : bundleRef(gzipped)})
-    const objects = installOrder(manifests, bundle)
+    let objects = installOrder(manifests, bundle)
 
     if (this.flags['dry-run']) {
       this.log(this.format(objects, this.flags.output ?? 'yaml'))
@@ -49,6 +50,10 @@ Objects are written with server-side apply, so running install again upgrades in
     }
 
     const client = await this.client()
+    if (!(await servesAdmissionPolicies(client))) {
+      objects = objects.filter((object) => !isFence(object))
+      this.note('Note: this cluster does not serve ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.30+): installing without the fence that limits what the CronJob\'s ServiceAccount may write')
+    }
     const stale = await staleObjects(client, options.namespace, objects)
     const missing = await missingPermissions(client, objects, stale)
     if (missing.length > 0) {

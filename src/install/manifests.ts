@@ -5,6 +5,7 @@ import type {KubeObject} from '../kube/client.js'
 
 import {UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
+import {renderFence} from './fence.js'
 import {CLUSTER_GRANTS, ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
 
 export const APP_NAME = 'kubectl-maintenance'
@@ -128,11 +129,14 @@ function renderRbac(options: InstallOptions): KubeObject[] {
   const serviceAccount = {apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(APP_NAME, options.namespace), automountServiceAccountToken: true}
   const subjects = [{kind: 'ServiceAccount', name: APP_NAME, namespace: options.namespace}]
   const rbacApi = 'rbac.authorization.k8s.io/v1'
+  // What the ServiceAccount may do at all (RBAC), then what it may write (the admission policy's fence).
+  const fence = renderFence(options.namespace, APP_NAME, labels())
   if (options.namespaces === undefined) {
     return [
       serviceAccount,
       {apiVersion: rbacApi, kind: 'ClusterRole', metadata: metadata(APP_NAME), rules: policyRules([...ENGINE_GRANTS, ...CLUSTER_GRANTS])},
       {apiVersion: rbacApi, kind: 'ClusterRoleBinding', metadata: metadata(APP_NAME), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: APP_NAME}, subjects},
+      ...fence,
     ]
   }
 
@@ -145,7 +149,7 @@ function renderRbac(options: InstallOptions): KubeObject[] {
   }
   if (!options.namespaces.includes(options.namespace)) roleFor(options.namespace, policyRules(PAGE_READER_GRANTS))
   for (const namespace of options.namespaces) roleFor(namespace, policyRules(ENGINE_GRANTS))
-  return objects
+  return [...objects, ...fence]
 }
 
 export function cronJobName(options: InstallOptions, reconciledNamespace?: string): string {

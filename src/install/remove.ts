@@ -5,6 +5,7 @@ import {isNotFound} from '../kube/client.js'
 import {Resources, type ResourceType} from '../kube/resources.js'
 import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
 import {resourceOf} from './apply.js'
+import {FENCE_NAME, servesAdmissionPolicies} from './fence.js'
 import {APP_NAME, BUNDLE_CONFIGMAP, NAME_LABEL} from './manifests.js'
 
 const INSTALLED = `${MANAGED_BY_LABEL}=${MANAGED_BY},${NAME_LABEL}=${APP_NAME}`
@@ -38,6 +39,15 @@ async function bundleConfigMaps(client: KubeClient, installNamespace: string): P
   return labelled.filter((object) => bundle.test(object.metadata.name)).map((object) => withType(object, Resources.configMaps))
 }
 
+/** The admission policy and its binding, where the cluster serves them: the binding first, so nothing is left bound. */
+async function fenceObjects(client: KubeClient): Promise<KubeObject[]> {
+  if (!(await servesAdmissionPolicies(client))) return []
+  return [
+    ...(await managedNamed(client, Resources.validatingAdmissionPolicyBindings, undefined, FENCE_NAME)),
+    ...(await managedNamed(client, Resources.validatingAdmissionPolicies, undefined, FENCE_NAME)),
+  ]
+}
+
 async function managedNamed(client: KubeClient, type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject[]> {
   const object = await client.getIfExists(type, namespace, name)
   return object && isManaged(object) ? [withType(object, type)] : []
@@ -55,6 +65,7 @@ export async function installedObjects(client: KubeClient, installNamespace: str
     ...(await bundleConfigMaps(client, installNamespace)),
     ...(await labelled(Resources.roleBindings)),
     ...(await labelled(Resources.roles)),
+    ...(await fenceObjects(client)),
     ...(await managedNamed(client, Resources.clusterRoleBindings, undefined, APP_NAME)),
     ...(await managedNamed(client, Resources.clusterRoles, undefined, APP_NAME)),
     ...(await managedNamed(client, Resources.serviceAccounts, installNamespace, APP_NAME)),

@@ -19,6 +19,8 @@ const CREATED = [
   'serviceaccount/kubectl-maintenance created',
   'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance created',
   'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance created',
+  'validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-maintenance-fence created',
+  'validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-maintenance-fence created',
   `configmap/${BUNDLE.configMapName} created`,
   'cronjob.batch/kubectl-maintenance created',
 ]
@@ -27,6 +29,8 @@ const OBJECTS: Array<[string, string, string | undefined, string]> = [
   ['v1', 'ServiceAccount', NS, 'kubectl-maintenance'],
   ['rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, 'kubectl-maintenance'],
   ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'kubectl-maintenance'],
+  ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', undefined, 'kubectl-maintenance-fence'],
+  ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding', undefined, 'kubectl-maintenance-fence'],
   ['v1', 'ConfigMap', NS, BUNDLE.configMapName],
   ['batch/v1', 'CronJob', NS, 'kubectl-maintenance'],
 ]
@@ -61,7 +65,7 @@ describe('install', () => {
     expect(first).to.deep.equal({exitCode: 0, stderr: '', stdout: CREATED.join('\n') + '\n'})
     const applies = server.writes()
     expect(applies.map((write) => `${write.method} ${write.contentType} ${write.query.fieldManager} ${write.query.force}`)).to.deep.equal(
-      Array.from({length: 6}, () => 'PATCH application/apply-patch+yaml kubectl-maintenance true'),
+      Array.from({length: 8}, () => 'PATCH application/apply-patch+yaml kubectl-maintenance true'),
     )
     const before = versions()
     expect(before).to.not.include(undefined)
@@ -78,7 +82,7 @@ describe('install', () => {
     await install()
     await nextSecond()
     const result = await install('--schedule', '*/5 * * * *')
-    expect(result.stdout.trim().split('\n')).to.deep.equal([...CREATED.slice(0, 5).map((line) => line.replace(/created$/, 'unchanged')), 'cronjob.batch/kubectl-maintenance configured'])
+    expect(result.stdout.trim().split('\n')).to.deep.equal([...CREATED.slice(0, -1).map((line) => line.replace(/created$/, 'unchanged')), 'cronjob.batch/kubectl-maintenance configured'])
     expect((server.object('batch/v1', 'CronJob', NS, 'kubectl-maintenance') as Stored).spec?.schedule).to.equal('*/5 * * * *')
   })
 

@@ -55,6 +55,8 @@ describe('uninstall', function () {
       'configmap/upgrade deleted',
       'cronjob.batch/kubectl-maintenance deleted',
       `configmap/${bundleRef(gzipBundle(Buffer.from('console.log("bundle")\n'))).configMapName} deleted`,
+      'validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-maintenance-fence deleted',
+      'validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-maintenance-fence deleted',
       'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance deleted',
       'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance deleted',
       'serviceaccount/kubectl-maintenance deleted',

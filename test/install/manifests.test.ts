@@ -119,6 +119,8 @@ describe('install manifests', () => {
         'serviceaccount/kubectl-maintenance serverside-applied (server dry run)',
         'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
         'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
+        'validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-maintenance-fence serverside-applied (server dry run)',
+        'validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-maintenance-fence serverside-applied (server dry run)',
         `configmap/${FAKE_BUNDLE_NAME} serverside-applied (server dry run)`,
         'cronjob.batch/kubectl-maintenance serverside-applied (server dry run)',
       ])
@@ -181,8 +183,8 @@ describe('install manifests', () => {
     expect(bundled.containers[0].image).to.equal('node:24.21.0-alpine')
     expect(bundled.containers[0].args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
     const imageObjects = documents((await dryRun('--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0', '--namespace', 'ops', '--schedule', '*/2 * * * *')).stdout)
-    expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'CronJob'])
-    const cronJob = imageObjects[4] as unknown as {metadata: {namespace: string}; spec: {schedule: string}}
+    expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'CronJob'])
+    const cronJob = imageObjects[6] as unknown as {metadata: {namespace: string}; spec: {schedule: string}}
     expect(cronJob.metadata.namespace).to.equal('ops')
     expect(cronJob.spec.schedule).to.equal('*/2 * * * *')
     const [image] = podSpecs(imageObjects) as Array<{containers: Array<Record<string, unknown>>; volumes: unknown[]}>
@@ -203,6 +205,8 @@ describe('install manifests', () => {
       'RoleBinding shop/kubectl-maintenance',
       'Role web/kubectl-maintenance',
       'RoleBinding web/kubectl-maintenance',
+      'ValidatingAdmissionPolicy /kubectl-maintenance-fence',
+      'ValidatingAdmissionPolicyBinding /kubectl-maintenance-fence',
       `ConfigMap kubectl-maintenance/${FAKE_BUNDLE_NAME}`,
       'CronJob kubectl-maintenance/kubectl-maintenance-shop',
       'CronJob kubectl-maintenance/kubectl-maintenance-web',
