@@ -50,13 +50,10 @@ export const ASSET_NAME = /^(?!\.{1,2}$)[-._a-zA-Z0-9]{1,253}$/
 /** A ConfigMap holds at most 1 MiB; leave room for the rendered bodies and nginx.conf. */
 export const MAX_ASSETS_BYTES = 768 * 1024
 /**
- * What one rendered body (HTML, JSON or XML) may take: no more than the page's assets leave of the ConfigMap, less
- * room for nginx.conf. The backend checks the total of all three; this stops one runaway render early.
+ * What one rendered body (HTML, JSON or XML) may take: no more than a whole ConfigMap holds. It stops one runaway
+ * render early; whether the bodies, nginx.conf and assets fit together is the backend's check.
  */
-export function maxRenderedBytes(assets: Record<string, Buffer>): number {
-  const assetBytes = Object.values(assets).reduce((sum, asset) => sum + asset.length, 0)
-  return Math.max(0, 1024 * 1024 - 16 * 1024 - assetBytes)
-}
+export const MAX_RENDERED_BYTES = 1024 * 1024
 export const DEFAULT_STATUS = 503
 
 export function helperNames(format: Format): string[] {
@@ -95,13 +92,13 @@ function escapedView(view: ViewModel, escape: (text: string) => string): Record<
   return Object.fromEntries(Object.entries(view).map(([key, value]) => [key, escapeValue(value)]))
 }
 
-function renderTemplate(format: Format, text: string, view: ViewModel, maxBytes: number): string {
+function renderTemplate(format: Format, text: string, view: ViewModel): string {
   const file = TEMPLATE_FILES[format]
   const data = format === 'html' ? view : escapedView(view, format === 'json' ? escapeJsonString : escapeXml)
   try {
     // The built-in templates are ours; every other one is a tenant's and runs in the sandbox, bounded.
     if (text === loadTemplate(file)) return runTemplate(format, text, data)
-    return renderSandboxed(format, text, data, maxBytes)
+    return renderSandboxed(format, text, data, MAX_RENDERED_BYTES)
   } catch (error) {
     if (error instanceof RangeError) throw new PageTemplateError(`${file}: the template recurses without end`)
     throw new PageTemplateError(`${file}: ${oneLine(error)}`)
@@ -109,15 +106,14 @@ function renderTemplate(format: Format, text: string, view: ViewModel, maxBytes:
 }
 
 export function renderPage(src: PageSource, view: ViewModel): RenderedPage {
-  const maxBytes = maxRenderedBytes(src.assets)
   return {
     assets: {...src.assets},
-    html: renderTemplate('html', src.html, view, maxBytes),
-    json: src.json === undefined ? `${JSON.stringify(maintenanceDocument(view), null, 2)}\n` : renderTemplate('json', src.json, view, maxBytes),
+    html: renderTemplate('html', src.html, view),
+    json: src.json === undefined ? `${JSON.stringify(maintenanceDocument(view), null, 2)}\n` : renderTemplate('json', src.json, view),
     grpcMessage: grpcMessage(view),
     retryAfter: view.retryAfter,
     status: src.status,
-    xml: renderTemplate('xml', src.xml ?? loadTemplate(TEMPLATE_FILES.xml), view, maxBytes),
+    xml: renderTemplate('xml', src.xml ?? loadTemplate(TEMPLATE_FILES.xml), view),
   }
 }
 
@@ -133,7 +129,7 @@ function sampleViews(): ViewModel[] {
   ]
 }
 
-function formatProblems(format: Format, text: string, maxBytes: number): string[] {
+function formatProblems(format: Format, text: string): string[] {
   const file = TEMPLATE_FILES[format]
   const {ast, problem} = parseTemplate(text)
   if (!ast) return [`${file}: ${problem}`]
@@ -142,7 +138,7 @@ function formatProblems(format: Format, text: string, maxBytes: number): string[
   for (const view of sampleViews()) {
     let output: string
     try {
-      output = renderTemplate(format, text, view, maxBytes)
+      output = renderTemplate(format, text, view)
     } catch (error) {
       return [(error as Error).message]
     }
@@ -183,9 +179,9 @@ function assetProblems(assets: Record<string, Buffer>): string[] {
 export function compilePage(src: PageSource): {problems: string[]} {
   const problems: string[] = []
   if (src.html.trim() === '') problems.push(`${TEMPLATE_FILES.html}: empty; the HTML template is required`)
-  else problems.push(...formatProblems('html', src.html, maxRenderedBytes(src.assets)))
-  if (src.json !== undefined) problems.push(...formatProblems('json', src.json, maxRenderedBytes(src.assets)))
-  if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml, maxRenderedBytes(src.assets)))
+  else problems.push(...formatProblems('html', src.html, MAX_RENDERED_BYTES))
+  if (src.json !== undefined) problems.push(...formatProblems('json', src.json, MAX_RENDERED_BYTES))
+  if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml, MAX_RENDERED_BYTES))
   problems.push(...statusProblems(src.status), ...assetProblems(src.assets))
   return {problems}
 }

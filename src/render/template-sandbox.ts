@@ -147,7 +147,7 @@ export function renderSandboxed(format: TemplateFormat, text: string, data: unkn
   }
   if ('output' in reply) return reply.output
   if (reply.failure === 'size') {
-    throw new TemplateLimitError(`renders ${reply.bytes} bytes, more than the ${maxOutputBytes} a page may take in the backend ConfigMap`, 'size')
+    throw new TemplateLimitError(`renders ${reply.bytes} bytes, more than the ${maxOutputBytes} a ConfigMap holds`, 'size')
   }
   if (reply.failure === 'recursion') throw new TemplateLimitError('the template recurses without end', 'recursion')
   throw new TemplateLimitError(reply.message, 'error')

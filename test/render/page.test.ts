@@ -174,7 +174,7 @@ describe('render/page', () => {
       ['blocks nested past the limit', {html: `${'{{#each @root.targets}}'.repeat(40)}x${'{{/each}}'.repeat(40)}`}, ['page.html.hbs line 1: blocks nest more than 10 deep; flatten the template']],
       ['a long else-if chain is not nesting', {html: `{{#if message}}m${Array.from({length: 12}, () => '{{else if reason}}r').join('')}{{/if}}`}, []],
       ['subexpressions nested past the limit', {html: `{{#if ${'(lookup '.repeat(12)}targets 0${')'.repeat(12)}}}x{{/if}}`}, ['page.html.hbs line 1: subexpressions nest more than 10 deep']],
-      ['a page that renders more than fits the backend', {html: `${'{{#each @root}}'.repeat(3)}${'<p>x</p>'.repeat(75)}${'{{/each}}'.repeat(3)}`}, ['page.html.hbs: renders 1318200 bytes, more than the 1032192 a page may take in the backend ConfigMap']],
+      ['a page that renders more than fits the backend', {html: `${'{{#each @root}}'.repeat(3)}${'<p>x</p>'.repeat(75)}${'{{/each}}'.repeat(3)}`}, ['page.html.hbs: renders 1318200 bytes, more than the 1048576 a ConfigMap holds']],
       ['a parse error', {html: '<p>{{#if message}}</p>'}, ["page.html.hbs: Parse error on line 1: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'"]],
       ['a partial', {html: '{{> header}}'}, ['page.html.hbs line 1: partials and decorators are not available in page templates']],
       ['an empty HTML template', {html: ' \n'}, ['page.html.hbs: empty; the HTML template is required']],
