@@ -179,9 +179,9 @@ function assetProblems(assets: Record<string, Buffer>): string[] {
 export function compilePage(src: PageSource): {problems: string[]} {
   const problems: string[] = []
   if (src.html.trim() === '') problems.push(`${TEMPLATE_FILES.html}: empty; the HTML template is required`)
-  else problems.push(...formatProblems('html', src.html, MAX_RENDERED_BYTES))
-  if (src.json !== undefined) problems.push(...formatProblems('json', src.json, MAX_RENDERED_BYTES))
-  if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml, MAX_RENDERED_BYTES))
+  else problems.push(...formatProblems('html', src.html))
+  if (src.json !== undefined) problems.push(...formatProblems('json', src.json))
+  if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml))
   problems.push(...statusProblems(src.status), ...assetProblems(src.assets))
   return {problems}
 }
