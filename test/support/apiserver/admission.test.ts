@@ -34,7 +34,9 @@ describe('in-process API server: ValidatingAdmissionPolicy', () => {
     const resources = await call(server, 'GET', '/apis/admissionregistration.k8s.io/v1')
     expect((dig(resources.body, 'resources') as Array<{name: string}>).map((r) => r.name)).to.include.members(['validatingadmissionpolicies', 'validatingadmissionpolicybindings'])
     server.setAdmissionPolicies(false)
-    expect((await call(server, 'GET', '/apis/admissionregistration.k8s.io/v1')).status).to.equal(404)
+    const without = await call(server, 'GET', '/apis/admissionregistration.k8s.io/v1')
+    expect((dig(without.body, 'resources') as Array<{name: string}>).map((r) => r.name)).to.not.include('validatingadmissionpolicies')
+    expect((await call(server, 'GET', VAP)).status).to.equal(404)
   })
 
   it('denies with 422 Invalid and "failed expression" when the validation has no message or reason', async () => {
