@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1
 # The image `install --image IMAGE` runs: the plugin's single-file bundle on the official Node image, nothing else.
 # Build: docker build -t ghcr.io/OWNER/kubectl-maintenance:VERSION .
-# The default install needs no image of ours: it runs the same bundle from a ConfigMap on node:20.20.2-alpine3.23.
+# The default install needs no image of ours: it runs the same bundle from a ConfigMap on node:24.21.0-alpine.
 
 # Keep in step with NODE_IMAGE in src/install/manifests.ts: the runtime the bundle is built and tested for.
-ARG NODE_IMAGE=node:20.20.2-alpine3.23
+ARG NODE_IMAGE=node:24.21.0-alpine
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src

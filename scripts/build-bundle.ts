@@ -90,10 +90,30 @@ export async function commandManifest(pjson = readPackageJson()): Promise<Interf
   }
 }
 
+/**
+ * The template sandbox's worker (src/render/template-worker.ts) as one CommonJS script with Handlebars inlined:
+ * the bundle and the executable have no file to start a worker from, so they start it from this text.
+ */
+export async function templateWorkerSource(): Promise<string> {
+  const result = await build({
+    bundle: true,
+    entryPoints: [path.join(ROOT, 'src', 'render', 'template-worker.ts')],
+    format: 'cjs',
+    legalComments: 'none',
+    logLevel: 'warning',
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    write: false,
+  })
+  return result.outputFiles[0].text
+}
+
 /** The build-time constants src/ reads in the bundle and the executable alike. */
 export async function bundleDefines(pjson = readPackageJson()): Promise<Record<string, string>> {
   return {
     __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
+    __KM_TEMPLATE_WORKER__: JSON.stringify(await templateWorkerSource()),
     __KM_OCLIF_MANIFEST__: JSON.stringify(await commandManifest(pjson)),
     __KM_PACKAGE__: JSON.stringify(packageInfo(pjson)),
   }

@@ -8,7 +8,8 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {gzipBundle} from '../src/install/bundle-source.js'
-import {BUNDLE_FILE, manifestFiles} from '../src/install/files.js'
+import {BUNDLE_FILE, BUNDLE_SHA256_FILE, manifestFiles} from '../src/install/files.js'
+import {bundleRef} from '../src/install/manifests.js'
 import {ROOT, buildBundle} from './build-bundle.js'
 
 for (const [file, text] of Object.entries(manifestFiles())) {
@@ -17,5 +18,7 @@ for (const [file, text] of Object.entries(manifestFiles())) {
   process.stdout.write(`${file}\n`)
 }
 const {outfile} = await buildBundle()
-writeFileSync(path.join(ROOT, BUNDLE_FILE), gzipBundle(readFileSync(outfile)))
-process.stdout.write(`${BUNDLE_FILE}\n`)
+const gzipped = gzipBundle(readFileSync(outfile))
+writeFileSync(path.join(ROOT, BUNDLE_FILE), gzipped)
+writeFileSync(path.join(ROOT, BUNDLE_SHA256_FILE), bundleRef(gzipped).sha256)
+process.stdout.write(`${BUNDLE_FILE}\n${BUNDLE_SHA256_FILE}\n`)

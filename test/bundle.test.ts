@@ -1,12 +1,12 @@
 import {expect} from 'chai'
-import {copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {parseAllDocuments} from 'yaml'
 
 import {buildBundle, commandFiles} from '../scripts/build-bundle.js'
-import {CONFIGMAP_LIMIT_BYTES, DEFAULT_INSTALL, renderInstall} from '../src/install/manifests.js'
+import {CONFIGMAP_LIMIT_BYTES, DEFAULT_INSTALL, bundleRef, renderInstall} from '../src/install/manifests.js'
 import {gzipBundle} from '../src/install/bundle-source.js'
 import {type ApiServer, startApiServer} from './support/apiserver.js'
 import {type ProcessResult, run} from './support/process.js'
@@ -86,27 +86,56 @@ describe('the single-file bundle', function () {
       expect(Object.values(page.data).join('\n')).to.include('Back soon')
     })
 
-    it("runs as the CronJob's container runs it: unpacked from the gzipped ConfigMap key, with the CronJob's args", async () => {
-      const [cronJob] = renderInstall(DEFAULT_INSTALL).cronJobs as unknown as Array<{spec: {jobTemplate: {spec: {template: {spec: {containers: Array<{command: string[]; args: string[]}>}}}}}}>
-      const {command, args} = cronJob.spec.jobTemplate.spec.template.spec.containers[0]
+    /** The CronJob's container script for this bundle, run here with the paths of a temporary mount and /tmp. */
+    async function runAsContainer(mountedGz: Buffer, installedGz: Buffer) {
+      const [cronJob] = renderInstall({...DEFAULT_INSTALL, bundle: bundleRef(installedGz)}).cronJobs as unknown as Array<{spec: {jobTemplate: {spec: {template: {spec: {containers: Array<{command: string[]; args: string[]; env: Array<{name: string; value: string}>}>}}}}}}>
+      const {command, args, env} = cronJob.spec.jobTemplate.spec.template.spec.containers[0]
       const mounted = mkdtempSync(path.join(scratch, 'configmap-'))
       const unpacked = mkdtempSync(path.join(scratch, 'tmp-'))
-      writeFileSync(path.join(mounted, 'kubectl-maintenance.mjs.gz'), gzipBundle(readFileSync(bundle)))
+      writeFileSync(path.join(mounted, 'kubectl-maintenance.mjs.gz'), mountedGz)
       const script = command[2].replaceAll('/tmp/kubectl-maintenance.mjs', `${unpacked}/kubectl-maintenance.mjs`).replaceAll('/opt/kubectl-maintenance', mounted)
       const result = await run(command[0], [command[1], script, command[3], ...args, '--kubeconfig', server.kubeconfigPath], {
-        env: {HOME: scratch, KUBECTL_MAINTENANCE_NAMESPACE: 'kubectl-maintenance', PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`},
+        env: {...Object.fromEntries(env.map((e) => [e.name, e.value])), HOME: scratch, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`},
       })
+      return {args, result, unpacked}
+    }
+
+    it("runs as the CronJob's container runs it: checked against the sha256 fixed at install, unpacked from the gzipped ConfigMap key, with the CronJob's args", async () => {
+      const gz = gzipBundle(readFileSync(bundle))
+      const {args, result, unpacked} = await runAsContainer(gz, gz)
       expect(args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
       expect(result.stderr).to.equal('')
       expect(result.code).to.equal(0)
       expect(readFileSync(path.join(unpacked, 'kubectl-maintenance.mjs')).equals(readFileSync(bundle))).to.equal(true)
     })
 
+    it('refuses to run a bundle whose sha256 is not the one fixed at install, saying so', async () => {
+      const installed = gzipBundle(readFileSync(bundle))
+      for (const tampered of [gzipBundle(Buffer.from('process.exit(0)\n')), Buffer.concat([installed, Buffer.from([0])])]) {
+        const {result, unpacked} = await runAsContainer(tampered, installed)
+        expect(result.code).to.equal(1)
+        expect(result.stderr).to.match(/^kubectl-maintenance: refusing to run \S+kubectl-maintenance\.mjs\.gz: its sha256 is [0-9a-f]{64}, install fixed [0-9a-f]{64}; the bundle ConfigMap was changed or replaced/)
+        expect(existsSync(path.join(unpacked, 'kubectl-maintenance.mjs')), 'nothing unpacked').to.equal(false)
+      }
+    })
+
+    it('renders custom pages in the template sandbox: a good page is accepted, a runaway one stopped', async () => {
+      const good = path.join(scratch, 'good.html.hbs')
+      const runaway = path.join(scratch, 'runaway.html.hbs')
+      writeFileSync(good, '<p>{{message}} <a href="{{contactHref contact}}">{{contact}}</a></p>')
+      writeFileSync(runaway, `${'{{#each @root}}'.repeat(9)}x${'{{/each}}'.repeat(9)}`)
+      const accepted = await node('page', 'create', 'good', '-n', 'demo', '--html', good, '--dry-run', '--kubeconfig', server.kubeconfigPath)
+      expect(accepted.code, accepted.stderr).to.equal(0)
+      const refused = await node('page', 'create', 'runaway', '-n', 'demo', '--html', runaway, '--dry-run', '--kubeconfig', server.kubeconfigPath)
+      expect(refused.code).to.equal(2)
+      expect(refused.stderr).to.include('page.html.hbs: rendering took longer than 250 ms and was stopped')
+    })
+
     it('install --dry-run ships the running bundle itself', async () => {
       const result = await node('install', '--dry-run', '-o', 'yaml')
       expect(result.code, result.stderr).to.equal(0)
       const objects = parseAllDocuments(result.stdout).map((document) => document.toJS() as Obj & {binaryData?: Record<string, string>})
-      const configMap = objects.find((object) => object.metadata.name === 'kubectl-maintenance-bundle')
+      const configMap = objects.find((object) => object.metadata.name.startsWith('kubectl-maintenance-bundle-'))
       expect(gunzipSync(Buffer.from(configMap?.binaryData?.['kubectl-maintenance.mjs.gz'] ?? '', 'base64')).equals(readFileSync(bundle))).to.equal(true)
     })
   })

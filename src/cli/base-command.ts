@@ -3,6 +3,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {KubeClient} from '../kube/client.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {OUTPUT_FORMATS, type OutputFormat, asList, renderData, renderTable} from './output.js'
+import {terminalSafe} from './terminal.js'
 
 export type KubeFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>
 export type KubeArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -49,13 +50,25 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (error instanceof UserError) return this.error(error.message, {exit: 2})
-    if (error instanceof ClusterError) return this.error(error.message, {exit: 1})
+    // Messages carry what the cluster said (window messages, API reasons): escaped like all other output.
+    if (error instanceof UserError) return this.error(terminalSafe(error.message), {exit: 2})
+    if (error instanceof ClusterError) return this.error(terminalSafe(error.message), {exit: 1})
+    if (typeof error.message === 'string') error.message = terminalSafe(error.message)
     return super.catch(error)
   }
 
+  /** Everything a command prints on stdout goes through here, escaped for the terminal (src/cli/terminal.ts). */
+  log(message = '', ...args: unknown[]): void {
+    super.log(terminalSafe(message), ...args)
+  }
+
+  /** A line for stderr (progress, notes), escaped for the terminal. */
+  protected note(message: string): void {
+    process.stderr.write(`${terminalSafe(message)}\n`)
+  }
+
   protected warnUser(message: string): void {
-    process.stderr.write(`Warning: ${message}\n`)
+    this.note(`Warning: ${message}`)
   }
 }
 

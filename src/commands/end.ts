@@ -90,10 +90,6 @@ Give window names, or targets: for a target every active window naming it ends, 
     })
   }
 
-  private note(text: string): void {
-    process.stderr.write(`${text}\n`)
-  }
-
   /** The target's enable annotations to remove; a target neither annotated, in maintenance, nor in an active window is a user error. */
   private async annotatedTarget(client: KubeClient, namespace: string, ref: TargetRef, hasActiveWindow: boolean): Promise<AnnotatedTarget | undefined> {
     const type = await targetType(client, ref.kind)

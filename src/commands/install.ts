@@ -5,9 +5,10 @@ import {renderData} from '../cli/output.js'
 import {type KubeObject} from '../kube/client.js'
 import {type AppliedObject, applyObjects, describeCheck, displayName, missingPermissions} from '../install/apply.js'
 import {readGzippedBundle} from '../install/bundle-source.js'
+import {isFence, servesAdmissionPolicies} from '../install/fence.js'
 import {deleteObjects, staleObjects} from '../install/remove.js'
 import {toYamlDocuments} from '../install/files.js'
-import {DEFAULT_SCHEDULE, type InstallOptions, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
+import {DEFAULT_SCHEDULE, type InstallOptions, bundleRef, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
 import {DEFAULT_MAX_BACKENDS, parseMaxBackends, parseNamespaceSelector} from '../model/install-config.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE} from '../model/keys.js'
@@ -46,9 +47,10 @@ Objects are written with server-side apply, so running install again upgrades in
         namespaceSelector: this.flags['namespace-selector'] === undefined ? undefined : parseNamespaceSelector(this.flags['namespace-selector']),
       },
     }
-    const manifests = renderInstall(options)
-    const bundle = options.image === undefined ? renderBundleConfigMap(options.namespace, readGzippedBundle()) : undefined
-    const objects = installOrder(manifests, bundle)
+    const gzipped = options.image === undefined ? readGzippedBundle() : undefined
+    const bundle = gzipped === undefined ? undefined : renderBundleConfigMap(options.namespace, gzipped)
+    const manifests = renderInstall({...options, bundle: gzipped === undefined ? undefined : bundleRef(gzipped)})
+    let objects = installOrder(manifests, bundle)
 
     if (this.flags['dry-run']) {
       this.log(this.format(objects, this.flags.output ?? 'yaml'))
@@ -56,6 +58,10 @@ Objects are written with server-side apply, so running install again upgrades in
     }
 
     const client = await this.client()
+    if (!(await servesAdmissionPolicies(client))) {
+      objects = objects.filter((object) => !isFence(object))
+      this.note('Note: this cluster does not serve ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.30+): installing without the fence that limits what the CronJob\'s ServiceAccount may write')
+    }
     const stale = await staleObjects(client, options.namespace, objects)
     const missing = await missingPermissions(client, objects, stale)
     if (missing.length > 0) {

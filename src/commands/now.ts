@@ -67,7 +67,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
   /** Applies the window at once with the engine's own pass for its namespace; the window is already stored. */
   protected async applyNow(window: Window, notes?: Map<string, string>): Promise<void> {
     const data = this.flags.output === 'json' || this.flags.output === 'yaml' || this.flags.output === 'name'
-    const log = (line: string) => (data ? process.stderr.write(`${line}\n`) : this.log(line))
+    const log = (line: string) => (data ? this.note(line) : this.log(line))
     const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
     const report = await applyNow(await this.client(), {
       log,

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {KubeCommand} from '../cli/base-command.js'
+import {terminalSafe} from '../cli/terminal.js'
 import {now} from '../cli/clock.js'
 import {closedToWorkers, findNginx, serve, shellQuote, writePreview} from '../cli/preview-output.js'
 import {fromFlag, zoneFlag} from '../cli/window-input.js'
@@ -69,7 +70,8 @@ The built-in page needs no cluster (no kubeconfig is read). A custom --page is r
     } else if (nginx !== undefined && flags.serve !== undefined) {
       await serve(nginx, page, flags.serve)
     } else {
-      process.stdout.write(page[flags.format ?? 'html'])
+      const body = page[flags.format ?? 'html']
+      process.stdout.write(process.stdout.isTTY ? terminalSafe(body) : body)
     }
   }
 
@@ -79,7 +81,7 @@ The built-in page needs no cluster (no kubeconfig is read). A custom --page is r
     const namespace = await this.namespace()
     const page = await resolveStoredPage(await this.client(), namespace, this.flags.page)
     if (!page) throw pageNotFound(namespace, this.flags.page)
-    if (page.namespace !== namespace) process.stderr.write(`page ${page.name}: the shared page of namespace ${page.namespace}\n`)
+    if (page.namespace !== namespace) this.note(`page ${page.name}: the shared page of namespace ${page.namespace}`)
     return {namespace, source: page.source}
   }
 }

@@ -8,13 +8,12 @@ import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {renderBackend} from '../render/backend.js'
-import {compilePage, renderPage} from '../render/page.js'
 import {buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degradedReason, joinOriginal, pauseOnSwitch, restoreAnnotations, revertDecision, splitOriginal} from './gitops.js'
 import {kindModule} from './kinds/index.js'
 import {type BackendPartKind, PART_KINDS, backendNameHash} from './ownership.js'
-import {resolvePage} from './pages.js'
+import {renderCheckedPage, resolvePage} from './pages.js'
 import {checkSwitch} from './switch-check.js'
 import {type Action, DEFAULT_PLAN_OPTIONS, type Observed, type ObservedBackend, type ObservedTarget, type Plan, type PlanOptions} from './types.js'
 
@@ -120,9 +119,6 @@ class Planner {
       const page = resolvePage(this.observed.pages, w.page, w.namespace, this.options.installNamespace)
       if (page) {
         try {
-          // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
-          const invalid = w.page === DEFAULT_PAGE ? [] : compilePage(page).problems
-          if (invalid.length > 0) throw new Error(invalid.join('; '))
           const view = buildViewModel({
             contact: w.contact,
             end: interval.end,
@@ -134,7 +130,9 @@ class Planner {
             timezone: w.timezone,
             window: w.name,
           })
-          result = renderBackend({image: this.options.image, namespace: w.namespace, page: renderPage(page, view)})
+          // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
+          const rendered = renderCheckedPage(page, view, w.page === DEFAULT_PAGE)
+          result = renderBackend({image: this.options.image, namespace: w.namespace, page: rendered})
         } catch (error) {
           result = new Error(`page "${w.page}" cannot be rendered: ${(error as Error).message}`)
         }

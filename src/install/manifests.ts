@@ -1,25 +1,38 @@
 import {CronExpressionParser} from 'cron-parser'
+import {createHash} from 'node:crypto'
 
 import type {KubeObject} from '../kube/client.js'
 
 import {UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
 import {DEFAULT_INSTALL_CONFIG, INSTALL_CONFIG, type InstallConfig, installConfigData} from '../model/install-config.js'
+import {renderFence} from './fence.js'
 import {CLUSTER_GRANTS, ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
 
 export const APP_NAME = 'kubectl-maintenance'
 export const NAME_LABEL = 'app.kubernetes.io/name'
 export const DEFAULT_SCHEDULE = '* * * * *'
 /**
- * The official Node image the default CronJob runs the bundle with. Pinned to the exact release the bundle is built
- * and tested with (Node 20, matching package.json engines and esbuild's target), so a cluster never pulls a
- * different runtime than the one the tests ran: a floating `node:20-alpine` would change under a running install.
- * Alpine for size (~45 MB) and because its busybox `gunzip` unpacks the bundle.
+ * The official Node image the default CronJob runs the bundle with: Node 24, the maintained LTS line (Node 20 reached
+ * end of life on 2026-04-30). Pinned to an exact release, so a cluster never pulls a different runtime than the one
+ * tested: a floating `node:24-alpine` would change under a running install. The bundle targets Node 20 syntax
+ * (esbuild's target) and so runs on it unchanged. Alpine for size and because its busybox `gunzip` unpacks the
+ * bundle; packaging/README.md says how to pin a digest or mirror it (`--image`).
  */
-export const NODE_IMAGE = 'node:20.20.2-alpine3.23'
+export const NODE_IMAGE = 'node:24.21.0-alpine'
 /** The `node` user of the official image; any non-root UID works, this one also owns a home in the image. */
 export const RUN_AS_USER = 1000
+/** The bundle ConfigMap's name without its content hash: `kubectl-maintenance-bundle-<10 hex of its sha256>`. */
 export const BUNDLE_CONFIGMAP = 'kubectl-maintenance-bundle'
+/** The container's variable holding the bundle's sha256, fixed at install; the container checks it before running. */
+export const BUNDLE_SHA256_ENV = 'KUBECTL_MAINTENANCE_BUNDLE_SHA256'
+/** The bundle ConfigMap's key that records its sha256 too, from which kustomize fills in the CronJob's variable. */
+export const BUNDLE_SHA256_KEY = 'sha256'
+/**
+ * What the committed cronjob/ files carry instead of a bundle's digest: kustomize fills in the real one from the
+ * bundle it generates (cronjob/bundle/). A CronJob applied with the placeholder refuses to run any bundle.
+ */
+export const BUNDLE_SHA256_PLACEHOLDER = 'set-by-kustomize-from-cronjob-bundle'
 export const BUNDLE_KEY = 'kubectl-maintenance.mjs.gz'
 /** ConfigMap data + binaryData may not exceed 1 MiB (the API server rejects larger ones). */
 export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024
@@ -41,6 +54,19 @@ export interface InstallOptions {
   namespaces?: string[]
   /** Install-level settings every pass reads (the kubectl-maintenance-config ConfigMap). */
   settings?: InstallConfig
+  /** The bundle the CronJob runs (absent: the cronjob/ placeholders, which kustomize replaces). */
+  bundle?: BundleRef
+}
+
+/** Which bundle ConfigMap the CronJob mounts and the sha256 its gzipped content must have. */
+export interface BundleRef {
+  configMapName: string
+  sha256: string
+}
+
+export function bundleRef(gzippedBundle: Buffer): BundleRef {
+  const sha256 = createHash('sha256').update(gzippedBundle).digest('hex')
+  return {configMapName: `${BUNDLE_CONFIGMAP}-${sha256.slice(0, 10)}`, sha256}
 }
 
 export const DEFAULT_INSTALL: InstallOptions = {namespace: INSTALL_NAMESPACE, schedule: DEFAULT_SCHEDULE}
@@ -115,11 +141,14 @@ function renderRbac(options: InstallOptions): KubeObject[] {
   const serviceAccount = {apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(APP_NAME, options.namespace), automountServiceAccountToken: true}
   const subjects = [{kind: 'ServiceAccount', name: APP_NAME, namespace: options.namespace}]
   const rbacApi = 'rbac.authorization.k8s.io/v1'
+  // What the ServiceAccount may do at all (RBAC), then what it may write (the admission policy's fence).
+  const fence = renderFence(options.namespace, APP_NAME, labels())
   if (options.namespaces === undefined) {
     return [
       serviceAccount,
       {apiVersion: rbacApi, kind: 'ClusterRole', metadata: metadata(APP_NAME), rules: policyRules([...ENGINE_GRANTS, ...CLUSTER_GRANTS])},
       {apiVersion: rbacApi, kind: 'ClusterRoleBinding', metadata: metadata(APP_NAME), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: APP_NAME}, subjects},
+      ...fence,
     ]
   }
 
@@ -132,7 +161,7 @@ function renderRbac(options: InstallOptions): KubeObject[] {
   }
   if (!options.namespaces.includes(options.namespace)) roleFor(options.namespace, policyRules(PAGE_READER_GRANTS))
   for (const namespace of options.namespaces) roleFor(namespace, policyRules(ENGINE_GRANTS))
-  return objects
+  return [...objects, ...fence]
 }
 
 export function cronJobName(options: InstallOptions, reconciledNamespace?: string): string {
@@ -153,11 +182,11 @@ function renderCronJob(options: InstallOptions, scope: string[], reconciledNames
     imagePullPolicy: 'IfNotPresent',
     // The image's own entrypoint runs the bundle; the Node image gets it unpacked from the ConfigMap first
     // (it is gzipped to fit a ConfigMap, and Node cannot import a gzipped module).
-    ...(bundled
-      ? {command: ['/bin/sh', '-c', `gunzip -c ${BUNDLE_DIR}/${BUNDLE_KEY} > ${UNPACKED_BUNDLE} && exec node ${UNPACKED_BUNDLE} "$@"`, APP_NAME]}
-      : {}),
+    // It runs the bundle only when its sha256 is the one fixed at install: a replaced or edited ConfigMap is refused.
+    ...(bundled ? {command: ['/bin/sh', '-c', bundleScript(), APP_NAME]} : {}),
     args: reconcileArgs,
     env: [
+      ...(bundled ? [{name: BUNDLE_SHA256_ENV, value: options.bundle?.sha256 ?? BUNDLE_SHA256_PLACEHOLDER}] : []),
       {name: 'KUBECTL_MAINTENANCE_NAMESPACE', value: options.namespace},
       {name: 'HOME', value: '/tmp'},
       {name: 'NODE_ENV', value: 'production'},
@@ -175,7 +204,7 @@ function renderCronJob(options: InstallOptions, scope: string[], reconciledNames
   }
   const volumes = [
     {emptyDir: {sizeLimit: '64Mi'}, name: 'tmp'},
-    ...(bundled ? [{configMap: {name: BUNDLE_CONFIGMAP}, name: 'bundle'}] : []),
+    ...(bundled ? [{configMap: {name: options.bundle?.configMapName ?? BUNDLE_CONFIGMAP}, name: 'bundle'}] : []),
   ]
   return {
     apiVersion: 'batch/v1',
@@ -213,10 +242,31 @@ function renderCronJob(options: InstallOptions, scope: string[], reconciledNames
   }
 }
 
-/** The plugin's own gzipped bundle as a ConfigMap, which the default CronJob runs on the official Node image. */
+/** The container's script: check the mounted bundle against the sha256 fixed at install, unpack it, run it. */
+function bundleScript(): string {
+  const packed = `${BUNDLE_DIR}/${BUNDLE_KEY}`
+  return [
+    `actual=$(sha256sum ${packed} | cut -d ' ' -f 1)`,
+    `if [ "$actual" != "$${BUNDLE_SHA256_ENV}" ]; then echo "kubectl-maintenance: refusing to run ${packed}: its sha256 is $actual, install fixed $${BUNDLE_SHA256_ENV}; the bundle ConfigMap was changed or replaced: run kubectl maintenance install again" >&2; exit 1; fi`,
+    `gunzip -c ${packed} > ${UNPACKED_BUNDLE} && exec node ${UNPACKED_BUNDLE} "$@"`,
+  ].join('; ')
+}
+
+/**
+ * The plugin's own gzipped bundle as a ConfigMap, which the default CronJob runs on the official Node image:
+ * immutable, and named by its content, so a new bundle is a new ConfigMap and the old one is pruned.
+ */
 export function renderBundleConfigMap(namespace: string, gzippedBundle: Buffer): KubeObject {
   if (gzippedBundle.length > CONFIGMAP_LIMIT_BYTES) {
     throw new UserError(`the gzipped bundle is ${gzippedBundle.length} bytes, over the 1 MiB ConfigMap limit: use --image with an image built from the Dockerfile`)
   }
-  return {apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(BUNDLE_CONFIGMAP, namespace), binaryData: {[BUNDLE_KEY]: gzippedBundle.toString('base64')}}
+  const {configMapName, sha256} = bundleRef(gzippedBundle)
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: metadata(configMapName, namespace),
+    binaryData: {[BUNDLE_KEY]: gzippedBundle.toString('base64')},
+    data: {[BUNDLE_SHA256_KEY]: sha256},
+    immutable: true,
+  }
 }

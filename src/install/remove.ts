@@ -6,6 +6,7 @@ import {Resources, type ResourceType} from '../kube/resources.js'
 import {INSTALL_CONFIG} from '../model/install-config.js'
 import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
 import {resourceOf} from './apply.js'
+import {FENCE_NAME, servesAdmissionPolicies} from './fence.js'
 import {APP_NAME, BUNDLE_CONFIGMAP, NAME_LABEL} from './manifests.js'
 
 const INSTALLED = `${MANAGED_BY_LABEL}=${MANAGED_BY},${NAME_LABEL}=${APP_NAME}`
@@ -32,6 +33,22 @@ export async function suspendCronJobs(client: KubeClient, cronJobs: KubeObject[]
   }
 }
 
+/** Every bundle ConfigMap install made: the current one and those of earlier bundles (and the unhashed name of old installs). */
+async function bundleConfigMaps(client: KubeClient, installNamespace: string): Promise<KubeObject[]> {
+  const labelled = await client.list(Resources.configMaps, installNamespace, {labelSelector: INSTALLED})
+  const bundle = new RegExp(`^${BUNDLE_CONFIGMAP}(-[0-9a-f]{10})?$`)
+  return labelled.filter((object) => bundle.test(object.metadata.name)).map((object) => withType(object, Resources.configMaps))
+}
+
+/** The admission policy and its binding, where the cluster serves them: the binding first, so nothing is left bound. */
+async function fenceObjects(client: KubeClient): Promise<KubeObject[]> {
+  if (!(await servesAdmissionPolicies(client))) return []
+  return [
+    ...(await managedNamed(client, Resources.validatingAdmissionPolicyBindings, undefined, FENCE_NAME)),
+    ...(await managedNamed(client, Resources.validatingAdmissionPolicies, undefined, FENCE_NAME)),
+  ]
+}
+
 async function managedNamed(client: KubeClient, type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject[]> {
   const object = await client.getIfExists(type, namespace, name)
   return object && isManaged(object) ? [withType(object, type)] : []
@@ -46,10 +63,11 @@ export async function installedObjects(client: KubeClient, installNamespace: str
     (await client.list(type, namespace, {labelSelector: INSTALLED})).map((object) => withType(object, type))
   return [
     ...(await labelled(Resources.cronJobs, installNamespace)),
-    ...(await managedNamed(client, Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
+    ...(await bundleConfigMaps(client, installNamespace)),
     ...(await managedNamed(client, Resources.configMaps, installNamespace, INSTALL_CONFIG)),
     ...(await labelled(Resources.roleBindings)),
     ...(await labelled(Resources.roles)),
+    ...(await fenceObjects(client)),
     ...(await managedNamed(client, Resources.clusterRoleBindings, undefined, APP_NAME)),
     ...(await managedNamed(client, Resources.clusterRoles, undefined, APP_NAME)),
     ...(await managedNamed(client, Resources.serviceAccounts, installNamespace, APP_NAME)),
@@ -77,7 +95,7 @@ function bindsInstall(binding: KubeObject, installNamespace: string): boolean {
 /**
  * What an earlier install into installNamespace made that this one (`desired`) no longer writes, like `kubectl apply
  * --prune`: CronJobs of namespaces no longer reconciled and their Roles, the cluster-wide grant after a switch to
- * --namespaces, the page-reader Role after a switch back, the bundle after a switch to --image. The earlier scope is
+ * --namespaces, the page-reader Role after a switch back, the bundle after a switch to --image, the bundle of an earlier version once a new one is installed. The earlier scope is
  * read from the earlier CronJobs' own arguments, so finding it takes no cluster-wide list.
  */
 export async function staleObjects(client: KubeClient, installNamespace: string, desired: KubeObject[]): Promise<KubeObject[]> {
@@ -98,7 +116,7 @@ export async function staleObjects(client: KubeClient, installNamespace: string,
     : []
   const candidates = [
     ...cronJobs,
-    ...(await managedNamed(client, Resources.configMaps, installNamespace, BUNDLE_CONFIGMAP)),
+    ...(await bundleConfigMaps(client, installNamespace)),
     ...roles.flat(),
     ...clusterGrant,
   ]

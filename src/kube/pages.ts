@@ -68,6 +68,7 @@ export function pageFromConfigMap(configMap: PageConfigMap): PageSource | undefi
     html,
     json: configMap.data?.[TEMPLATE_FILES.json],
     name: name.slice(PAGE_CONFIGMAP_PREFIX.length),
+    ...(configMap.metadata.uid && configMap.metadata.resourceVersion ? {revision: `${configMap.metadata.uid}@${configMap.metadata.resourceVersion}`} : {}),
     status,
     xml: configMap.data?.[TEMPLATE_FILES.xml],
   }

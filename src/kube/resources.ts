@@ -29,6 +29,8 @@ export const Resources = {
   roleBindings: resource('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
   roles: resource('rbac.authorization.k8s.io', 'v1', 'roles', 'Role'),
   selfSubjectAccessReviews: resource('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),
+  validatingAdmissionPolicies: resource('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false),
+  validatingAdmissionPolicyBindings: resource('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false),
   serviceAccounts: resource('', 'v1', 'serviceaccounts', 'ServiceAccount'),
   services: resource('', 'v1', 'services', 'Service'),
 } as const

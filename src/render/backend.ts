@@ -6,11 +6,12 @@ import {BACKEND_PREFIX, HASH_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Ro
 import {renderNginxConf} from './nginx-conf.js'
 
 /**
- * Pinned by tag, not digest: the 1.27-alpine tag moves only within nginx 1.27 patch releases and Alpine security
- * fixes, which a page server should get; a digest would freeze known CVEs in place. Whoever needs a digest or
- * a mirror passes `install --image` / `image`. The unprivileged build runs as uid 101 and listens on 8080.
+ * nginx's stable line (1.30; 1.27 is no longer maintained), pinned by tag, not digest: the 1.30-alpine tag moves only
+ * within nginx 1.30 patch releases and Alpine security fixes, which a page server should get; a digest would freeze
+ * known CVEs in place. Whoever needs a digest or a mirror passes `install --image` / `image` (packaging/README.md).
+ * The unprivileged build runs as uid 101 and listens on 8080.
  */
-export const BACKEND_IMAGE = 'nginxinc/nginx-unprivileged:1.27-alpine'
+export const BACKEND_IMAGE = 'nginxinc/nginx-unprivileged:1.30-alpine'
 export const BACKEND_PORT = 80
 export const BACKEND_CONTAINER_PORT = 8080
 /** HTTP/2 cleartext for gRPC callers (an ingress-nginx GRPC backend, a Traefik h2c service, a Service port for gRPC). */

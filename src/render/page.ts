@@ -1,10 +1,9 @@
-import Handlebars from 'handlebars'
-
 import type {ViewModel} from './view-model.js'
 
-import {contactHref} from './contact.js'
 import {escapeJsonString, escapeXml} from './escape.js'
 import {BUILTIN_HELPERS, oneLine, parseTemplate, templateProblems} from './template-check.js'
+import {renderSandboxed} from './template-sandbox.js'
+import {HTML_HELPERS, runTemplate} from './template-runtime.js'
 import {loadTemplate} from './templates.js'
 import {buildViewModel} from './view-model.js'
 import {xmlWellFormednessProblem} from './xml-check.js'
@@ -17,6 +16,8 @@ export interface PageSource {
   xml?: string
   status: number
   assets: Record<string, Buffer>
+  /** Which stored version this is (uid@resourceVersion), so a page that failed is not tried again. */
+  revision?: string
 }
 
 export interface RenderedPage {
@@ -48,11 +49,12 @@ export const RESERVED_ASSET_NAMES = ['page.html', 'page.json', 'page.xml', 'ngin
 export const ASSET_NAME = /^(?!\.{1,2}$)[-._a-zA-Z0-9]{1,253}$/
 /** A ConfigMap holds at most 1 MiB; leave room for the rendered bodies and nginx.conf. */
 export const MAX_ASSETS_BYTES = 768 * 1024
+/**
+ * What one rendered body (HTML, JSON or XML) may take: no more than a whole ConfigMap holds. It stops one runaway
+ * render early; whether the bodies, nginx.conf and assets fit together is the backend's check.
+ */
+export const MAX_RENDERED_BYTES = 1024 * 1024
 export const DEFAULT_STATUS = 503
-
-const HTML_HELPERS: Record<string, (value: unknown) => string> = {
-  contactHref: (value) => contactHref(typeof value === 'string' ? value : undefined),
-}
 
 export function helperNames(format: Format): string[] {
   return format === 'html' ? [...BUILTIN_HELPERS, ...Object.keys(HTML_HELPERS)] : [...BUILTIN_HELPERS]
@@ -90,29 +92,13 @@ function escapedView(view: ViewModel, escape: (text: string) => string): Record<
   return Object.fromEntries(Object.entries(view).map(([key, value]) => [key, escapeValue(value)]))
 }
 
-/** Compiled templates by format and text: a pass renders the same page for many windows, and compiling dominates. */
-const compiled = new Map<string, Handlebars.TemplateDelegate>()
-
-function compiledTemplate(format: Format, text: string): Handlebars.TemplateDelegate {
-  const key = `${format}\u0000${text}`
-  let template = compiled.get(key)
-  if (!template) {
-    const handlebars = Handlebars.create()
-    handlebars.unregisterHelper('log')
-    const helpers = format === 'html' ? HTML_HELPERS : {}
-    for (const [name, helper] of Object.entries(helpers)) handlebars.registerHelper(name, helper)
-    template = handlebars.compile(text, {noEscape: format !== 'html'})
-    compiled.set(key, template)
-  }
-  return template
-}
-
 function renderTemplate(format: Format, text: string, view: ViewModel): string {
   const file = TEMPLATE_FILES[format]
   const data = format === 'html' ? view : escapedView(view, format === 'json' ? escapeJsonString : escapeXml)
   try {
-    const template = compiledTemplate(format, text)
-    return template(data, {allowProtoMethodsByDefault: false, allowProtoPropertiesByDefault: false})
+    // The built-in templates are ours; every other one is a tenant's and runs in the sandbox, bounded.
+    if (text === loadTemplate(file)) return runTemplate(format, text, data)
+    return renderSandboxed(format, text, data, MAX_RENDERED_BYTES)
   } catch (error) {
     if (error instanceof RangeError) throw new PageTemplateError(`${file}: the template recurses without end`)
     throw new PageTemplateError(`${file}: ${oneLine(error)}`)

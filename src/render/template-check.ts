@@ -10,16 +10,26 @@ type Expression = hbs.AST.Expression
 export const BUILTIN_HELPERS = ['if', 'unless', 'each', 'with', 'lookup'] as const
 
 const CONTEXT_CHANGING = new Set(['each', 'with'])
+/** The helpers that may open a block; any other helper's block output would reach the page without escaping. */
+const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with'])
+
+/** Deeper than this is no page layout but a way to make rendering explode (40 nested #each: 2^40 iterations). */
+export const MAX_BLOCK_DEPTH = 10
+export const MAX_SUBEXPRESSION_DEPTH = 10
 
 interface Scope {
   /** How many #each/#with blocks deep: paths there resolve against an element, not the view. */
   contextDepth: number
+  /** How many blocks deep, of any kind. */
+  blockDepth: number
   blockParams: Set<string>
 }
 
 /**
- * Names a template uses that are neither SPEC §5 variables nor helpers, partials (none are available), and, for
- * HTML, triple-stash output that would skip escaping. Each problem names the line.
+ * Names a template uses that are neither SPEC §5 variables nor helpers, partials (none are available), blocks and
+ * subexpressions nested past the limits, helpers other than if/unless/each/with opening a block, and, for HTML,
+ * every output that skips escaping however it is written (`{{{x}}}`, `{{& x}}`, `{{~{x}~}}`, through `lookup` or
+ * any helper). Each problem names the line.
  */
 export function templateProblems(ast: hbs.AST.Program, options: {helpers: readonly string[]; html: boolean}): string[] {
   const helpers = new Set(options.helpers)
@@ -37,15 +47,19 @@ export function templateProblems(ast: hbs.AST.Program, options: {helpers: readon
     }
   }
 
-  const checkExpression = (expression: Expression, scope: Scope) => {
+  const checkExpression = (expression: Expression, scope: Scope, nesting: number) => {
     if (expression.type === 'PathExpression') checkPath(expression as hbs.AST.PathExpression, scope)
-    if (expression.type === 'SubExpression') checkCall(expression as hbs.AST.SubExpression, scope, true)
+    if (expression.type === 'SubExpression') {
+      if (nesting >= MAX_SUBEXPRESSION_DEPTH) report(expression, `subexpressions nest more than ${MAX_SUBEXPRESSION_DEPTH} deep`)
+      else checkCall(expression as hbs.AST.SubExpression, scope, true, nesting + 1)
+    }
   }
 
   const checkCall = (
     call: {path: hbs.AST.PathExpression | hbs.AST.Literal; params: Expression[]; hash?: hbs.AST.Hash},
     scope: Scope,
     mustBeHelper: boolean,
+    nesting = 0,
   ): string | undefined => {
     const name = call.path.type === 'PathExpression' ? (call.path as hbs.AST.PathExpression).original : undefined
     const isCall = mustBeHelper || call.params.length > 0 || (call.hash?.pairs.length ?? 0) > 0
@@ -56,8 +70,8 @@ export function templateProblems(ast: hbs.AST.Program, options: {helpers: readon
     } else if (call.path.type === 'PathExpression') {
       checkPath(call.path as hbs.AST.PathExpression, scope)
     }
-    for (const param of call.params) checkExpression(param, scope)
-    for (const pair of call.hash?.pairs ?? []) checkExpression(pair.value, scope)
+    for (const param of call.params) checkExpression(param, scope, nesting)
+    for (const pair of call.hash?.pairs ?? []) checkExpression(pair.value, scope, nesting)
     return name
   }
 
@@ -69,22 +83,33 @@ export function templateProblems(ast: hbs.AST.Program, options: {helpers: readon
     switch (statement.type) {
       case 'MustacheStatement': {
         const mustache = statement as hbs.AST.MustacheStatement
-        const name = checkCall(mustache, scope, false)
-        if (options.html && !mustache.escaped && !(name !== undefined && helpers.has(name))) {
-          report(mustache, `{{{${name ?? ''}}}} inserts text without HTML escaping: use {{${name ?? ''}}}`)
+        const name = checkCall(mustache, scope, false) ?? ''
+        if (options.html && !mustache.escaped) {
+          const call = mustache.params.length > 0 || (mustache.hash?.pairs.length ?? 0) > 0 ? `${name} …` : name
+          report(mustache, `{{{${call}}}} inserts text without HTML escaping (so does {{&${call}}}): use {{${call}}}`)
         }
         break
       }
       case 'BlockStatement': {
         const block = statement as hbs.AST.BlockStatement
+        if (scope.blockDepth >= MAX_BLOCK_DEPTH) {
+          report(block, `blocks nest more than ${MAX_BLOCK_DEPTH} deep; flatten the template`)
+          break
+        }
         const name = checkCall(block, scope, false)
+        if (name !== undefined && helpers.has(name) && !BLOCK_HELPERS.has(name)) {
+          report(block, `{{#${name}}} cannot open a block (its output would skip escaping): only ${[...BLOCK_HELPERS].join(', ')} can`)
+        }
         const changes = name === undefined || CONTEXT_CHANGING.has(name) || !helpers.has(name)
         const inner: Scope = {
+          blockDepth: scope.blockDepth + 1,
           blockParams: new Set([...scope.blockParams, ...(block.program?.blockParams ?? [])]),
           contextDepth: scope.contextDepth + (changes ? 1 : 0),
         }
         walkProgram(block.program, inner)
-        walkProgram(block.inverse, scope)
+        // `{{else if}}` chains come as an inverse holding the next block: a sibling, not a level deeper.
+        const chained = (block.inverse as {chained?: boolean} | undefined)?.chained === true
+        walkProgram(block.inverse, chained ? scope : {...scope, blockDepth: scope.blockDepth + 1})
         break
       }
       case 'PartialStatement':
@@ -98,7 +123,7 @@ export function templateProblems(ast: hbs.AST.Program, options: {helpers: readon
     }
   }
 
-  walkProgram(ast, {blockParams: new Set(), contextDepth: 0})
+  walkProgram(ast, {blockDepth: 0, blockParams: new Set(), contextDepth: 0})
   return problems
 }
 

@@ -3,19 +3,26 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {bundleRef} from '../../src/install/manifests.js'
+import {gzipBundle} from '../../src/install/bundle-source.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
 import {runCommand} from '../support/run-command.js'
 
 type Stored = {metadata: {resourceVersion: string; labels?: Record<string, string>}; spec?: Record<string, unknown>}
 
 const NS = 'kubectl-maintenance'
+const BUNDLE_TEXT = 'console.log("bundle")\n'
+/** The bundle ConfigMap is named by the sha256 of its gzipped content. */
+const BUNDLE = bundleRef(gzipBundle(Buffer.from(BUNDLE_TEXT)))
 const CREATED = [
   'namespace/kubectl-maintenance created',
   'configmap/kubectl-maintenance-config created',
   'serviceaccount/kubectl-maintenance created',
   'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance created',
   'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance created',
-  'configmap/kubectl-maintenance-bundle created',
+  'validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-maintenance-fence created',
+  'validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-maintenance-fence created',
+  `configmap/${BUNDLE.configMapName} created`,
   'cronjob.batch/kubectl-maintenance created',
 ]
 const OBJECTS: Array<[string, string, string | undefined, string]> = [
@@ -24,7 +31,9 @@ const OBJECTS: Array<[string, string, string | undefined, string]> = [
   ['v1', 'ServiceAccount', NS, 'kubectl-maintenance'],
   ['rbac.authorization.k8s.io/v1', 'ClusterRole', undefined, 'kubectl-maintenance'],
   ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'kubectl-maintenance'],
-  ['v1', 'ConfigMap', NS, 'kubectl-maintenance-bundle'],
+  ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', undefined, 'kubectl-maintenance-fence'],
+  ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding', undefined, 'kubectl-maintenance-fence'],
+  ['v1', 'ConfigMap', NS, BUNDLE.configMapName],
   ['batch/v1', 'CronJob', NS, 'kubectl-maintenance'],
 ]
 
@@ -38,7 +47,7 @@ describe('install', () => {
 
   before(() => {
     scratch = mkdtempSync(path.join(tmpdir(), 'km-install-'))
-    writeFileSync(path.join(scratch, 'kubectl-maintenance.mjs'), 'console.log("bundle")\n')
+    writeFileSync(path.join(scratch, 'kubectl-maintenance.mjs'), BUNDLE_TEXT)
   })
 
   after(() => rmSync(scratch, {force: true, recursive: true}))
@@ -58,7 +67,7 @@ describe('install', () => {
     expect(first).to.deep.equal({exitCode: 0, stderr: '', stdout: CREATED.join('\n') + '\n'})
     const applies = server.writes()
     expect(applies.map((write) => `${write.method} ${write.contentType} ${write.query.fieldManager} ${write.query.force}`)).to.deep.equal(
-      Array.from({length: 7}, () => 'PATCH application/apply-patch+yaml kubectl-maintenance true'),
+      Array.from({length: 9}, () => 'PATCH application/apply-patch+yaml kubectl-maintenance true'),
     )
     const before = versions()
     expect(before).to.not.include(undefined)
@@ -75,7 +84,7 @@ describe('install', () => {
     await install()
     await nextSecond()
     const result = await install('--schedule', '*/5 * * * *')
-    expect(result.stdout.trim().split('\n')).to.deep.equal([...CREATED.slice(0, 6).map((line) => line.replace(/created$/, 'unchanged')), 'cronjob.batch/kubectl-maintenance configured'])
+    expect(result.stdout.trim().split('\n')).to.deep.equal([...CREATED.slice(0, -1).map((line) => line.replace(/created$/, 'unchanged')), 'cronjob.batch/kubectl-maintenance configured'])
     expect((server.object('batch/v1', 'CronJob', NS, 'kubectl-maintenance') as Stored).spec?.schedule).to.equal('*/5 * * * *')
   })
 
@@ -167,8 +176,30 @@ describe('install', () => {
       await install()
       const result = await install('--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0')
       expect(result.exitCode, result.stderr).to.equal(0)
-      expect(result.stdout.trim().split('\n').at(-1)).to.equal('configmap/kubectl-maintenance-bundle pruned')
-      expect(server.object('v1', 'ConfigMap', NS, 'kubectl-maintenance-bundle')).to.equal(undefined)
+      expect(result.stdout.trim().split('\n').at(-1)).to.equal(`configmap/${BUNDLE.configMapName} pruned`)
+      expect(server.object('v1', 'ConfigMap', NS, BUNDLE.configMapName)).to.equal(undefined)
+    })
+
+    it('a new bundle is a new immutable ConfigMap: the CronJob switches to it with its sha256, the old one is pruned', async () => {
+      await install()
+      const newer = path.join(scratch, 'newer.mjs')
+      writeFileSync(newer, 'console.log("bundle 2")\n')
+      const next = bundleRef(gzipBundle(Buffer.from('console.log("bundle 2")\n')))
+      const result = await runCommand(['install'], {env: {...env, KUBECTL_MAINTENANCE_BUNDLE: newer}})
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(result.stdout).to.include(`configmap/${next.configMapName} created`)
+      expect(result.stdout.trim().split('\n').at(-1)).to.equal(`configmap/${BUNDLE.configMapName} pruned`)
+      const stored = server.object('v1', 'ConfigMap', NS, next.configMapName) as {immutable?: boolean}
+      expect(stored.immutable).to.equal(true)
+      const cronJob = server.object('batch/v1', 'CronJob', NS, 'kubectl-maintenance') as {spec: {jobTemplate: {spec: {template: {spec: {volumes: Array<{configMap?: {name: string}}>; containers: Array<{env: Array<{name: string; value: string}>}>}}}}}}
+      const pod = cronJob.spec.jobTemplate.spec.template.spec
+      expect(pod.volumes.find((volume) => volume.configMap)?.configMap?.name).to.equal(next.configMapName)
+      expect(pod.containers[0].env.find((e) => e.name === 'KUBECTL_MAINTENANCE_BUNDLE_SHA256')?.value).to.equal(next.sha256)
+      // Immutable: the API server refuses to change what the CronJob runs in place.
+      const client = (await import('../reliability/support.js')).clientFor(server.kubeconfigPath, {attempts: 1})
+      const {Resources} = await import('../../src/kube/resources.js')
+      const tampered = await client.patch(Resources.configMaps, NS, next.configMapName, 'merge', {binaryData: {'kubectl-maintenance.mjs.gz': Buffer.from('evil').toString('base64')}}).then(() => 'written', (error: Error) => error.message)
+      expect(tampered).to.match(/immutable|Invalid/i)
     })
 
     it('leaves the cluster-wide grant alone once it binds another install', async () => {

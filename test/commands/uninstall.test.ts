@@ -3,6 +3,8 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {bundleRef} from '../../src/install/manifests.js'
+import {gzipBundle} from '../../src/install/bundle-source.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
 import {runCommand} from '../support/run-command.js'
 import {type Obj, ingress, windowConfigMap} from '../install/cluster-fixtures.js'
@@ -52,8 +54,10 @@ describe('uninstall', function () {
     expect(lines.filter((line) => line.endsWith(' deleted') && !line.startsWith('backend'))).to.deep.equal([
       'configmap/upgrade deleted',
       'cronjob.batch/kubectl-maintenance deleted',
-      'configmap/kubectl-maintenance-bundle deleted',
+      `configmap/${bundleRef(gzipBundle(Buffer.from('console.log("bundle")\n'))).configMapName} deleted`,
       'configmap/kubectl-maintenance-config deleted',
+      'validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-maintenance-fence deleted',
+      'validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-maintenance-fence deleted',
       'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance deleted',
       'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance deleted',
       'serviceaccount/kubectl-maintenance deleted',

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -32,12 +33,21 @@ function committed(directory: string): string {
   return ['namespace.yaml', 'rbac.yaml', 'cronjob.yaml'].map((file) => readFileSync(path.join(PROJECT_ROOT, directory, file), 'utf8')).join('---\n')
 }
 
-/** The YAML documents of `install` output except the bundle ConfigMap, re-joined as printed. */
+const FAKE_SHA256 = createHash('sha256').update(gzipBundle(Buffer.from(FAKE_BUNDLE))).digest('hex')
+const FAKE_BUNDLE_NAME = `kubectl-maintenance-bundle-${FAKE_SHA256.slice(0, 10)}`
+
+/**
+ * The YAML documents of `install` output except the bundle ConfigMap, re-joined as printed, with the one thing the
+ * committed files cannot know, the bundle's digest (in the ConfigMap's name and the CronJob's variable), put back
+ * to the placeholders kustomize replaces.
+ */
 function withoutBundle(output: string): string {
   return output
     .split(/^---\n/m)
-    .filter((document) => !/^kind: ConfigMap$/m.test(document) || !/name: kubectl-maintenance-bundle$/m.test(document))
+    .filter((document) => !/^kind: ConfigMap$/m.test(document) || !/name: kubectl-maintenance-bundle-[0-9a-f]{10}$/m.test(document))
     .join('---\n')
+    .replaceAll(`value: ${FAKE_SHA256}`, 'value: set-by-kustomize-from-cronjob-bundle')
+    .replaceAll(`name: ${FAKE_BUNDLE_NAME}`, 'name: kubectl-maintenance-bundle')
 }
 
 describe('install manifests', () => {
@@ -66,8 +76,13 @@ describe('install manifests', () => {
     const result = await dryRun('-o', 'yaml')
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(withoutBundle(result.stdout)).to.equal(committed('cronjob'))
-    const bundle = documents(result.stdout).find((object) => object.metadata.name === 'kubectl-maintenance-bundle') as Obj & {binaryData: Record<string, string>}
+    const bundle = documents(result.stdout).find((object) => object.metadata.name === FAKE_BUNDLE_NAME) as Obj & {binaryData: Record<string, string>; immutable?: boolean}
     expect(gunzipSync(Buffer.from(bundle.binaryData['kubectl-maintenance.mjs.gz'], 'base64')).toString()).to.equal(FAKE_BUNDLE)
+    expect(bundle.immutable, 'the bundle ConfigMap is immutable').to.equal(true)
+    // The CronJob mounts exactly that ConfigMap and checks the sha256 of its content, fixed here at install.
+    const [pod] = podSpecs(documents(result.stdout)) as Array<{volumes: Array<{configMap?: {name: string}}>; containers: Array<{env: Array<{name: string; value: string}>}>}>
+    expect(pod.volumes.find((volume) => volume.configMap)?.configMap?.name).to.equal(FAKE_BUNDLE_NAME)
+    expect(pod.containers[0].env.find((e) => e.name === 'KUBECTL_MAINTENANCE_BUNDLE_SHA256')?.value).to.equal(FAKE_SHA256)
     expect(bundle.metadata.labels).to.deep.equal({'app.kubernetes.io/managed-by': 'kubectl-maintenance', 'app.kubernetes.io/name': 'kubectl-maintenance'})
   })
 
@@ -81,8 +96,11 @@ describe('install manifests', () => {
     const copy = path.join(scratch, 'cronjob')
     cpSync(path.join(PROJECT_ROOT, 'cronjob'), copy, {recursive: true})
     writeFileSync(path.join(copy, 'bundle', 'kubectl-maintenance.mjs.gz'), gzipBundle(Buffer.from(FAKE_BUNDLE)))
+    writeFileSync(path.join(copy, 'bundle', 'kubectl-maintenance.mjs.gz.sha256'), FAKE_SHA256)
     for (const [variant, argv] of [['', []], ['namespaced', ['--namespaces', 'default']]] as const) {
-      const built = execFileSync('kubectl', ['kustomize', path.join(copy, variant)], {encoding: 'utf8'})
+      // kustomize names the bundle by its own content hash, install by the sha256: the same role, another suffix.
+      const kustomizeName = /kubectl-maintenance-bundle-[a-z0-9]{10}/g
+      const built = execFileSync('kubectl', ['kustomize', path.join(copy, variant)], {encoding: 'utf8'}).replaceAll(kustomizeName, FAKE_BUNDLE_NAME)
       const rendered = documents((await dryRun(...argv)).stdout)
       const key = (object: Obj) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`
       const sorted = (objects: Obj[]) => [...objects].sort((a, b) => key(a).localeCompare(key(b)))
@@ -102,7 +120,9 @@ describe('install manifests', () => {
         'serviceaccount/kubectl-maintenance serverside-applied (server dry run)',
         'clusterrole.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
         'clusterrolebinding.rbac.authorization.k8s.io/kubectl-maintenance serverside-applied (server dry run)',
-        'configmap/kubectl-maintenance-bundle serverside-applied (server dry run)',
+        'validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-maintenance-fence serverside-applied (server dry run)',
+        'validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-maintenance-fence serverside-applied (server dry run)',
+        `configmap/${FAKE_BUNDLE_NAME} serverside-applied (server dry run)`,
         'cronjob.batch/kubectl-maintenance serverside-applied (server dry run)',
       ])
       expect(server.writes()).to.deep.equal([])
@@ -161,11 +181,11 @@ describe('install manifests', () => {
 
   it('runs the bundle on the pinned Node image by default, and the image as it is with --image', async () => {
     const [bundled] = podSpecs(documents((await dryRun()).stdout)) as Array<{containers: Array<Record<string, unknown>>; volumes: unknown[]}>
-    expect(bundled.containers[0].image).to.equal('node:20.20.2-alpine3.23')
+    expect(bundled.containers[0].image).to.equal('node:24.21.0-alpine')
     expect(bundled.containers[0].args).to.deep.equal(['reconcile', '-A', '--horizon', '55s'])
     const imageObjects = documents((await dryRun('--image', 'ghcr.io/acme/kubectl-maintenance:0.1.0', '--namespace', 'ops', '--schedule', '*/2 * * * *')).stdout)
-    expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'CronJob'])
-    const cronJob = imageObjects[5] as unknown as {metadata: {namespace: string}; spec: {schedule: string}}
+    expect(imageObjects.map((o) => o.kind)).to.deep.equal(['Namespace', 'ConfigMap', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'CronJob'])
+    const cronJob = imageObjects[7] as unknown as {metadata: {namespace: string}; spec: {schedule: string}}
     expect(cronJob.metadata.namespace).to.equal('ops')
     expect(cronJob.spec.schedule).to.equal('*/2 * * * *')
     const [image] = podSpecs(imageObjects) as Array<{containers: Array<Record<string, unknown>>; volumes: unknown[]}>
@@ -187,7 +207,9 @@ describe('install manifests', () => {
       'RoleBinding shop/kubectl-maintenance',
       'Role web/kubectl-maintenance',
       'RoleBinding web/kubectl-maintenance',
-      'ConfigMap kubectl-maintenance/kubectl-maintenance-bundle',
+      'ValidatingAdmissionPolicy /kubectl-maintenance-fence',
+      'ValidatingAdmissionPolicyBinding /kubectl-maintenance-fence',
+      `ConfigMap kubectl-maintenance/${FAKE_BUNDLE_NAME}`,
       'CronJob kubectl-maintenance/kubectl-maintenance-shop',
       'CronJob kubectl-maintenance/kubectl-maintenance-web',
     ])

@@ -91,7 +91,7 @@ describe('render/backend', () => {
     expect(pod.enableServiceLinks).to.equal(false)
     expect(pod.securityContext).to.deep.include({runAsNonRoot: true, runAsUser: 101, seccompProfile: {type: 'RuntimeDefault'}})
     const [container] = pod.containers
-    expect(container.image).to.equal('nginxinc/nginx-unprivileged:1.27-alpine')
+    expect(container.image).to.equal('nginxinc/nginx-unprivileged:1.30-alpine')
     expect(container.args).to.deep.equal(['-e', 'stderr', '-c', '/etc/maintenance/nginx.conf', '-g', 'daemon off;'])
     expect(container.securityContext).to.deep.equal({
       allowPrivilegeEscalation: false,

@@ -12,7 +12,7 @@ import {type JsonObject, deepCopy, isObject, metadataOf} from './apiserver/json.
 import {writeKubeconfig} from './apiserver/kubeconfig.js'
 import {DeploymentRollouts} from './apiserver/readiness.js'
 import {Registry} from './apiserver/registry.js'
-import {CRD_GROUPS, DEFAULT_CRD_GROUPS, RESOURCES, findByKind, isCrdGroup} from './apiserver/resources.js'
+import {ADMISSION_POLICIES, CRD_GROUPS, DEFAULT_CRD_GROUPS, RESOURCES, findByKind, isCrdGroup} from './apiserver/resources.js'
 import {StatusError} from './apiserver/status.js'
 import {Store} from './apiserver/store.js'
 import type {OpenWatch} from './apiserver/watch.js'
@@ -43,6 +43,10 @@ export interface ApiServer {
   compact(): void
   setServedGroups(groups: string[]): void
   setReadyDelay(ms: number): void
+  /** Whether admissionregistration.k8s.io (ValidatingAdmissionPolicy) is served; a cluster before 1.30 lacks it. */
+  setAdmissionPolicies(served: boolean): void
+  /** A kubeconfig whose bearer token authenticates as `username` (e.g. system:serviceaccount:NS:NAME). */
+  kubeconfigFor(username: string): string
   faults: {
     failAfter(n: number, status?: number): void
     failRequests(numbers: number[], status?: number): void
@@ -81,6 +85,8 @@ function ignoreStatus(action: () => unknown): void {
 
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
   let served = checkGroups(options.crds ?? [...DEFAULT_CRD_GROUPS])
+  let admissionPolicies = true
+  const tokens = new Map<string, string>()
   const now = (): Date => new Date()
   const store = new Store()
   const rollouts = new DeploymentRollouts(store, options.readyDelayMs ?? 0, now)
@@ -103,7 +109,8 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     registry,
     store,
     faults,
-    servedGroups: () => served,
+    servedGroups: () => (admissionPolicies ? new Set([...served, ADMISSION_POLICIES]) : served),
+    userFor: (authorization) => tokens.get((authorization ?? '').replace(/^Bearer /, '')) ?? USER,
     log,
     openWatches,
     serverAddress: () => address,
@@ -161,6 +168,14 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       served = checkGroups(groups)
     },
     setReadyDelay: (ms) => rollouts.setDelay(ms),
+    setAdmissionPolicies: (on) => {
+      admissionPolicies = on
+    },
+    kubeconfigFor: (username) => {
+      const token = `token-${tokens.size + 1}-${username.replaceAll(/[^a-z0-9]/g, '-')}`
+      tokens.set(token, username)
+      return writeKubeconfig(url, {namespace: options.currentNamespace, token})
+    },
     faults: {
       failAfter: (n, status) => faults.failAfter(n, status),
       failRequests: (numbers, status) => faults.failRequests(numbers, status),

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {KubeCommand} from '../../cli/base-command.js'
+import {terminalSafe} from '../../cli/terminal.js'
 import {type StoredPage, pageConfigMapName, pageNotFound, resolveStoredPage} from '../../kube/pages.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
 import {type PageSource, TEMPLATE_FILES, defaultPage} from '../../render/page.js'
@@ -31,17 +32,18 @@ The namespace's own page wins over a shared page of the same name in namespace $
     const source = name === DEFAULT_PAGE ? defaultPage() : await this.customPage(name)
     const template = source[format]
     if (template === undefined) {
-      process.stderr.write(`page ${name} has no ${TEMPLATE_FILES[format]}: visitors asking for ${format.toUpperCase()} get the built-in ${format.toUpperCase()} document\n`)
+      this.note(`page ${name} has no ${TEMPLATE_FILES[format]}: visitors asking for ${format.toUpperCase()} get the built-in ${format.toUpperCase()} document`)
       return
     }
-    process.stdout.write(template)
+    // Redirected, the template is saved byte for byte; on a terminal, its control characters are shown, not obeyed.
+    process.stdout.write(process.stdout.isTTY ? terminalSafe(template) : template)
   }
 
   private async customPage(name: string): Promise<PageSource> {
     const namespace = await this.namespace()
     const page = await resolveStoredPage(await this.client(), namespace, name)
     if (!page) throw pageNotFound(namespace, name)
-    process.stderr.write(`${origin(page, namespace)}\n`)
+    this.note(origin(page, namespace))
     return page.source
   }
 }

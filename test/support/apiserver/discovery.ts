@@ -1,6 +1,6 @@
 /** Discovery documents (/api, /apis, /apis/G, /apis/G/V, /version) listing exactly the served resources. */
 import type {JsonObject} from './json.js'
-import {RESOURCES, type ResourceDef, isCrdGroup} from './resources.js'
+import {ADMISSION_POLICIES, ADMISSION_POLICY_KINDS, RESOURCES, type ResourceDef, isCrdGroup} from './resources.js'
 
 export const SERVER_VERSION = {
   major: '1',
@@ -15,6 +15,8 @@ export const SERVER_VERSION = {
 }
 
 export function isServed(def: ResourceDef, servedCrdGroups: ReadonlySet<string>): boolean {
+  // ValidatingAdmissionPolicy is optional like a CRD group: a server before Kubernetes 1.30 lacks it (but has webhooks).
+  if (ADMISSION_POLICY_KINDS.includes(def.kind)) return servedCrdGroups.has(ADMISSION_POLICIES)
   return !isCrdGroup(def.group) || servedCrdGroups.has(def.group)
 }
 

@@ -38,6 +38,8 @@ export interface HttpContext {
   serverAddress: () => string
   now: () => number
   bookmarkIntervalMs: number
+  /** The user a request's Authorization header authenticates. */
+  userFor: (authorization: string | undefined) => string
 }
 
 interface Answer {
@@ -161,7 +163,13 @@ export class HttpFront {
           this.watch(route, url.searchParams, request.headers.accept, response)
           return
         }
-        const answer = this.resource(verb, route, url.searchParams, raw, contentType, request.headers.accept, request.headers['user-agent'])
+        this.context.registry.requestUser = this.context.userFor(request.headers.authorization)
+        let answer: Answer
+        try {
+          answer = this.resource(verb, route, url.searchParams, raw, contentType, request.headers.accept, request.headers['user-agent'])
+        } finally {
+          this.context.registry.requestUser = undefined
+        }
         setStatus(answer.status)
         write(response, answer)
         return

@@ -11,6 +11,7 @@ import {applyConfiguration, applyJsonPatch, applyMergePatch, strategicMerge} fro
 import {type DeploymentRollouts, readyStatus} from './readiness.js'
 import {RESOURCES, type ResourceDef, apiVersionOf} from './resources.js'
 import {matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector} from './selectors.js'
+import {admit} from './admission.js'
 import {ServiceAllocator, carryAllocatedValues, validateServiceUpdate} from './services.js'
 import {
   type FieldError,
@@ -89,6 +90,8 @@ export class Registry {
   private generatedNames = 0
   /** The garbage collector's hook for propagationPolicy Orphan: the owner's dependents lose their reference to it. */
   orphanDependents?: (uid: string) => void
+  /** Who sent the request being handled (from its bearer token); undefined outside a request (seeding). */
+  requestUser?: string
 
   constructor(
     private readonly store: Store,
@@ -156,6 +159,7 @@ export class Registry {
     const errors = validateObject(def, object)
     if (def.kind === 'Service' && errors.length === 0) errors.push(...this.allocator.allocate(object.spec as JsonObject, false))
     rejectInvalid(def, name, errors)
+    this.admit(def, 'CREATE', object, undefined, options)
     if (this.store.get(def, metadata.namespace as string | undefined, name)) throw alreadyExists(groupResource(def), name)
     if (options.dryRun) return object
     if (def.kind === 'Service') this.allocator.allocate(object.spec as JsonObject, true)
@@ -312,6 +316,7 @@ export class Registry {
     const errors = [...validateObject(def, next), ...immutableFieldErrors(def, old, next)]
     if (def.kind === 'Service' && isObject(next.spec)) errors.push(...validateServiceUpdate(old.spec, next.spec))
     rejectInvalid(def, name, errors)
+    this.admit(def, 'UPDATE', next, old, options)
     if (deepEqual(old, next)) return old
     if (options.dryRun) return next
     const metadata = metadataOf(next)
@@ -424,7 +429,23 @@ export class Registry {
   }
 
   get userName(): string {
-    return this.user
+    return this.requestUser ?? this.user
+  }
+
+  /** Validating admission (ValidatingAdmissionPolicy) of a request's write, after validation, before storage. */
+  private admit(def: ResourceDef, operation: 'CREATE' | 'UPDATE', object: JsonObject, oldObject: JsonObject | undefined, options: WriteOptions): void {
+    if (this.requestUser === undefined) return
+    const metadata = metadataOf(object)
+    admit(this.store, {
+      def,
+      dryRun: options.dryRun === true,
+      name: String(metadata.name ?? ''),
+      namespace: def.namespaced ? String(metadata.namespace ?? '') : undefined,
+      object,
+      oldObject,
+      operation,
+      user: this.requestUser,
+    })
   }
 }
 

@@ -22,6 +22,9 @@ export interface ResourceDef {
 export const CRD_GROUPS = ['traefik.io', 'traefik.containo.us', 'gateway.networking.k8s.io', 'argoproj.io'] as const
 /** Served unless a test says otherwise; Argo CD's group only where a test installs it. */
 export const DEFAULT_CRD_GROUPS = ['traefik.io', 'traefik.containo.us', 'gateway.networking.k8s.io'] as const
+/** In the served set, this marks ValidatingAdmissionPolicy and its binding as served (setAdmissionPolicies). */
+export const ADMISSION_POLICIES = 'validatingadmissionpolicies.admissionregistration.k8s.io'
+export const ADMISSION_POLICY_KINDS = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
 
@@ -67,6 +70,9 @@ export const RESOURCES: ResourceDef[] = [
   builtin('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', {namespaced: false, categories: ['api-extensions'], generation: true}),
   builtin('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', {namespaced: false, categories: ['api-extensions'], generation: true}),
   builtin('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', {namespaced: false, statusSubresource: true, categories: ['api-extensions']}),
+  // Served unless switched off (setAdmissionPolicies(false)), like a cluster before Kubernetes 1.30.
+  builtin('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', {namespaced: false, statusSubresource: true, generation: true}),
+  builtin('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', {namespaced: false, generation: true}),
   custom('traefik.io', 'v1alpha1', 'ingressroutes', 'IngressRoute'),
   custom('traefik.io', 'v1alpha1', 'middlewares', 'Middleware'),
   custom('traefik.containo.us', 'v1alpha1', 'ingressroutes', 'IngressRoute'),

@@ -13,6 +13,8 @@ import {MutatingWebhookConfiguration} from 'kubernetes-models/admissionregistrat
 import {ValidatingWebhookConfiguration} from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration'
 import {APIService} from 'kubernetes-models/apiregistration.k8s.io/v1/APIService'
 import {Deployment} from 'kubernetes-models/apps/v1/Deployment'
+import {ValidatingAdmissionPolicy} from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy'
+import {ValidatingAdmissionPolicyBinding} from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding'
 import {SelfSubjectAccessReview} from 'kubernetes-models/authorization.k8s.io/v1/SelfSubjectAccessReview'
 import {CronJob} from 'kubernetes-models/batch/v1/CronJob'
 import {Job} from 'kubernetes-models/batch/v1/Job'
@@ -56,6 +58,8 @@ const MODELS: Record<string, ModelClass> = {
   'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': ValidatingWebhookConfiguration,
   'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': MutatingWebhookConfiguration,
   'apiregistration.k8s.io/v1/APIService': APIService,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': ValidatingAdmissionPolicyBinding,
   'traefik.io/v1alpha1/IngressRoute': IngressRoute,
   'traefik.io/v1alpha1/Middleware': Middleware,
   'traefik.containo.us/v1alpha1/IngressRoute': LegacyIngressRoute,
