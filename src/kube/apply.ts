@@ -4,7 +4,7 @@ import {ClusterError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
 import {type KubeClient, isAlreadyExists, isNotFound, isStale} from './client.js'
-import {recordEvent} from './events.js'
+import {EventRecorder} from './events.js'
 import {Resources, type ResourceType} from './resources.js'
 
 export interface ApplyResult {
@@ -16,36 +16,53 @@ export interface ApplyResult {
   stale: boolean
 }
 
-/** The order that keeps promises: restores first (end is absolute), backends before the switches that need them. */
-const ORDER: Record<Action['type'], number> = {
-  createBackend: 1,
-  deleteBackend: 5,
-  restore: 0,
-  setPhase: 3,
-  switch: 2,
-  targetEvent: 4,
-}
+/**
+ * Switch first, record after. Stage 1 changes the routing: restores first (end is absolute), then the backends, then
+ * the switches, all started at once and bounded by the client's limit (a switch whose backend is being created
+ * waits for it). Stage 2, once every target is where it should be: phases and unused backends. Events go to the
+ * recorder in the background, so none of them is ever waited for before a switch.
+ */
+const STAGES: Array<Array<Action['type']>> = [
+  ['restore', 'createBackend', 'switch'],
+  ['setPhase', 'targetEvent', 'deleteBackend'],
+]
 
 /** Carries out a plan's actions; one failing action never stops the others (ARCHITECTURE principle 5). */
-export async function apply(client: KubeClient, actions: Action[], now: () => number): Promise<ApplyResult> {
+export async function apply(client: KubeClient, actions: Action[], now: () => number, events: EventRecorder): Promise<ApplyResult> {
   const result: ApplyResult = {changes: [], errors: [], stale: false}
-  const ordered = [...actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])
-  for (const action of ordered) {
+  const backendsCreated = new Map<string, Promise<unknown>>()
+  /** Lines in the plan's order, whatever order the answers came in, so what a pass prints is the same every time. */
+  const run = async (action: Action): Promise<{change?: string; error?: string}> => {
     try {
-      const change = await applyOne(client, action, now)
-      if (change) result.changes.push(change)
+      if (action.type === 'switch') await backendsCreated.get(`${action.target.namespace}/${action.backend}`)
+      return {change: await applyOne(client, action, now, events)}
     } catch (error) {
       if (isStale(error)) {
         result.stale = true
-        continue
+        return {}
       }
-      result.errors.push(`${describe(action)}: ${(error as Error).message}`)
+      return {error: `${describe(action)}: ${(error as Error).message}`}
+    }
+  }
+  for (const stage of STAGES) {
+    const started: Array<Promise<{change?: string; error?: string}>> = []
+    for (const type of stage) {
+      for (const action of actions) {
+        if (action.type !== type) continue
+        const done = run(action)
+        if (action.type === 'createBackend') backendsCreated.set(`${action.namespace}/${action.manifests.name}`, done)
+        started.push(done)
+      }
+    }
+    for (const {change, error} of await Promise.all(started)) {
+      if (change) result.changes.push(change)
+      if (error) result.errors.push(error)
     }
   }
   return result
 }
 
-async function applyOne(client: KubeClient, action: Action, now: () => number): Promise<string | undefined> {
+async function applyOne(client: KubeClient, action: Action, now: () => number, events: EventRecorder): Promise<string | undefined> {
   switch (action.type) {
     case 'createBackend': {
       const {manifests, namespace} = action
@@ -70,22 +87,22 @@ async function applyOne(client: KubeClient, action: Action, now: () => number): 
         action.type === 'switch'
           ? `switched to backend ${action.backend} by window ${action.window}${action.reason === 'start' ? '' : ` (${action.reason})`}`
           : `restored after window ${action.window}`
-      await recordEvent(client, involvedTarget(action.target), verb, message, 'Normal', now()).catch(() => undefined)
+      events.record(involvedTarget(action.target), verb, message, 'Normal', now(), false)
       return `${action.target.namespace}/${formatTarget(action.target.ref)} ${message}`
     }
 
     case 'setPhase': {
       const {window} = action
-      await client.patch(Resources.configMaps, window.namespace, window.name, 'merge', {
+      await client.recorder().patch(Resources.configMaps, window.namespace, window.name, 'merge', {
         metadata: {annotations: {[WindowAnnotation.phase]: action.phase, [WindowAnnotation.phaseMessage]: action.message}},
       })
       const involved = {apiVersion: 'v1', kind: 'ConfigMap', name: window.name, namespace: window.namespace, uid: window.uid}
-      await recordEvent(client, involved, action.reason, action.message, action.eventType, now())
+      events.record(involved, action.reason, action.message, action.eventType, now())
       return `window ${window.namespace}/${window.name} ${action.phase}: ${action.message}`
     }
 
     case 'targetEvent': {
-      await recordEvent(client, involvedTarget(action.target), action.reason, action.message, action.eventType, now())
+      events.record(involvedTarget(action.target), action.reason, action.message, action.eventType, now())
       return undefined
     }
   }

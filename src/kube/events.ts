@@ -38,3 +38,32 @@ export async function recordEvent(
     type,
   })
 }
+
+/**
+ * Events of one pass, written in the background on the client's record lane: a switch never waits for its Event,
+ * and a slow or failing Event neither delays nor undoes anything. The pass waits for them once, at its end.
+ */
+export class EventRecorder {
+  private readonly client: KubeClient
+  private readonly pending = new Set<Promise<void>>()
+  private readonly failures: string[] = []
+
+  constructor(client: KubeClient) {
+    this.client = client.recorder()
+  }
+
+  /** `reported`: a failure is one of the pass's errors; otherwise the Event is best effort (it only repeats a change already reported). */
+  record(involved: InvolvedObject, reason: string, message: string, type: EventType, now: number, reported = true): void {
+    const written = recordEvent(this.client, involved, reason, message, type, now).catch((error: unknown) => {
+      if (reported) this.failures.push(`recording event ${reason} on ${involved.kind} ${involved.namespace}/${involved.name}: ${(error as Error).message}`)
+    })
+    this.pending.add(written)
+    void written.finally(() => this.pending.delete(written))
+  }
+
+  /** Waits for every Event recorded so far; returns the failures not returned before. */
+  async settled(): Promise<string[]> {
+    while (this.pending.size > 0) await Promise.all(this.pending)
+    return this.failures.splice(0)
+  }
+}

@@ -4,6 +4,7 @@ import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
 import {apply} from './apply.js'
 import {type KubeClient} from './client.js'
+import {EventRecorder} from './events.js'
 import {observe} from './observe.js'
 
 export interface Clock {
@@ -49,8 +50,24 @@ const MAX_ROUNDS_PER_WAKEUP = 6
  */
 export async function reconcile(client: KubeClient, options: PassOptions): Promise<PassReport> {
   const clock = options.clock ?? systemClock
-  const planOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   const deadline = clock.now() + options.horizonMs
+  // A 429 or 503 is retried after its Retry-After only while that still lands within the horizon.
+  if (options.horizonMs > 0) client.retryWithin(deadline, () => clock.now())
+  const events = new EventRecorder(client)
+  let report: PassReport | undefined
+  try {
+    report = await passRounds(client, options, clock, deadline, events)
+  } finally {
+    // A pass that stopped on an error still leaves its Events written.
+    const failures = await events.settled()
+    client.retryWithin(undefined)
+    report?.errors.push(...failures)
+  }
+  return report
+}
+
+async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder): Promise<PassReport> {
+  const planOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   let rounds = 0
   for (;;) {
@@ -66,7 +83,7 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
 
     let result = {changes: [] as string[], errors: [] as string[], stale: false}
     if (decided.actions.length > 0) {
-      result = await apply(client, decided.actions, () => clock.now())
+      result = await apply(client, decided.actions, () => clock.now(), events)
       for (const line of result.changes) options.onChange?.(line)
       report.changes.push(...result.changes)
     }
