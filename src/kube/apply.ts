@@ -17,21 +17,18 @@ export interface ApplyResult {
 }
 
 /**
- * Switch first, record after. Stage 1 changes the routing: restores first (end is absolute), then the backends, then
- * the switches, all started at once and bounded by the client's limit (a switch whose backend is being created
- * waits for it). Stage 2, once every target is where it should be: phases and unused backends. Events go to the
- * recorder in the background, so none of them is ever waited for before a switch.
+ * Switch first, record after. First the routing: restores first (end is absolute), then backends, then switches, all
+ * started at once and bounded by the client's limit (a switch whose backend is being created waits for it); Events
+ * are held meanwhile. Then, with every target where it should be: phases and unused backends, while the Events go
+ * out in the background. No switch ever waits for an Event, and a failing Event undoes nothing.
  */
-const STAGES: Array<Array<Action['type']>> = [
-  ['restore', 'createBackend', 'switch'],
-  ['setPhase', 'targetEvent', 'deleteBackend'],
-]
+const ROUTING: Array<Action['type']> = ['restore', 'createBackend', 'switch']
+const RECORDS: Array<Action['type']> = ['setPhase', 'targetEvent', 'deleteBackend']
 
 /** Carries out a plan's actions; one failing action never stops the others (ARCHITECTURE principle 5). */
 export async function apply(client: KubeClient, actions: Action[], now: () => number, events: EventRecorder): Promise<ApplyResult> {
   const result: ApplyResult = {changes: [], errors: [], stale: false}
   const backendsCreated = new Map<string, Promise<unknown>>()
-  /** Lines in the plan's order, whatever order the answers came in, so what a pass prints is the same every time. */
   const run = async (action: Action): Promise<{change?: string; error?: string}> => {
     try {
       if (action.type === 'switch') await backendsCreated.get(`${action.target.namespace}/${action.backend}`)
@@ -44,21 +41,29 @@ export async function apply(client: KubeClient, actions: Action[], now: () => nu
       return {error: `${describe(action)}: ${(error as Error).message}`}
     }
   }
-  for (const stage of STAGES) {
-    const started: Array<Promise<{change?: string; error?: string}>> = []
-    for (const type of stage) {
-      for (const action of actions) {
-        if (action.type !== type) continue
-        const done = run(action)
-        if (action.type === 'createBackend') backendsCreated.set(`${action.namespace}/${action.manifests.name}`, done)
-        started.push(done)
-      }
-    }
+  /** Lines in the plan's order, whatever order the answers came in, so what a pass prints is the same every time. */
+  const runAll = async (types: Array<Action['type']>): Promise<void> => {
+    const started = types.flatMap((type) =>
+      actions
+        .filter((action) => action.type === type)
+        .map((action) => {
+          const done = run(action)
+          if (action.type === 'createBackend') backendsCreated.set(`${action.namespace}/${action.manifests.name}`, done)
+          return done
+        }),
+    )
     for (const {change, error} of await Promise.all(started)) {
       if (change) result.changes.push(change)
       if (error) result.errors.push(error)
     }
   }
+  events.hold()
+  try {
+    await runAll(ROUTING)
+  } finally {
+    events.release()
+  }
+  await runAll(RECORDS)
   return result
 }
 

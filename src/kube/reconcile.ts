@@ -1,11 +1,13 @@
-import type {Action, PlanOptions} from '../engine/types.js'
+import type {Action, Plan, PlanOptions} from '../engine/types.js'
 
 import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
 import {apply} from './apply.js'
+import {ROLE_LABEL, Role} from '../model/keys.js'
 import {type KubeClient} from './client.js'
 import {EventRecorder} from './events.js'
 import {observe} from './observe.js'
+import {Resources} from './resources.js'
 
 export interface Clock {
   now(): number
@@ -44,6 +46,11 @@ export interface PassReport {
 /** Immediate re-plans after acting, before the pass waits for time to pass: bounds a pass that keeps failing. */
 const MAX_ROUNDS_PER_WAKEUP = 6
 
+/** Reading ahead of a transition starts this many times as early as reading and deciding last took, plus a margin. */
+const READ_AHEAD_FACTOR = 2
+const READ_AHEAD_MARGIN_MS = 100
+const MAX_READ_AHEAD_MS = 5000
+
 /**
  * One pass of the engine: observe, plan, act, and again until nothing is left to do now; then, while the next
  * transition is within the horizon, sleep until its second and go on. Kill it anywhere: the next pass converges.
@@ -69,11 +76,24 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
 async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder): Promise<PassReport> {
   const planOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
+  const scope = {installNamespace: planOptions.installNamespace, namespace: options.namespace}
   let rounds = 0
+  let prepareMs = 0
+  let ahead: Ahead | undefined
   for (;;) {
-    const observed = await observe(client, {installNamespace: planOptions.installNamespace, namespace: options.namespace})
-    const now = clock.now()
-    const decided = plan(observed, now, planOptions)
+    let decided: Plan
+    let now: number
+    if (ahead && (await windowVersions(client, options.namespace)) === ahead.windowVersions) {
+      decided = ahead.decided
+      now = ahead.at
+    } else {
+      const started = clock.now()
+      const observed = await observe(client, scope)
+      now = clock.now()
+      decided = plan(observed, now, planOptions)
+      prepareMs = clock.now() - started
+    }
+    ahead = undefined
     report.waitingOn = decided.waitingOn
     if (options.dryRun) {
       report.planned = decided.actions
@@ -97,8 +117,35 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     rounds = 0
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     if (wakeup === undefined || wakeup > deadline) return report
+    const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
+    if (options.waitForTransitions && wakeup - clock.now() > readAheadMs) {
+      await clock.sleep(wakeup - readAheadMs - clock.now())
+      ahead = await readAhead(client, scope, wakeup, planOptions)
+    }
     await clock.sleep(Math.max(0, wakeup - clock.now()))
   }
+}
+
+/**
+ * A transition decided before its second: observed and planned for `at`, so at the second only the writes are left
+ * (on a large cluster, reading takes longer than the second has). It is used only if no window changed meanwhile;
+ * a target that changed fails its write's resourceVersion test and the pass reads again.
+ */
+interface Ahead {
+  at: number
+  decided: Plan
+  windowVersions: string
+}
+
+async function readAhead(client: KubeClient, scope: {installNamespace: string; namespace?: string}, at: number, planOptions: PlanOptions): Promise<Ahead> {
+  const versions = await windowVersions(client, scope.namespace)
+  return {at, decided: plan(await observe(client, scope), at, planOptions), windowVersions: versions}
+}
+
+/** Every window's name and resourceVersion: one list request, to tell whether any window changed. */
+async function windowVersions(client: KubeClient, namespace: string | undefined): Promise<string> {
+  const windows = await client.list(Resources.configMaps, namespace, {labelSelector: `${ROLE_LABEL}=${Role.window}`})
+  return windows.map((window) => `${window.metadata.namespace}/${window.metadata.name}@${window.metadata.resourceVersion}`).sort().join(',')
 }
 
 function nextWakeup(decided: {nextWakeup?: number; waitingOn: string[]}, waitForTransitions: boolean, now: number): number | undefined {

@@ -81,9 +81,22 @@ export function machineZone(): string {
 /** Locales whose short zone names cover most zones people run clusters in (CET, EST, IST, AEST, SAST...). */
 const NAME_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-NZ', 'en-CA', 'en-IE', 'en-ZA', 'en-SG']
 
+/** A zone's name at an offset, once per process: Intl builds a new formatter for every lookup (a pass formats thousands). */
+const abbreviations = new Map<string, string>()
+
 /** The zone's abbreviation at an instant (CET, CEST, EST), or its offset (+09:00) when it has no common one. */
 export function zoneAbbreviation(instant: number, zone: string): string {
   const time = DateTime.fromMillis(instant, {zone})
+  const key = `${time.zoneName}|${time.offset}`
+  let name = abbreviations.get(key)
+  if (name === undefined) {
+    name = lookUpAbbreviation(time)
+    abbreviations.set(key, name)
+  }
+  return name
+}
+
+function lookUpAbbreviation(time: DateTime): string {
   for (const locale of NAME_LOCALES) {
     const name = time.setLocale(locale).toFormat('ZZZZ')
     if (!/^(GMT|UTC)[+-]/.test(name)) return name
