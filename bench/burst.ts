@@ -11,7 +11,7 @@ import {DEFAULT_NAMESPACES, type ApiServer, type RequestLogEntry, startApiServer
 import {describeCommand, expectSuccess, runPass} from './cli-pass.js'
 import {type KubeObject, httpRoute, ingress, ingressRoute, pad, service, windowConfigMap} from './fixtures.js'
 import {type RequestCounts, countRequests} from './request-log.js'
-import {type Summary, median, round, summarize} from './stats.js'
+import {type Summary, round, summarize} from './stats.js'
 
 export interface TransitionFigures {
   /** Targets whose PATCH landed at or after the second. */
@@ -52,10 +52,11 @@ export interface BurstOptions {
 const NAMESPACES = 100
 const READY_DELAY_MS = 1000
 const HORIZON = '55s'
-/** Seconds from seeding to the start: room for the provisioning pass (1,500 backend objects) and readiness. */
-const START_AFTER_S = 40
+/** Seconds from seeding to the start: room for the provisioning pass and readiness on a busy machine, within the 2-minute lead time. */
+const START_AFTER_S = 90
 const DURATION_S = 15
-const PASS_LEAD_MS = 3000
+/** The CronJob starts at the minute, usually well before a transition: time to read ahead. */
+const PASS_LEAD_MS = 10_000
 
 interface Target {
   namespace: string
@@ -112,8 +113,9 @@ export async function measureBurst(log: (line: string) => void, options: BurstOp
     )
 
     log(`  [${label}] provisioning the backends of ${all.length} windows (readiness delay ${READY_DELAY_MS} ms)`)
-    expectSuccess(await runPass(['reconcile', '-A', '--kubeconfig', server.kubeconfigPath]), 'provisioning pass')
-    await waitForReadyBackends(server, namespaces.length, 30_000)
+    const provisioning = await runPass(["reconcile", "-A", "--kubeconfig", server.kubeconfigPath])
+    expectSuccess(provisioning, "provisioning pass")
+    await waitForReadyBackends(server, namespaces.length, 60_000)
     const passAt = start - PASS_LEAD_MS
     if (Date.now() > passAt) throw new Error(`provisioning took until ${Date.now() - start} ms after the start; raise START_AFTER_S`)
     await sleep(passAt - Date.now())

@@ -3,7 +3,10 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {DEFAULT_CONCURRENCY} from '../src/kube/limiter.js'
+import type {BurstRun, TransitionFigures} from './burst.js'
 import type {FullApplyResult} from './full-apply.js'
+import type {LargeSteadyResult} from './large-steady.js'
 import type {Machine} from './machine.js'
 import type {PageThroughputResult} from './page-throughput.js'
 import type {PassPhases} from './request-log.js'
@@ -30,6 +33,9 @@ export interface BenchResults {
   fullApply?: FullApplyResult
   startup?: StartupResult
   pageThroughput?: PageThroughputResult
+  burst?: {runs: BurstRun[]}
+  largeSteady?: LargeSteadyResult
+  burst429?: BurstRun
   [other: string]: unknown
 }
 
@@ -84,7 +90,66 @@ export function summaryRows(results: BenchResults): Row[] {
     for (const run of e.medians) rows.push([part, `${run.name} (median of ${e.rounds})`, count(run.requestsPerSecond)])
     rows.push([part, 'ratio 503 / static (HTML, JSON)', `${e.ratio.html}, ${e.ratio.json}`])
   }
+  for (const run of results.burst?.runs ?? []) {
+    const part = `(f) burst, ${run.targets} targets, ${latencyLabel(run)}`
+    for (const name of ['start', 'end'] as const) {
+      const t = run[name]
+      rows.push([part, `${name === 'start' ? 'switch' : 'restore'}: last / median (goal <= 1000 / 300 ms)`, `${ms(t.latenessMs.max)} / ${ms(t.latenessMs.median)} ${met(t.latenessMs.max <= 1000 && t.latenessMs.median <= 300 && t.landed === run.targets)}`])
+    }
+  }
+  const g = results.largeSteady
+  if (g) {
+    const part = `(g) steady pass, ${g.namespaces} ns / ${count(g.ingresses)} Ingresses / ${count(g.windows)} windows`
+    rows.push([part, 'wall, process (goal <= 2000 ms)', `${ms(g.wallMs.median)} ${met(g.wallMs.median <= 2000)}`])
+    rows.push([part, 'peak RSS (goal <= 250 MiB)', `${g.maxRssMiB.max} MiB ${met(g.maxRssMiB.max <= 250)}`])
+    rows.push([part, 'requests without further pages, 1/10 vs full (goal: equal), writes (goal 0)', `${withoutPages(g.tenth.requests)} vs ${withoutPages(g.requests)}, ${g.writes} ${met(withoutPages(g.tenth.requests) === withoutPages(g.requests) && g.writes === 0)}`])
+  }
+  const h = results.burst429
+  if (h) {
+    const part = `(h) burst, ${latencyLabel(h)}`
+    rows.push([part, 'switched (goal: all)', `${h.start.landed} of ${h.targets} ${met(h.start.landed === h.targets)}`])
+    rows.push([part, 'switch lateness, last (goal <= 2000 ms)', `${ms(h.start.latenessMs.max)} ${met(h.start.latenessMs.max <= 2000)}`])
+  }
   return rows
+}
+
+function met(ok: boolean): string {
+  return ok ? '(met)' : '(NOT met)'
+}
+
+function latencyLabel(run: BurstRun): string {
+  const latency = run.jitterMs ? `${run.latencyMs}-${run.latencyMs + run.jitterMs} ms` : `${run.latencyMs} ms`
+  return `${latency} a request${run.throttleRate ? `, ${Math.round(run.throttleRate * 100)} % answered 429` : ''}`
+}
+
+function withoutPages(requests: {total: number; continuations?: number}): number {
+  return requests.total - (requests.continuations ?? 0)
+}
+
+function transitionRow(name: string, run: BurstRun, t: TransitionFigures): string[] {
+  const b = t.breakdownMs
+  return [
+    latencyLabel(run),
+    name,
+    `${t.landed}/${run.targets}`,
+    ms(t.latenessMs.min),
+    ms(t.latenessMs.median),
+    ms(t.latenessMs.p95),
+    ms(t.latenessMs.max),
+    `${ms(b.wakeup)} / ${ms(b.observe)} / ${ms(b.plan)} / ${ms(b.writes)}`,
+  ]
+}
+
+const BURST_HEADER = ['cluster', 'transition', 'landed', 'min', 'median', 'p95', 'max (last)', 'wake-up / reading / deciding / writing (last)']
+
+function burstNotes(runs: BurstRun[]): string {
+  return runs
+    .map(
+      (run) =>
+        `${latencyLabel(run)}: ${count(run.requests.total)} requests in the pass (${Object.entries(run.requests.byMethod).map(([method, n]) => `${method} ${n}`).join(', ')}), ` +
+        `at most ${run.maxInFlight} in flight at the API server${run.rejected ? `, ${run.rejected} answered 429` : ''}; pass exit ${run.passExitCode}; load average before: ${run.loadAverage1m}; measured ${run.date}.`,
+    )
+    .join('\n\n')
 }
 
 export function textTable(rows: string[][]): string {
@@ -183,6 +248,46 @@ function partDetails(results: BenchResults): string[] {
         `\n\nMeasured ${e.date}.`,
     )
   }
+  const f = results.burst
+  if (f && f.runs.length > 0) {
+    const [first] = f.runs
+    sections.push(
+      `## (f) A burst: ${first.targets} transitions at one second\n\n${first.targets} targets (${Object.entries(first.byKind).map(([kind, n]) => `${n} ${kind}`).join(', ')}) in ${first.namespaces} namespaces, ` +
+        `one window each, all starting at the same second and ending 15 s later. An earlier pass created the backends ahead (lead time); one \`${first.command}\` ` +
+        `started 10 s before the start applies both. Lateness = arrival of the target's PATCH at the API server minus the second. ` +
+        `Goal, for each cluster: the last switch and the last restore <= 1 s late, the median <= 300 ms.\n\n` +
+        markdownTable(BURST_HEADER, f.runs.flatMap((run) => [transitionRow('switch (start)', run, run.start), transitionRow('restore (end)', run, run.end)])) +
+        `\n\nWhere the last transition's lateness goes: wake-up = the second to the pass's first request after it; reading = first request to the last read before the first write ` +
+        `(with the pass reading ahead, only the list of windows that checks nothing changed); deciding = that read to the first write; writing = first to last write, ` +
+        `bounded by the client's ${DEFAULT_CONCURRENCY} requests in flight and by how fast the API server answers.\n\n${burstNotes(f.runs)}`,
+    )
+  }
+  const g = results.largeSteady
+  if (g) {
+    sections.push(
+      `## (g) Steady-state pass ten times larger\n\n${g.namespaces} namespaces, ${count(g.ingresses)} Ingresses, ${count(g.windows)} windows of which ${g.activeWindows} active and switched; ` +
+        `measured as (b). Goal: wall <= 2 s, peak RSS <= 250 MiB, 0 writes, and as many requests as the same fleet at a tenth of the size (${g.tenth.namespaces} namespaces, ` +
+        `${count(g.tenth.ingresses)} Ingresses, ${count(g.tenth.windows)} windows), further pages of lists (limit 500) aside.\n\n` +
+        markdownTable(
+          ['fleet', 'API requests', 'of which further pages', 'without them', 'writes', 'wall (process, median)', 'wall runs', 'peak RSS (median, max)'],
+          [
+            [`a tenth`, String(g.tenth.requests.total), String(g.tenth.requests.continuations ?? 0), String(withoutPages(g.tenth.requests)), '', '', '', ''],
+            ['full', String(g.requests.total), String(g.requests.continuations ?? 0), String(withoutPages(g.requests)), String(g.writes), ms(g.wallMs.median), g.wallMs.runs.join(', '), `${g.maxRssMiB.median}, ${g.maxRssMiB.max} MiB`],
+          ],
+        ) +
+        `\n\n${phases(g.phasesMs)} After the last request: deciding (plan() over every window and target, rendering each active window's page) and exit.` +
+        `\n\nMeasured ${g.date}, load average before: ${g.loadAverage1m}.`,
+    )
+  }
+  const h = results.burst429
+  if (h) {
+    sections.push(
+      `## (h) The burst on a busy control plane\n\nThe burst of (f) at ${latencyLabel(h)}: API Priority and Fairness's answer (plain-text 429, \`Retry-After: 1\`) ` +
+        `to a seeded share of the measured pass's requests, each retried after its Retry-After. Goal: every switch lands, the last <= 2 s late.\n\n` +
+        markdownTable(BURST_HEADER, [transitionRow('switch (start)', h, h.start), transitionRow('restore (end)', h, h.end)]) +
+        `\n\n${burstNotes([h])}`,
+    )
+  }
   return sections
 }
 
@@ -195,7 +300,7 @@ export function resultsMarkdown(results: BenchResults): string {
   return [
     '# Benchmarks',
     '',
-    '`npm run bench` runs every part; `npm run bench -- a c` runs some (a-e). Raw numbers: bench/results.json. ' +
+    '`npm run bench` runs every part; `npm run bench -- a c` runs some (a-h). Raw numbers: bench/results.json. ' +
       'The cluster is the in-process API server (test/support) over loopback HTTP; passes run the single-file bundle built fresh from src/, ' +
       'in their own process, as the CronJob does. Benchmarks, not tests: nothing here is asserted.',
     '',

@@ -82,6 +82,7 @@ export class EventRecorder {
 
   /** Waits for every Event recorded so far; returns the failures not returned before. */
   async settled(): Promise<string[]> {
+    this.release()
     while (this.pending.size > 0) await Promise.all(this.pending)
     return this.failures.splice(0)
   }

@@ -50,6 +50,8 @@ const MAX_ROUNDS_PER_WAKEUP = 6
 const READ_AHEAD_FACTOR = 2
 const READ_AHEAD_MARGIN_MS = 100
 const MAX_READ_AHEAD_MS = 5000
+/** A shorter wait (a readiness poll) is not worth reading ahead for. */
+const MIN_WAIT_TO_READ_AHEAD_MS = 1000
 
 /**
  * One pass of the engine: observe, plan, act, and again until nothing is left to do now; then, while the next
@@ -107,6 +109,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       for (const line of result.changes) options.onChange?.(line)
       report.changes.push(...result.changes)
     }
+    events.release()
     report.errors = [...decided.problems, ...result.errors]
 
     const acted = result.changes.length > 0 || result.stale
@@ -118,8 +121,10 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     if (wakeup === undefined || wakeup > deadline) return report
     const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
-    if (options.waitForTransitions && wakeup - clock.now() > readAheadMs) {
-      await clock.sleep(wakeup - readAheadMs - clock.now())
+    if (options.waitForTransitions && wakeup - clock.now() >= MIN_WAIT_TO_READ_AHEAD_MS) {
+      await clock.sleep(Math.max(0, wakeup - readAheadMs - clock.now()))
+      // Events wait until the transition's routing is written: they would queue at the API server ahead of it.
+      events.hold()
       ahead = await readAhead(client, scope, wakeup, planOptions)
     }
     await clock.sleep(Math.max(0, wakeup - clock.now()))
