@@ -61,11 +61,22 @@ function findZoneProblem(name: string): string | undefined {
   return undefined
 }
 
+/** Canonical names by what was written: ICU builds a formatter per question, and a pass reads every window's zone. */
+const canonicalZones = new Map<string, string>()
+
 /** An IANA zone name as the user wrote it, with its case corrected (europe/berlin -> Europe/Berlin). */
 export function parseZone(text: string): string {
   const problem = zoneProblem(text)
   if (problem) throw new UserError(problem)
-  const trimmed = text.trim()
+  let canonical = canonicalZones.get(text)
+  if (canonical === undefined) {
+    canonical = canonicalZone(text.trim())
+    canonicalZones.set(text, canonical)
+  }
+  return canonical
+}
+
+function canonicalZone(trimmed: string): string {
   if (UTC_NAMES.has(trimmed.toLowerCase())) return trimmed.toLowerCase() === 'utc' ? 'UTC' : 'Etc/UTC'
   const canonical = new Intl.DateTimeFormat('en-US', {timeZone: trimmed}).resolvedOptions().timeZone
   return canonical.toLowerCase() === trimmed.toLowerCase() ? canonical : trimmed

@@ -119,14 +119,14 @@ export class Registry {
   list(def: ResourceDef, namespace: string | undefined, query: URLSearchParams): ListResult {
     const labels = parseLabelSelector(query.get('labelSelector') ?? undefined)
     const fields = parseFieldSelector(query.get('fieldSelector') ?? undefined, def)
-    const all = this.store.list(def, def.namespaced ? namespace : undefined).filter((object) => matchesLabels(object, labels) && matchesFields(object, fields))
+    const all = this.store.peek(def, def.namespaced ? namespace : undefined).filter((object) => matchesLabels(object, labels) && matchesFields(object, fields))
     const metadata: JsonObject = {resourceVersion: String(this.store.currentRevision)}
     const start = this.continueFrom(query.get('continue'))
     const keyOf = (object: JsonObject): string => `${String(metadataOf(object).namespace ?? '')}/${String(metadataOf(object).name)}`
     const remaining = start === undefined ? all : all.filter((object) => keyOf(object) > start)
     const limit = Number.parseInt(query.get('limit') ?? '', 10)
-    if (!Number.isFinite(limit) || limit <= 0 || remaining.length <= limit) return {items: remaining, metadata}
-    const page = remaining.slice(0, limit)
+    if (!Number.isFinite(limit) || limit <= 0 || remaining.length <= limit) return {items: remaining.map((object) => deepCopy(object)), metadata}
+    const page = remaining.slice(0, limit).map((object) => deepCopy(object))
     metadata.continue = Buffer.from(JSON.stringify({v: 'meta.k8s.io/v1', rv: this.store.currentRevision, start: keyOf(page.at(-1)!)})).toString('base64')
     if (labels.length === 0 && fields.length === 0) metadata.remainingItemCount = remaining.length - limit
     return {items: page, metadata}

@@ -42,8 +42,13 @@ export class Store {
 
   /** Objects of a resource in etcd key order (namespace, then name), optionally in one namespace. */
   list(def: ResourceDef, namespace?: string): JsonObject[] {
+    return this.peek(def, namespace).map((object) => deepCopy(object))
+  }
+
+  /** list() without copies, to select before copying (a page of 500 out of 10,000): never modify what it returns. */
+  peek(def: ResourceDef, namespace?: string): readonly JsonObject[] {
     const entries = [...this.bucket(def).entries()].filter(([key]) => namespace === undefined || key.startsWith(`${namespace}/`))
-    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
+    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => object)
   }
 
   /** Stores the object with the next resourceVersion and notifies watchers; returns the stored copy. */
