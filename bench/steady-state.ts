@@ -29,6 +29,8 @@ export interface SteadyStateResult {
   /** Medians of where the process time goes. */
   phasesMs: PassPhases
   maxRssMiB: {median: number; max: number}
+  /** CPU time of the pass process (user + system), median: the wall time it would take on an idle core, waits aside. */
+  cpuMs?: number
   command: string
   /** 1-minute load average when the part started: how busy the shared machine was. */
   loadAverage1m: number
@@ -63,7 +65,7 @@ export async function measureSteadyState(log: (line: string) => void, fleet: Fle
       const run = await runPass(args)
       expectSuccess(run, 'steady-state pass')
       runs.push({counts: countRequests(server.requests), phases: passPhases(server.requests, run.startedAt, run.endedAt), run, writes: server.requests.filter((entry) => isWrite(entry)).length})
-      log(`  (${tag}) steady pass ${index + 1}: ${Math.round(run.wallMs)} ms, ${server.requests.length} requests, ${(run.maxRssKb / 1024).toFixed(1)} MiB peak RSS`)
+      log(`  (${tag}) steady pass ${index + 1}: ${Math.round(run.wallMs)} ms (${run.cpuMs} ms CPU), ${server.requests.length} requests, ${(run.maxRssKb / 1024).toFixed(1)} MiB peak RSS`)
     }
     const rssMiB = runs.map(({run}) => run.maxRssKb / 1024)
     return {
@@ -74,6 +76,7 @@ export async function measureSteadyState(log: (line: string) => void, fleet: Fle
       convergedAfterPasses: converged,
       date: new Date().toISOString(),
       ingresses: fleet.namespaces * fleet.ingressesPerNamespace,
+      cpuMs: median(runs.map(({run}) => run.cpuMs)),
       maxRssMiB: {max: round(Math.max(...rssMiB)), median: round(median(rssMiB))},
       measuredPasses: MEASURED_PASSES,
       namespaces: fleet.namespaces,

@@ -49,7 +49,7 @@ const MAX_ROUNDS_PER_WAKEUP = 6
 /** Reading ahead of a transition starts this many times as early as reading and deciding last took, plus a margin. */
 const READ_AHEAD_FACTOR = 2
 const READ_AHEAD_MARGIN_MS = 100
-const MAX_READ_AHEAD_MS = 5000
+const MAX_READ_AHEAD_MS = 15_000
 /** A shorter wait (a readiness poll) is not worth reading ahead for. */
 const MIN_WAIT_TO_READ_AHEAD_MS = 1000
 
