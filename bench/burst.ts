@@ -19,6 +19,8 @@ export interface TransitionFigures {
   latenessMs: Summary
   /** Where the last one's lateness goes: the second to the pass's first request (wake-up), reading, deciding, writing all. */
   breakdownMs: {wakeup: number; observe: number; plan: number; writes: number}
+  /** CPU the API server (this process) got while the writes went on, as a share of one core: under 1, it was starved. */
+  apiServerCpuShare?: number
 }
 
 export interface BurstRun {
@@ -124,11 +126,13 @@ export async function measureBurst(log: (line: string) => void, options: BurstOp
     if (options.throttleRate > 0) server.faults.throttle({rate: options.throttleRate, seed: options.seed})
     const args = ['reconcile', '-A', '--horizon', HORIZON, '--kubeconfig', server.kubeconfigPath]
     log(`  [${label}] measured pass: all ${all.length} start in ${PASS_LEAD_MS / 1000} s and end ${DURATION_S} s later`)
+    const cpu = sampleCpu()
     const run = await runPass(args)
+    cpu.stop()
     if (run.exitCode !== 0) log(`  [${label}] the pass exited with ${run.exitCode}: ${run.stderr.split('\n').slice(0, 3).join(' | ')}`)
     const requests = server.requests
-    const startFigures = transition(requests, all, start)
-    const endFigures = transition(requests, all, end)
+    const startFigures = transition(requests, all, start, cpu.samples)
+    const endFigures = transition(requests, all, end, cpu.samples)
     for (const [name, figures] of [['start', startFigures], ['end', endFigures]] as const) {
       if (figures.landed < all.length) log(`  [${label}] WARNING: only ${figures.landed} of ${all.length} targets changed at the ${name}`)
     }
@@ -161,8 +165,27 @@ function kindRef(plural: string): string {
   return {httproutes: 'httproute', ingresses: 'ingress', ingressroutes: 'ingressroute', services: 'service'}[plural]!
 }
 
+/** This process's CPU time every 100 ms: the API server lives here. */
+function sampleCpu(): {samples: Array<{at: number; cpuMs: number}>; stop: () => void} {
+  const samples: Array<{at: number; cpuMs: number}> = []
+  const take = () => {
+    const usage = process.cpuUsage()
+    samples.push({at: Date.now(), cpuMs: (usage.user + usage.system) / 1000})
+  }
+  take()
+  const timer = setInterval(take, 100)
+  return {samples, stop: () => clearInterval(timer)}
+}
+
+function cpuShare(samples: Array<{at: number; cpuMs: number}>, from: number, to: number): number | undefined {
+  const inside = samples.filter((sample) => sample.at >= from && sample.at <= to)
+  if (inside.length < 2) return undefined
+  const [first, last] = [inside[0], inside.at(-1)!]
+  return round((last.cpuMs - first.cpuMs) / (last.at - first.at), 2)
+}
+
 /** Lateness of every target's first successful PATCH at or after `due`, and where the last one's time went. */
-function transition(requests: RequestLogEntry[], all: Target[], due: number): TransitionFigures {
+function transition(requests: RequestLogEntry[], all: Target[], due: number, cpu: Array<{at: number; cpuMs: number}>): TransitionFigures {
   const firstPatch = new Map<string, number>()
   for (const entry of requests) {
     if (entry.method !== 'PATCH' || entry.at < due || entry.status < 200 || entry.status >= 300 || firstPatch.has(entry.path)) continue
@@ -177,6 +200,7 @@ function transition(requests: RequestLogEntry[], all: Target[], due: number): Tr
   const reads = after.filter((entry) => entry.method === 'GET' && entry.at <= firstWrite)
   const lastRead = reads.length > 0 ? reads.at(-1)!.at : firstRequest
   return {
+    apiServerCpuShare: cpuShare(cpu, firstWrite, lastWrite),
     breakdownMs: {observe: lastRead - firstRequest, plan: firstWrite - lastRead, wakeup: firstRequest - due, writes: lastWrite - firstWrite},
     landed: landedAt.length,
     latenessMs: lateness.length > 0 ? summarize(lateness) : summarize([Number.NaN]),

@@ -137,10 +137,11 @@ function transitionRow(name: string, run: BurstRun, t: TransitionFigures): strin
     ms(t.latenessMs.p95),
     ms(t.latenessMs.max),
     `${ms(b.wakeup)} / ${ms(b.observe)} / ${ms(b.plan)} / ${ms(b.writes)}`,
+    t.apiServerCpuShare === undefined ? '' : String(t.apiServerCpuShare),
   ]
 }
 
-const BURST_HEADER = ['cluster', 'transition', 'landed', 'min', 'median', 'p95', 'max (last)', 'wake-up / reading / deciding / writing (last)']
+const BURST_HEADER = ['cluster', 'transition', 'landed', 'min', 'median', 'p95', 'max (last)', 'wake-up / reading / deciding / writing (last)', 'API server CPU while writing (cores)']
 
 function burstNotes(runs: BurstRun[]): string {
   return runs
@@ -259,7 +260,9 @@ function partDetails(results: BenchResults): string[] {
         markdownTable(BURST_HEADER, f.runs.flatMap((run) => [transitionRow('switch (start)', run, run.start), transitionRow('restore (end)', run, run.end)])) +
         `\n\nWhere the last transition's lateness goes: wake-up = the second to the pass's first request after it; reading = first request to the last read before the first write ` +
         `(with the pass reading ahead, only the list of windows that checks nothing changed); deciding = that read to the first write; writing = first to last write, ` +
-        `bounded by the client's ${DEFAULT_CONCURRENCY} requests in flight and by how fast the API server answers.\n\n${burstNotes(f.runs)}`,
+        `bounded by the client's ${DEFAULT_CONCURRENCY} requests in flight and by how fast the API server answers. ` +
+        `The in-process API server answers one request at a time in the bench's own Node process; the last column is the CPU it got while the writes went on: ` +
+        `near 1, answering was the limit; well under 1, it was waiting for a core (see the load average below).\n\n${burstNotes(f.runs)}`,
     )
   }
   const g = results.largeSteady
