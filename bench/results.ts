@@ -262,7 +262,12 @@ function partDetails(results: BenchResults): string[] {
         `(with the pass reading ahead, only the list of windows that checks nothing changed); deciding = that read to the first write; writing = first to last write, ` +
         `bounded by the client's ${DEFAULT_CONCURRENCY} requests in flight and by how fast the API server answers. ` +
         `The in-process API server answers one request at a time in the bench's own Node process; the last column is the CPU it got while the writes went on: ` +
-        `near 1, answering was the limit; well under 1, it was waiting for a core (see the load average below).\n\n${burstNotes(f.runs)}`,
+        `near 1, answering was the limit; well under 1, it was waiting for a core (see the load average below).\n\n` +
+        `Why ${DEFAULT_CONCURRENCY} in flight (src/kube/limiter.ts): 500 switches at 20 ms a request take 500 / ${DEFAULT_CONCURRENCY} x 20 ms = ` +
+        `${Math.round((500 / DEFAULT_CONCURRENCY) * 20)} ms, so the median fits in 300 ms only from about 32 up (16 would put the median switch at 312 ms ` +
+        `with nothing else taking time). kube-apiserver's API Priority and Fairness gives \`workload-low\`, where service accounts land, ` +
+        `100 of the 245 default concurrency shares of its 600 seats (about 245 seats); 32 is an eighth of that, and APF queues what one flow ` +
+        `sends beyond its fair share instead of failing it. Phases and Events use at most half the slots and yield to switches and restores.\n\n${burstNotes(f.runs)}`,
     )
   }
   const g = results.largeSteady
