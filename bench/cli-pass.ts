@@ -19,6 +19,8 @@ export interface PassRun {
   wallMs: number
   /** Peak resident set size of the node process, KiB. */
   maxRssKb: number
+  /** CPU time of the node process (user + system), ms: what the pass costs whatever else the machine runs. */
+  cpuMs: number
   /** stdout lines with the epoch ms each arrived. */
   lines: Array<{at: number; line: string}>
   stderr: string
@@ -69,7 +71,7 @@ export async function runPass(args: string[]): Promise<PassRun> {
   let pending = ''
   const startedAt = Date.now()
   const started = performance.now()
-  const child = spawn(TIME_BINARY, ['-f', '%M', '-o', rssFile, process.execPath, bundle.file, ...args], {
+  const child = spawn(TIME_BINARY, ['-f', '%M\ncpu %U %S', '-o', rssFile, process.execPath, bundle.file, ...args], {
     env: {...process.env, HOME: benchHome, NO_COLOR: '1'},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -89,13 +91,20 @@ export async function runPass(args: string[]): Promise<PassRun> {
   })
   const wallMs = performance.now() - started
   if (pending) lines.push({at: Date.now(), line: pending})
-  return {endedAt: Date.now(), exitCode, lines, maxRssKb: readMaxRss(rssFile), startedAt, stderr, wallMs}
+  return {cpuMs: readCpuMs(rssFile), endedAt: Date.now(), exitCode, lines, maxRssKb: readMaxRss(rssFile), startedAt, stderr, wallMs}
 }
 
 function readMaxRss(file: string): number {
   // With a non-zero exit, time writes "Command exited with non-zero status N" before the format's line.
   const numbers = readFileSync(file, 'utf8').trim().split('\n').filter((line) => /^\d+$/.test(line.trim()))
   return numbers.length > 0 ? Number(numbers.at(-1)) : Number.NaN
+}
+
+function readCpuMs(file: string): number {
+  const line = readFileSync(file, 'utf8').split('\n').find((candidate) => candidate.startsWith('cpu '))
+  if (!line) return Number.NaN
+  const [user, system] = line.slice(4).split(' ').map(Number)
+  return Math.round((user + system) * 1000)
 }
 
 export function expectSuccess(run: PassRun, what: string): void {

@@ -32,6 +32,53 @@ export function ingress(namespace: string, name: string): KubeObject {
   }
 }
 
+/** A Traefik IngressRoute: a host rule over two weighted Services, with a middleware. */
+export function ingressRoute(namespace: string, name: string): KubeObject {
+  return {
+    apiVersion: 'traefik.io/v1alpha1',
+    kind: 'IngressRoute',
+    metadata: {labels: {app: name}, name, namespace},
+    spec: {
+      entryPoints: ['websecure'],
+      routes: [
+        {
+          kind: 'Rule',
+          match: `Host(\`${name}.${namespace}.example.com\`)`,
+          middlewares: [{name: 'rate-limit'}],
+          services: [
+            {name: `${name}-v1`, port: 80, weight: 3},
+            {name: `${name}-v2`, port: 80, weight: 1},
+          ],
+        },
+      ],
+    },
+  }
+}
+
+/** A Gateway API HTTPRoute attached to a shared Gateway in another namespace. */
+export function httpRoute(namespace: string, name: string): KubeObject {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: {labels: {app: name}, name, namespace},
+    spec: {
+      hostnames: [`${name}.${namespace}.example.com`],
+      parentRefs: [{name: 'gateway', namespace: 'infra'}],
+      rules: [{backendRefs: [{name, port: 8080}], matches: [{path: {type: 'PathPrefix', value: '/'}}]}],
+    },
+  }
+}
+
+/** A ClusterIP Service in front of a database, by selector and a named target port. */
+export function service(namespace: string, name: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {labels: {app: name}, name, namespace},
+    spec: {ports: [{name: 'pg', port: 5432, targetPort: 'postgres'}], selector: {app: name, tier: 'db'}},
+  }
+}
+
 export interface WindowSpec {
   namespace: string
   name: string

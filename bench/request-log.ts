@@ -8,6 +8,8 @@ export interface RequestCounts {
   writes: Record<string, number>
   /** First to last request of the pass, ms: the pass's time on the wire, without node's start-up. */
   spanMs: number
+  /** List requests that fetched a further page (a continue token): these grow with the number of objects. */
+  continuations?: number
 }
 
 /** Where a pass's process time goes: before its first request (start-up), on the wire, after its last request. */
@@ -43,7 +45,8 @@ export function countRequests(log: RequestLogEntry[]): RequestCounts {
     }
   }
   const times = log.map((entry) => entry.at)
-  return {byMethod, spanMs: times.length > 0 ? Math.max(...times) - Math.min(...times) : 0, total: log.length, writes}
+  const continuations = log.filter((entry) => entry.method === 'GET' && entry.query.continue !== undefined).length
+  return {byMethod, continuations, spanMs: times.length > 0 ? Math.max(...times) - Math.min(...times) : 0, total: log.length, writes}
 }
 
 export function isWrite(entry: RequestLogEntry): boolean {

@@ -3,8 +3,11 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {DEFAULT_CONCURRENCY} from '../src/kube/limiter.js'
+import type {BurstRun, TransitionFigures} from './burst.js'
 import type {FullApplyResult} from './full-apply.js'
 import type {HostileTenantsResult} from './hostile-tenants.js'
+import type {LargeSteadyResult} from './large-steady.js'
 import type {Machine} from './machine.js'
 import type {PageThroughputResult} from './page-throughput.js'
 import type {PassPhases} from './request-log.js'
@@ -32,6 +35,9 @@ export interface BenchResults {
   startup?: StartupResult
   pageThroughput?: PageThroughputResult
   hostileTenants?: HostileTenantsResult
+  burst?: {runs: BurstRun[]}
+  largeSteady?: LargeSteadyResult
+  burst429?: BurstRun
   [other: string]: unknown
 }
 
@@ -86,13 +92,73 @@ export function summaryRows(results: BenchResults): Row[] {
     for (const run of e.medians) rows.push([part, `${run.name} (median of ${e.rounds})`, count(run.requestsPerSecond)])
     rows.push([part, 'ratio 503 / static (HTML, JSON)', `${e.ratio.html}, ${e.ratio.json}`])
   }
-  const f = results.hostileTenants
-  if (f) {
-    for (const s of f.scenarios) {
-      rows.push([`(f) pass with ${s.scenario} tenants`, 'wall (median) / peak RSS (max)', `${ms(s.wallMs.median)} / ${s.maxRssMiB.max} MiB`])
+  for (const run of results.burst?.runs ?? []) {
+    const part = `(f) burst, ${run.targets} targets, ${latencyLabel(run)}`
+    for (const name of ['start', 'end'] as const) {
+      const t = run[name]
+      rows.push([part, `${name === 'start' ? 'switch' : 'restore'}: last / median (goal <= 1000 / 300 ms)`, `${ms(t.latenessMs.max)} / ${ms(t.latenessMs.median)} ${met(t.latenessMs.max <= 1000 && t.latenessMs.median <= 300 && t.landed === run.targets)}`])
+    }
+  }
+  const g = results.largeSteady
+  if (g) {
+    const part = `(g) steady pass, ${g.namespaces} ns / ${count(g.ingresses)} Ingresses / ${count(g.windows)} windows`
+    rows.push([part, 'wall, process (goal <= 2000 ms)', `${ms(g.wallMs.median)} ${met(g.wallMs.median <= 2000)}${g.cpuMs === undefined ? '' : `; CPU time ${ms(g.cpuMs)}`}`])
+    rows.push([part, 'peak RSS (goal <= 250 MiB)', `${g.maxRssMiB.max} MiB ${met(g.maxRssMiB.max <= 250)}`])
+    rows.push([part, 'requests without further pages, 1/10 vs full (goal: equal), writes (goal 0)', `${withoutPages(g.tenth.requests)} vs ${withoutPages(g.requests)}, ${g.writes} ${met(withoutPages(g.tenth.requests) === withoutPages(g.requests) && g.writes === 0)}`])
+  }
+  const h = results.burst429
+  if (h) {
+    const part = `(h) burst, ${latencyLabel(h)}`
+    rows.push([part, 'switched (goal: all)', `${h.start.landed} of ${h.targets} ${met(h.start.landed === h.targets)}`])
+    rows.push([part, 'switch lateness, last (goal <= 2000 ms)', `${ms(h.start.latenessMs.max)} ${met(h.start.latenessMs.max <= 2000)}`])
+  }
+  const hostile = results.hostileTenants
+  if (hostile) {
+    for (const s of hostile.scenarios) {
+      rows.push([`(i) pass with ${s.scenario} tenants`, 'wall (median) / peak RSS (max)', `${ms(s.wallMs.median)} / ${s.maxRssMiB.max} MiB`])
     }
   }
   return rows
+}
+
+function met(ok: boolean): string {
+  return ok ? '(met)' : '(NOT met)'
+}
+
+function latencyLabel(run: BurstRun): string {
+  const latency = run.jitterMs ? `${run.latencyMs}-${run.latencyMs + run.jitterMs} ms` : `${run.latencyMs} ms`
+  return `${latency} a request${run.throttleRate ? `, ${Math.round(run.throttleRate * 100)} % answered 429` : ''}`
+}
+
+function withoutPages(requests: {total: number; continuations?: number}): number {
+  return requests.total - (requests.continuations ?? 0)
+}
+
+function transitionRow(name: string, run: BurstRun, t: TransitionFigures): string[] {
+  const b = t.breakdownMs
+  return [
+    latencyLabel(run),
+    name,
+    `${t.landed}/${run.targets}`,
+    ms(t.latenessMs.min),
+    ms(t.latenessMs.median),
+    ms(t.latenessMs.p95),
+    ms(t.latenessMs.max),
+    `${ms(b.wakeup)} / ${ms(b.observe)} / ${ms(b.plan)} / ${ms(b.writes)}`,
+    t.apiServerCpuShare === undefined ? '' : String(t.apiServerCpuShare),
+  ]
+}
+
+const BURST_HEADER = ['cluster', 'transition', 'landed', 'min', 'median', 'p95', 'max (last)', 'wake-up / reading / deciding / writing (last)', 'API server CPU while writing (cores)']
+
+function burstNotes(runs: BurstRun[]): string {
+  return runs
+    .map(
+      (run) =>
+        `${latencyLabel(run)}: ${count(run.requests.total)} requests in the pass (${Object.entries(run.requests.byMethod).map(([method, n]) => `${method} ${n}`).join(', ')}), ` +
+        `at most ${run.maxInFlight} in flight at the API server${run.rejected ? `, ${run.rejected} answered 429` : ''}; pass exit ${run.passExitCode}; load average before: ${run.loadAverage1m}; measured ${run.date}.`,
+    )
+    .join('\n\n')
 }
 
 export function textTable(rows: string[][]): string {
@@ -191,21 +257,68 @@ function partDetails(results: BenchResults): string[] {
         `\n\nMeasured ${e.date}.`,
     )
   }
-  const f = results.hostileTenants
-  if (f) {
-    const pages = f.scenarios.find((s) => s.scenario === 'pages')
+  const f = results.burst
+  if (f && f.runs.length > 0) {
+    const [first] = f.runs
     sections.push(
-      `## (f) A pass with hostile tenants\n\nTwo tenants: the victim with an Ingress and a Service in an active window, the attacker with edit rights in its ` +
+      `## (f) A burst: ${first.targets} transitions at one second\n\n${first.targets} targets (${Object.entries(first.byKind).map(([kind, n]) => `${n} ${kind}`).join(', ')}) in ${first.namespaces} namespaces, ` +
+        `one window each, all starting at the same second and ending 15 s later. An earlier pass created the backends ahead (lead time); one \`${first.command}\` ` +
+        `started 10 s before the start applies both. Lateness = arrival of the target's PATCH at the API server minus the second. ` +
+        `Goal, for each cluster: the last switch and the last restore <= 1 s late, the median <= 300 ms.\n\n` +
+        markdownTable(BURST_HEADER, f.runs.flatMap((run) => [transitionRow('switch (start)', run, run.start), transitionRow('restore (end)', run, run.end)])) +
+        `\n\nWhere the last transition's lateness goes: wake-up = the second to the pass's first request after it; reading = first request to the last read before the first write ` +
+        `(with the pass reading ahead, only the list of windows that checks nothing changed); deciding = that read to the first write; writing = first to last write, ` +
+        `bounded by the client's ${DEFAULT_CONCURRENCY} requests in flight and by how fast the API server answers. ` +
+        `The in-process API server answers one request at a time in the bench's own Node process; the last column is the CPU it got while the writes went on: ` +
+        `near 1, answering was the limit; well under 1, it was waiting for a core (see the load average below).\n\n` +
+        `Why ${DEFAULT_CONCURRENCY} in flight (src/kube/limiter.ts): 500 switches at 20 ms a request take 500 / ${DEFAULT_CONCURRENCY} x 20 ms = ` +
+        `${Math.round((500 / DEFAULT_CONCURRENCY) * 20)} ms, so the median fits in 300 ms only from about 32 up (16 would put the median switch at 312 ms ` +
+        `with nothing else taking time). kube-apiserver's API Priority and Fairness gives \`workload-low\`, where service accounts land, ` +
+        `100 of the 245 default concurrency shares of its 600 seats (about 245 seats); 32 is an eighth of that, and APF queues what one flow ` +
+        `sends beyond its fair share instead of failing it. Phases and Events use at most half the slots and yield to switches and restores.\n\n${burstNotes(f.runs)}`,
+    )
+  }
+  const g = results.largeSteady
+  if (g) {
+    sections.push(
+      `## (g) Steady-state pass ten times larger\n\n${g.namespaces} namespaces, ${count(g.ingresses)} Ingresses, ${count(g.windows)} windows of which ${g.activeWindows} active and switched; ` +
+        `measured as (b). Goal: wall <= 2 s, peak RSS <= 250 MiB, 0 writes, and as many requests as the same fleet at a tenth of the size (${g.tenth.namespaces} namespaces, ` +
+        `${count(g.tenth.ingresses)} Ingresses, ${count(g.tenth.windows)} windows), further pages of lists (limit 500) aside.\n\n` +
+        markdownTable(
+          ['fleet', 'API requests', 'of which further pages', 'without them', 'writes', 'wall (process, median)', 'wall runs', 'CPU time (median)', 'peak RSS (median, max)'],
+          [
+            [`a tenth`, String(g.tenth.requests.total), String(g.tenth.requests.continuations ?? 0), String(withoutPages(g.tenth.requests)), '', '', '', '', ''],
+            ['full', String(g.requests.total), String(g.requests.continuations ?? 0), String(withoutPages(g.requests)), String(g.writes), ms(g.wallMs.median), g.wallMs.runs.join(', '), g.cpuMs === undefined ? '' : ms(g.cpuMs), `${g.maxRssMiB.median}, ${g.maxRssMiB.max} MiB`],
+          ],
+        ) +
+        `\n\n${phases(g.phasesMs)} After the last request: deciding (plan() over every window and target, rendering each active window's page) and exit.` +
+        `\n\nMeasured ${g.date}, load average before: ${g.loadAverage1m}.`,
+    )
+  }
+  const h = results.burst429
+  if (h) {
+    sections.push(
+      `## (h) The burst on a busy control plane\n\nThe burst of (f) at ${latencyLabel(h)}: API Priority and Fairness's answer (plain-text 429, \`Retry-After: 1\`) ` +
+        `to a seeded share of the measured pass's requests, each retried after its Retry-After. Goal: every switch lands, the last <= 2 s late.\n\n` +
+        markdownTable(BURST_HEADER, [transitionRow('switch (start)', h, h.start), transitionRow('restore (end)', h, h.end)]) +
+        `\n\n${burstNotes([h])}`,
+    )
+  }
+  const hostile = results.hostileTenants
+  if (hostile) {
+    const pages = hostile.scenarios.find((s) => s.scenario === 'pages')
+    sections.push(
+      `## (i) A pass with hostile tenants\n\nTwo tenants: the victim with an Ingress and a Service in an active window, the attacker with edit rights in its ` +
         `own namespace. *clean*: nothing hostile; *pages*: + 120 unrelated page ConfigMaps of ~0.9 MB in the attacker's namespace; *hostile*: + the pages, ` +
         `a 5,000-deep nested original, a role=backend ConfigMap named like a platform Deployment, a planted maintenance-<hash> ConfigMap with its own ` +
-        `nginx.conf, and 25 active windows with distinct messages. Two passes settle each cluster, then \`${f.command}\` runs ${f.scenarios[0].wallMs.runs.length} times, ` +
+        `nginx.conf, and 25 active windows with distinct messages. Two passes settle each cluster, then \`${hostile.command}\` runs ${hostile.scenarios[0].wallMs.runs.length} times, ` +
         `each in its own process (peak RSS by /usr/bin/time). The hostile pass exits 1 by design: it reports what it could not do.\n\n` +
         markdownTable(
           ['tenants', 'objects', 'wall (median)', 'wall runs', 'peak RSS (median, max)', 'exit codes', 'victim in maintenance'],
-          f.scenarios.map((s) => [s.scenario, String(s.objects), ms(s.wallMs.median), s.wallMs.runs.join(', '), `${s.maxRssMiB.median}, ${s.maxRssMiB.max} MiB`, s.exitCodes.join(', '), s.victimSwitched ? 'yes' : 'NO']),
+          hostile.scenarios.map((s) => [s.scenario, String(s.objects), ms(s.wallMs.median), s.wallMs.runs.join(', '), `${s.maxRssMiB.median}, ${s.maxRssMiB.max} MiB`, s.exitCodes.join(', '), s.victimSwitched ? 'yes' : 'NO']),
         ) +
-        (pages ? `\n\nTarget: peak RSS with the pages present <= ${f.peakRssTargetMiB} MiB: ${pages.maxRssMiB.max <= f.peakRssTargetMiB ? 'met' : 'NOT met'} (${pages.maxRssMiB.max} MiB).` : '') +
-        `\n\nMeasured ${f.date}, load average before: ${f.loadAverage1m}.`,
+        (pages ? `\n\nTarget: peak RSS with the pages present <= ${hostile.peakRssTargetMiB} MiB: ${pages.maxRssMiB.max <= hostile.peakRssTargetMiB ? 'met' : 'NOT met'} (${pages.maxRssMiB.max} MiB).` : '') +
+        `\n\nMeasured ${hostile.date}, load average before: ${hostile.loadAverage1m}.`,
     )
   }
   return sections
@@ -220,7 +333,7 @@ export function resultsMarkdown(results: BenchResults): string {
   return [
     '# Benchmarks',
     '',
-    '`npm run bench` runs every part; `npm run bench -- a c` runs some (a-f). Raw numbers: bench/results.json. ' +
+    '`npm run bench` runs every part; `npm run bench -- a c` runs some (a-i). Raw numbers: bench/results.json. ' +
       'The cluster is the in-process API server (test/support) over loopback HTTP; passes run the single-file bundle built fresh from src/, ' +
       'in their own process, as the CronJob does. Benchmarks, not tests: nothing here is asserted.',
     '',

@@ -6,13 +6,18 @@
  *   c  full apply of 100 windows from nothing
  *   d  CLI start-up (bench/startup.ts, hyperfine)
  *   e  the rendered page under wrk against real nginx vs a static file
- *   f  a pass with hostile tenants (issue 12) beside the clean pass: wall time and peak RSS
+ *   f  a burst: 500 targets of four kinds starting and ending at the same second, at 0 ms and 20 ms a request
+ *   g  steady-state pass ten times larger: 500 namespaces, 10,000 Ingresses, 2,000 windows
+ *   h  the burst at 20 ms a request with 10 % of requests rejected 429 (Retry-After: 1)
+ *   i  a pass with hostile tenants (issue 12) beside the clean pass: wall time and peak RSS
  */
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {measureBurst} from './burst.js'
 import {measureFullApply} from './full-apply.js'
 import {measureHostileTenants} from './hostile-tenants.js'
+import {measureLargeSteady} from './large-steady.js'
 import {describeMachine} from './machine.js'
 import {measurePageThroughput} from './page-throughput.js'
 import {type BenchResults, RESULTS_MD, mergeResults, readResults, resultsMarkdown, summaryRows, textTable} from './results.js'
@@ -34,7 +39,20 @@ const PARTS: Record<string, {title: string; run: (log: Log) => Promise<BenchResu
     title: 'CLI start-up',
   },
   e: {run: async (log) => ({pageThroughput: await measurePageThroughput(log)}), title: 'the page under wrk'},
-  f: {run: async (log) => ({hostileTenants: await measureHostileTenants(log)}), title: 'a pass with hostile tenants'},
+  f: {
+    run: async (log) => ({
+      burst: {
+        runs: [
+          await measureBurst(log, {jitterMs: 0, latencyMs: 0, seed: 19, throttleRate: 0}),
+          await measureBurst(log, {jitterMs: 10, latencyMs: 15, seed: 19, throttleRate: 0}),
+        ],
+      },
+    }),
+    title: 'a burst of 500 transitions at one second',
+  },
+  g: {run: async (log) => ({largeSteady: await measureLargeSteady(log)}), title: 'steady-state pass ten times larger'},
+  h: {run: async (log) => ({burst429: await measureBurst(log, {jitterMs: 10, latencyMs: 15, seed: 429, throttleRate: 0.1})}), title: 'the burst with 10 % 429'},
+  i: {run: async (log) => ({hostileTenants: await measureHostileTenants(log)}), title: 'a pass with hostile tenants'},
 }
 
 export function selectedParts(argv: string[]): string[] {

@@ -29,6 +29,8 @@ export interface SteadyStateResult {
   /** Medians of where the process time goes. */
   phasesMs: PassPhases
   maxRssMiB: {median: number; max: number}
+  /** CPU time of the pass process (user + system), median: the wall time it would take on an idle core, waits aside. */
+  cpuMs?: number
   command: string
   /** 1-minute load average when the part started: how busy the shared machine was. */
   loadAverage1m: number
@@ -39,9 +41,10 @@ const READY_DELAY_MS = 1000
 const MAX_CONVERGE_PASSES = 6
 const MEASURED_PASSES = 3
 
-export async function measureSteadyState(log: (line: string) => void): Promise<SteadyStateResult> {
+/** `fleet` and `tag` let (g) measure the same at ten times the size. */
+export async function measureSteadyState(log: (line: string) => void, fleet: Fleet = FLEET, tag = 'b'): Promise<SteadyStateResult> {
   const loadAverage1m = round(loadavg()[0], 2)
-  const {namespaces, objects} = fleetObjects(FLEET, Date.now())
+  const {namespaces, objects} = fleetObjects(fleet, Date.now())
   const server = await startApiServer({namespaces: [...DEFAULT_NAMESPACES, ...namespaces], readyDelayMs: READY_DELAY_MS})
   try {
     server.seed(...objects)
@@ -51,7 +54,7 @@ export async function measureSteadyState(log: (line: string) => void): Promise<S
       server.clearLog()
       expectSuccess(await runPass(args), `converging pass ${pass}`)
       const writes = server.requests.filter((entry) => isWrite(entry)).length
-      log(`  (b) converging pass ${pass}: ${server.requests.length} requests, ${writes} writes`)
+      log(`  (${tag}) converging pass ${pass}: ${server.requests.length} requests, ${writes} writes`)
       if (writes === 0) converged = pass
     }
     if (converged === 0) throw new Error(`not converged after ${MAX_CONVERGE_PASSES} passes`)
@@ -62,20 +65,21 @@ export async function measureSteadyState(log: (line: string) => void): Promise<S
       const run = await runPass(args)
       expectSuccess(run, 'steady-state pass')
       runs.push({counts: countRequests(server.requests), phases: passPhases(server.requests, run.startedAt, run.endedAt), run, writes: server.requests.filter((entry) => isWrite(entry)).length})
-      log(`  (b) steady pass ${index + 1}: ${Math.round(run.wallMs)} ms, ${server.requests.length} requests, ${(run.maxRssKb / 1024).toFixed(1)} MiB peak RSS`)
+      log(`  (${tag}) steady pass ${index + 1}: ${Math.round(run.wallMs)} ms (${run.cpuMs} ms CPU), ${server.requests.length} requests, ${(run.maxRssKb / 1024).toFixed(1)} MiB peak RSS`)
     }
     const rssMiB = runs.map(({run}) => run.maxRssKb / 1024)
     return {
-      activeWindows: FLEET.namespaces * FLEET.activePerNamespace,
+      activeWindows: fleet.namespaces * fleet.activePerNamespace,
       apiSpanMs: round(median(runs.map(({counts}) => counts.spanMs)), 0),
       command: await describeCommand(args),
       loadAverage1m,
       convergedAfterPasses: converged,
       date: new Date().toISOString(),
-      ingresses: FLEET.namespaces * FLEET.ingressesPerNamespace,
+      ingresses: fleet.namespaces * fleet.ingressesPerNamespace,
+      cpuMs: median(runs.map(({run}) => run.cpuMs)),
       maxRssMiB: {max: round(Math.max(...rssMiB)), median: round(median(rssMiB))},
       measuredPasses: MEASURED_PASSES,
-      namespaces: FLEET.namespaces,
+      namespaces: fleet.namespaces,
       phasesMs: {
         afterLastRequestMs: median(runs.map(({phases}) => phases.afterLastRequestMs)),
         spanMs: median(runs.map(({phases}) => phases.spanMs)),
@@ -83,7 +87,7 @@ export async function measureSteadyState(log: (line: string) => void): Promise<S
       },
       requests: runs[0].counts,
       wallMs: {median: round(median(runs.map(({run}) => run.wallMs)), 0), runs: runs.map(({run}) => Math.round(run.wallMs))},
-      windows: FLEET.namespaces * FLEET.windowsPerNamespace,
+      windows: fleet.namespaces * fleet.windowsPerNamespace,
       writes: Math.max(...runs.map(({writes}) => writes)),
     }
   } finally {

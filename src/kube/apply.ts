@@ -3,10 +3,9 @@ import type {Action, ObservedTarget} from '../engine/types.js'
 import {ClusterError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
+import {BackendNameTakenError, PART_RESOURCES, createBackend} from './backend-objects.js'
 import {type KubeClient, isNotFound, isStale} from './client.js'
-import {BackendNameTakenError, createBackend} from './backend-objects.js'
-import {recordEvent} from './events.js'
-import {PART_RESOURCES} from './backend-objects.js'
+import {EventRecorder} from './events.js'
 import {Resources, type ResourceType} from './resources.js'
 
 export interface ApplyResult {
@@ -20,38 +19,59 @@ export interface ApplyResult {
   blocked?: Map<string, string>
 }
 
-/** The order that keeps promises: restores first (end is absolute), backends before the switches that need them. */
-const ORDER: Record<Action['type'], number> = {
-  createBackend: 1,
-  deleteBackend: 5,
-  objectEvent: 4,
-  restore: 0,
-  setPhase: 3,
-  switch: 2,
-  targetEvent: 4,
-}
+/**
+ * Switch first, record after. First the routing: restores first (end is absolute), then backends, then switches, all
+ * started at once and bounded by the client's limit (a switch whose backend is being created waits for it); Events
+ * are held meanwhile. Then, with every target where it should be: phases and unused backends, while the Events go
+ * out in the background. No switch ever waits for an Event, and a failing Event undoes nothing.
+ */
+const ROUTING: Array<Action['type']> = ['restore', 'createBackend', 'switch']
+const RECORDS: Array<Action['type']> = ['setPhase', 'targetEvent', 'objectEvent', 'deleteBackend']
 
 /** Carries out a plan's actions; one failing action never stops the others (ARCHITECTURE principle 5). */
-export async function apply(client: KubeClient, actions: Action[], now: () => number): Promise<ApplyResult> {
+export async function apply(client: KubeClient, actions: Action[], now: () => number, events: EventRecorder): Promise<ApplyResult> {
   const result: ApplyResult = {changes: [], errors: [], stale: false}
-  const ordered = [...actions].sort((a, b) => ORDER[a.type] - ORDER[b.type])
-  for (const action of ordered) {
+  const backendsCreated = new Map<string, Promise<unknown>>()
+  const run = async (action: Action): Promise<{change?: string; error?: string}> => {
     try {
-      const change = await applyOne(client, action, now)
-      if (change) result.changes.push(change)
+      if (action.type === 'switch') await backendsCreated.get(`${action.target.namespace}/${action.backend}`)
+      return {change: await applyOne(client, action, now, events)}
     } catch (error) {
       if (isStale(error)) {
         result.stale = true
-        continue
+        return {}
       }
       if (error instanceof BackendNameTakenError) (result.blocked ??= new Map()).set(`${error.namespace}/${error.backend}`, error.message)
-      result.errors.push(`${describe(action)}: ${(error as Error).message}`)
+      return {error: `${describe(action)}: ${(error as Error).message}`}
     }
   }
+  /** Lines in the plan's order, whatever order the answers came in, so what a pass prints is the same every time. */
+  const runAll = async (types: Array<Action['type']>): Promise<void> => {
+    const started = types.flatMap((type) =>
+      actions
+        .filter((action) => action.type === type)
+        .map((action) => {
+          const done = run(action)
+          if (action.type === 'createBackend') backendsCreated.set(`${action.namespace}/${action.manifests.name}`, done)
+          return done
+        }),
+    )
+    for (const {change, error} of await Promise.all(started)) {
+      if (change) result.changes.push(change)
+      if (error) result.errors.push(error)
+    }
+  }
+  events.hold()
+  try {
+    await runAll(ROUTING)
+  } finally {
+    events.release()
+  }
+  await runAll(RECORDS)
   return result
 }
 
-async function applyOne(client: KubeClient, action: Action, now: () => number): Promise<string | undefined> {
+async function applyOne(client: KubeClient, action: Action, now: () => number, events: EventRecorder): Promise<string | undefined> {
   switch (action.type) {
     case 'createBackend': {
       await createBackend(client, action, now)
@@ -68,7 +88,7 @@ async function applyOne(client: KubeClient, action: Action, now: () => number): 
     }
 
     case 'objectEvent': {
-      await recordEvent(client, action.involved, action.reason, action.message, action.eventType, now())
+      events.record(action.involved, action.reason, action.message, action.eventType, now())
       return undefined
     }
 
@@ -80,22 +100,22 @@ async function applyOne(client: KubeClient, action: Action, now: () => number): 
         action.type === 'switch'
           ? `switched to backend ${action.backend} by window ${action.window}${action.reason === 'start' ? '' : ` (${action.reason})`}`
           : `restored after window ${action.window}`
-      await recordEvent(client, involvedTarget(action.target), verb, message, 'Normal', now()).catch(() => undefined)
+      events.record(involvedTarget(action.target), verb, message, 'Normal', now(), false)
       return `${action.target.namespace}/${formatTarget(action.target.ref)} ${message}`
     }
 
     case 'setPhase': {
       const {window} = action
-      await client.patch(Resources.configMaps, window.namespace, window.name, 'merge', {
+      await client.recorder().patch(Resources.configMaps, window.namespace, window.name, 'merge', {
         metadata: {annotations: {[WindowAnnotation.phase]: action.phase, [WindowAnnotation.phaseMessage]: action.message}},
       })
       const involved = {apiVersion: 'v1', kind: 'ConfigMap', name: window.name, namespace: window.namespace, uid: window.uid}
-      await recordEvent(client, involved, action.reason, action.message, action.eventType, now())
+      events.record(involved, action.reason, action.message, action.eventType, now())
       return `window ${window.namespace}/${window.name} ${action.phase}: ${action.message}`
     }
 
     case 'targetEvent': {
-      await recordEvent(client, involvedTarget(action.target), action.reason, action.message, action.eventType, now())
+      events.record(involvedTarget(action.target), action.reason, action.message, action.eventType, now())
       return undefined
     }
   }

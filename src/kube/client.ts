@@ -8,6 +8,7 @@ import https from 'node:https'
 import {ClusterError} from '../model/errors.js'
 import {FIELD_MANAGER} from '../model/keys.js'
 import {type ConnectionOptions, loadConfig} from './kubeconfig.js'
+import {type Lane, Limiter} from './limiter.js'
 import {type ResourceType, collectionPath, objectPath} from './resources.js'
 
 export type {KubeObject} from '../model/kube-object.js'
@@ -66,6 +67,17 @@ export interface RetryPolicy {
   sleep: (ms: number) => Promise<void>
 }
 
+/**
+ * Whether and after how long to try a failed request again: only answers that say "try again" (429, 5xx, a dropped
+ * connection), at most `attempts` times, after the longer of the backoff and the server's Retry-After, and never
+ * when the wait would end past the deadline (`msLeft`: what is left of the pass's horizon; undefined: none).
+ */
+export function retryDelay(error: unknown, attempt: number, policy: RetryPolicy, msLeft?: number): number | undefined {
+  if (!(error instanceof TransientError) || attempt >= policy.attempts) return undefined
+  const delay = Math.max(policy.baseDelayMs * 2 ** (attempt - 1), error.retryAfterMs ?? 0)
+  return msLeft === undefined || delay <= msLeft ? delay : undefined
+}
+
 const defaultRetry: RetryPolicy = {
   attempts: 5,
   baseDelayMs: 100,
@@ -75,18 +87,24 @@ const defaultRetry: RetryPolicy = {
 /**
  * Talks to the API server with the credentials of a kubeconfig (loaded by client-node), as raw JSON:
  * client-node's typed models drop fields they do not know, which would break restoring a spec key for key.
- * Retries what is safe to retry (429, 5xx, connection resets) with backoff, honouring Retry-After.
+ * Retries what is safe to retry (429, 5xx, connection resets) with backoff, honouring Retry-After. Every request
+ * waits for a slot of one Limiter, so the process never has more than its limit in flight, and a retry gives its slot
+ * back while it waits.
  */
 export class KubeClient {
   readonly server: string
   private readonly requestOptions: Promise<https.RequestOptions>
   private readonly servedGroups = new Map<string, Promise<boolean>>()
+  private readonly lane: Lane = 'routing'
+  /** Shared with every view of this client (see recorder()). */
+  private readonly retryBudget: {deadline?: number; now: () => number} = {now: () => Date.now()}
 
   constructor(
     readonly config: KubeConfig,
     readonly namespace: string,
     readonly contextName: string,
     private readonly retry: RetryPolicy = defaultRetry,
+    readonly limiter: Limiter = new Limiter(),
   ) {
     const cluster = config.getCurrentCluster()
     if (!cluster) throw new ClusterError(`context "${contextName}" has no cluster`)
@@ -98,6 +116,17 @@ export class KubeClient {
   static async fromOptions(options: ConnectionOptions, retry?: RetryPolicy): Promise<KubeClient> {
     const loaded = await loadConfig(options)
     return new KubeClient(loaded.config, loaded.namespace, loaded.contextName, retry)
+  }
+
+  /** The same client for phases and Events: its requests share the limit but yield to switches and restores. */
+  recorder(): KubeClient {
+    return Object.create(this, {lane: {value: 'record'}}) as KubeClient
+  }
+
+  /** Retries that would wait past `deadline` (epoch ms on `now`'s clock) give up instead; undefined: no deadline. */
+  retryWithin(deadline: number | undefined, now: () => number = () => Date.now()): void {
+    this.retryBudget.deadline = deadline
+    this.retryBudget.now = now
   }
 
   async get<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T> {
@@ -213,20 +242,14 @@ export class KubeClient {
     const retriable = method === 'GET' || method === 'DELETE' || method === 'PUT' || method === 'PATCH' || method === 'POST'
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.send<T>(method, path, options)
+        return await this.limiter.run(this.lane, () => this.send<T>(method, path, options))
       } catch (error) {
-        const delay = retriable ? this.retryDelay(error, attempt) : undefined
+        const {deadline, now} = this.retryBudget
+        const delay = retriable ? retryDelay(error, attempt, this.retry, deadline === undefined ? undefined : deadline - now()) : undefined
         if (delay === undefined) throw error
         await this.retry.sleep(delay)
       }
     }
-  }
-
-  private retryDelay(error: unknown, attempt: number): number | undefined {
-    if (attempt >= this.retry.attempts) return undefined
-    const backoff = this.retry.baseDelayMs * 2 ** (attempt - 1)
-    if (error instanceof TransientError) return Math.max(backoff, error.retryAfterMs ?? 0)
-    return undefined
   }
 
   private async send<T>(method: string, path: string, options: RequestOptions): Promise<T> {

@@ -79,3 +79,52 @@ export async function recordEvent(
     }
   }
 }
+
+/**
+ * Events of one pass, written in the background on the client's record lane: a switch never waits for its Event,
+ * and a slow or failing Event neither delays nor undoes anything. While held (the routing changes of a round are
+ * being written) Events wait, so none takes a request slot a switch could use. The pass waits for them once, at its end.
+ */
+export class EventRecorder {
+  private readonly client: KubeClient
+  private readonly pending = new Set<Promise<void>>()
+  private readonly failures: string[] = []
+  private held: Array<() => void> | undefined
+
+  constructor(client: KubeClient) {
+    this.client = client.recorder()
+  }
+
+  /** `reported`: a failure is one of the pass's errors; otherwise the Event is best effort (it only repeats a change already reported). */
+  record(involved: InvolvedObject, reason: string, message: string, type: EventType, now: number, reported = true): void {
+    const written = new Promise<void>((resolve) => {
+      const write = () =>
+        recordEvent(this.client, involved, reason, message, type, now).then(resolve, (error: unknown) => {
+          if (reported) this.failures.push(`recording event ${reason} on ${involved.kind} ${involved.namespace}/${involved.name}: ${(error as Error).message}`)
+          resolve()
+        })
+      if (this.held) this.held.push(write)
+      else void write()
+    })
+    this.pending.add(written)
+    void written.finally(() => this.pending.delete(written))
+  }
+
+  /** Events recorded from now on wait until release(). */
+  hold(): void {
+    this.held ??= []
+  }
+
+  release(): void {
+    const held = this.held ?? []
+    this.held = undefined
+    for (const write of held) write()
+  }
+
+  /** Waits for every Event recorded so far; returns the failures not returned before. */
+  async settled(): Promise<string[]> {
+    this.release()
+    while (this.pending.size > 0) await Promise.all(this.pending)
+    return this.failures.splice(0)
+  }
+}

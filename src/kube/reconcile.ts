@@ -1,11 +1,14 @@
-import type {Action, PlanOptions} from '../engine/types.js'
+import type {Action, Observed, Plan, PlanOptions} from '../engine/types.js'
 
 import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
+import {ROLE_LABEL, Role} from '../model/keys.js'
 import {type ApplyResult, apply} from './apply.js'
 import {type KubeClient} from './client.js'
+import {EventRecorder} from './events.js'
 import {readInstallConfig, selectedNamespaces} from './install-config.js'
-import {observe} from './observe.js'
+import {type ObserveScope, observe} from './observe.js'
+import {Resources} from './resources.js'
 
 export interface Clock {
   now(): number
@@ -44,26 +47,67 @@ export interface PassReport {
 /** Immediate re-plans after acting, before the pass waits for time to pass: bounds a pass that keeps failing. */
 const MAX_ROUNDS_PER_WAKEUP = 6
 
+/** Reading ahead of a transition starts this many times as early as reading and deciding last took, plus a margin. */
+const READ_AHEAD_FACTOR = 2
+const READ_AHEAD_MARGIN_MS = 100
+const MAX_READ_AHEAD_MS = 15_000
+/** A shorter wait (a readiness poll) is not worth reading ahead for. */
+const MIN_WAIT_TO_READ_AHEAD_MS = 1000
+
 /**
  * One pass of the engine: observe, plan, act, and again until nothing is left to do now; then, while the next
  * transition is within the horizon, sleep until its second and go on. Kill it anywhere: the next pass converges.
  */
 export async function reconcile(client: KubeClient, options: PassOptions): Promise<PassReport> {
   const clock = options.clock ?? systemClock
-  const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   const deadline = clock.now() + options.horizonMs
+  // A 429 or 503 is retried after its Retry-After only while that still lands within the horizon.
+  if (options.horizonMs > 0) client.retryWithin(deadline, () => clock.now())
+  const events = new EventRecorder(client)
+  let report: PassReport | undefined
+  try {
+    report = await passRounds(client, options, clock, deadline, events)
+  } finally {
+    // A pass that stopped on an error still leaves its Events written.
+    const failures = await events.settled()
+    client.retryWithin(undefined)
+    report?.errors.push(...failures)
+  }
+  return report
+}
+
+async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder): Promise<PassReport> {
+  const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
+  const scope = {installNamespace: planOptions.installNamespace, namespace: options.namespace}
   let rounds = 0
   const announced = new Set<string>()
   const blockedBackends = new Map<string, string>()
   const installConfig = await readInstallConfig(client, planOptions.installNamespace)
   planOptions.maxBackendsPerNamespace ??= installConfig.config.maxBackends
+  // The namespace selector chooses what the CronJob (-A) serves; a pass for one namespace is a user's own.
+  const observeScope = async (): Promise<ObserveScope> => ({
+    ...scope,
+    image: planOptions.image,
+    namespaces: options.namespace === undefined ? await selectedNamespaces(client, installConfig.config) : undefined,
+  })
+  const decide = (observed: Observed, at: number): Plan => plan(observed, at, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
+  let prepareMs = 0
+  let ahead: Ahead | undefined
   for (;;) {
-    // The namespace selector chooses what the CronJob (-A) serves; a pass for one namespace is a user's own.
-    const namespaces = options.namespace === undefined ? await selectedNamespaces(client, installConfig.config) : undefined
-    const observed = await observe(client, {image: planOptions.image, installNamespace: planOptions.installNamespace, namespace: options.namespace, namespaces})
-    const now = clock.now()
-    const decided = plan(observed, now, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
+    let decided: Plan
+    let now: number
+    if (ahead && (await windowVersions(client, options.namespace)) === ahead.windowVersions) {
+      decided = ahead.decided
+      now = ahead.at
+    } else {
+      const started = clock.now()
+      const observed = await observe(client, await observeScope())
+      now = clock.now()
+      decided = decide(observed, now)
+      prepareMs = clock.now() - started
+    }
+    ahead = undefined
     report.waitingOn = decided.waitingOn
     if (options.dryRun) {
       report.planned = decided.actions
@@ -74,11 +118,12 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
     let result: ApplyResult = {changes: [], errors: [], stale: false}
     const actions = unannounced(decided.actions, announced)
     if (actions.length > 0) {
-      result = await apply(client, actions, () => clock.now())
+      result = await apply(client, actions, () => clock.now(), events)
       for (const line of result.changes) options.onChange?.(line)
       for (const [backend, why] of result.blocked ?? []) blockedBackends.set(backend, why)
       report.changes.push(...result.changes)
     }
+    events.release()
     report.errors = [...installConfig.problems, ...decided.problems, ...result.errors]
 
     const acted = result.changes.length > 0 || result.stale
@@ -89,8 +134,37 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
     rounds = 0
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     if (wakeup === undefined || wakeup > deadline) return report
+    const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
+    if (options.waitForTransitions && wakeup - clock.now() >= MIN_WAIT_TO_READ_AHEAD_MS) {
+      await clock.sleep(Math.max(0, wakeup - readAheadMs - clock.now()))
+      // Events wait until the transition's routing is written: they would queue at the API server ahead of it.
+      events.hold()
+      ahead = await readAhead(client, await observeScope(), wakeup, decide)
+    }
     await clock.sleep(Math.max(0, wakeup - clock.now()))
   }
+}
+
+/**
+ * A transition decided before its second: observed and planned for `at`, so at the second only the writes are left
+ * (on a large cluster, reading takes longer than the second has). It is used only if no window changed meanwhile;
+ * a target that changed fails its write's resourceVersion test and the pass reads again.
+ */
+interface Ahead {
+  at: number
+  decided: Plan
+  windowVersions: string
+}
+
+async function readAhead(client: KubeClient, scope: ObserveScope, at: number, decide: (observed: Observed, at: number) => Plan): Promise<Ahead> {
+  const versions = await windowVersions(client, scope.namespace)
+  return {at, decided: decide(await observe(client, scope), at), windowVersions: versions}
+}
+
+/** Every window's name and resourceVersion: one list request, to tell whether any window changed. */
+async function windowVersions(client: KubeClient, namespace: string | undefined): Promise<string> {
+  const windows = await client.list(Resources.configMaps, namespace, {labelSelector: `${ROLE_LABEL}=${Role.window}`})
+  return windows.map((window) => `${window.metadata.namespace}/${window.metadata.name}@${window.metadata.resourceVersion}`).sort().join(',')
 }
 
 function nextWakeup(decided: {nextWakeup?: number; waitingOn: string[]}, waitForTransitions: boolean, now: number): number | undefined {

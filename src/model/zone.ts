@@ -61,11 +61,22 @@ function findZoneProblem(name: string): string | undefined {
   return undefined
 }
 
+/** Canonical names by what was written: ICU builds a formatter per question, and a pass reads every window's zone. */
+const canonicalZones = new Map<string, string>()
+
 /** An IANA zone name as the user wrote it, with its case corrected (europe/berlin -> Europe/Berlin). */
 export function parseZone(text: string): string {
   const problem = zoneProblem(text)
   if (problem) throw new UserError(problem)
-  const trimmed = text.trim()
+  let canonical = canonicalZones.get(text)
+  if (canonical === undefined) {
+    canonical = canonicalZone(text.trim())
+    canonicalZones.set(text, canonical)
+  }
+  return canonical
+}
+
+function canonicalZone(trimmed: string): string {
   if (UTC_NAMES.has(trimmed.toLowerCase())) return trimmed.toLowerCase() === 'utc' ? 'UTC' : 'Etc/UTC'
   const canonical = new Intl.DateTimeFormat('en-US', {timeZone: trimmed}).resolvedOptions().timeZone
   return canonical.toLowerCase() === trimmed.toLowerCase() ? canonical : trimmed
@@ -81,9 +92,22 @@ export function machineZone(): string {
 /** Locales whose short zone names cover most zones people run clusters in (CET, EST, IST, AEST, SAST...). */
 const NAME_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-NZ', 'en-CA', 'en-IE', 'en-ZA', 'en-SG']
 
+/** A zone's name at an offset, once per process: Intl builds a new formatter for every lookup (a pass formats thousands). */
+const abbreviations = new Map<string, string>()
+
 /** The zone's abbreviation at an instant (CET, CEST, EST), or its offset (+09:00) when it has no common one. */
 export function zoneAbbreviation(instant: number, zone: string): string {
   const time = DateTime.fromMillis(instant, {zone})
+  const key = `${time.zoneName}|${time.offset}`
+  let name = abbreviations.get(key)
+  if (name === undefined) {
+    name = lookUpAbbreviation(time)
+    abbreviations.set(key, name)
+  }
+  return name
+}
+
+function lookUpAbbreviation(time: DateTime): string {
   for (const locale of NAME_LOCALES) {
     const name = time.setLocale(locale).toFormat('ZZZZ')
     if (!/^(GMT|UTC)[+-]/.test(name)) return name

@@ -57,8 +57,21 @@ export const VIEW_VARIABLES: ReadonlyArray<keyof ViewModel> = [
 // English regions tried in turn for a zone's abbreviation: en-GB knows CET/BST, en-US knows EST/PDT, and so on.
 const ABBREVIATION_LOCALES = ['en-GB', 'en-US', 'en-AU', 'en-IN', 'en-NZ']
 
+/** A zone's name at an offset, once per process: Intl builds a new formatter for every lookup, the slowest step of a page's view. */
+const abbreviations = new Map<string, string>()
+
 /** "CET", "EDT", "UTC"; a numeric "GMT+9" where English has no common abbreviation for the zone. */
 export function zoneAbbreviation(time: DateTime): string {
+  const key = `${time.zoneName}|${time.offset}`
+  let name = abbreviations.get(key)
+  if (name === undefined) {
+    name = lookUpAbbreviation(time)
+    abbreviations.set(key, name)
+  }
+  return name
+}
+
+function lookUpAbbreviation(time: DateTime): string {
   let fallback = ''
   for (const locale of ABBREVIATION_LOCALES) {
     const name = time.setLocale(locale).offsetNameShort ?? ''

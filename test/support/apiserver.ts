@@ -5,7 +5,7 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {Faults} from './apiserver/faults.js'
+import {Faults, type LatencyOptions, type ThrottleOptions} from './apiserver/faults.js'
 import {GarbageCollector} from './apiserver/garbage-collector.js'
 import {HttpFront, type RequestLogEntry} from './apiserver/http.js'
 import {type JsonObject, deepCopy, isObject, metadataOf} from './apiserver/json.js'
@@ -51,8 +51,13 @@ export interface ApiServer {
     failAfter(n: number, status?: number): void
     failRequests(numbers: number[], status?: number): void
     randomly(opts: {rate: number; seed: number; statuses: number[]}): void
-    latency(ms: number): void
+    /** Every answer waits `ms`, plus a seeded jitter when asked: 20 ms models a managed control plane. */
+    latency(ms: number, options?: LatencyOptions): void
+    /** A seeded share of requests is rejected as API Priority and Fairness does: 429, Retry-After, plain text. */
+    throttle(options: ThrottleOptions): void
     deny(verb: string, resource: string, namespace?: string): void
+    /** Answers every matching request with `status`, e.g. 503 for every Event create. */
+    failFor(status: number, verb: string, resource: string, namespace?: string): void
     clear(): void
   }
   close(): Promise<void>
@@ -180,8 +185,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       failAfter: (n, status) => faults.failAfter(n, status),
       failRequests: (numbers, status) => faults.failRequests(numbers, status),
       randomly: (opts) => faults.randomly(opts),
-      latency: (ms) => faults.latency(ms),
+      latency: (ms, options) => faults.latency(ms, options),
+      throttle: (options) => faults.throttle(options),
       deny: (verb, resource, namespace) => faults.deny(verb, resource, namespace),
+      failFor: (status, verb, resource, namespace) => faults.failFor(status, verb, resource, namespace),
       clear: () => faults.clear(),
     },
     close: async () => {

@@ -42,6 +42,22 @@ describe('in-process API server standalone CLI', function () {
     expect((await cli.exit).code).to.equal(0)
   })
 
+  it('models a busy managed control plane with --latency and --throttle, and refuses values it cannot read', async () => {
+    const cli = startCli(['--port', '0', '--kubeconfig', path.join(dir, 'kc3'), '--latency', '50+10', '--throttle', '1'])
+    const url = /at (http:\/\/[\d.:]+),/.exec(await cli.firstLine)![1]
+    const started = Date.now()
+    const reply = await fetch(`${url}/api/v1/namespaces`)
+    expect(Date.now() - started).to.be.at.least(45)
+    expect(reply.status).to.equal(429)
+    expect(reply.headers.get('retry-after')).to.equal('1')
+    cli.child.kill('SIGTERM')
+    await cli.exit
+    const wrong = startCli(['--port', '0', '--kubeconfig', path.join(dir, 'kc4'), '--throttle', '10%'])
+    const {code, stderr} = await wrong.exit
+    expect(code).to.equal(1)
+    expect(stderr).to.contain('--throttle must be a share of requests between 0 and 1, got "10%"')
+  })
+
   it('refuses a seed object whose namespace does not exist, naming it', async () => {
     const seed = path.join(dir, 'orphan.yaml')
     writeFileSync(seed, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: nowhere\n')

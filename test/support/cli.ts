@@ -1,6 +1,9 @@
 /**
- * `npm run cluster -- --port PORT --kubeconfig FILE [--seed FILE.yaml]... [--crds G,G] [--ready-delay SECONDS] [--namespace NS]`
- * Starts the in-process API server as a standalone process for the demo and manual checks.
+ * `npm run cluster -- --port PORT --kubeconfig FILE [--seed FILE.yaml]... [--crds G,G] [--ready-delay SECONDS] [--namespace NS]
+ *   [--latency MS[+JITTER]] [--throttle SHARE]`
+ * Starts the in-process API server as a standalone process for the demo and manual checks. `--latency 15+10` models a
+ * managed control plane (15-25 ms a request), `--throttle 0.1` a busy one (API Priority and Fairness answers 10 % of
+ * requests 429 with Retry-After: 1); both seeded with 1.
  */
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
@@ -37,6 +40,8 @@ export async function main(argv: string[]): Promise<ApiServer> {
       crds: {type: 'string'},
       'ready-delay': {type: 'string'},
       namespace: {type: 'string'},
+      latency: {type: 'string'},
+      throttle: {type: 'string'},
     },
     strict: true,
   })
@@ -52,6 +57,16 @@ export async function main(argv: string[]): Promise<ApiServer> {
     currentNamespace: values.namespace,
   })
   try {
+    if (values.latency !== undefined) {
+      const match = /^(\d+)(?:\+(\d+))?$/.exec(values.latency)
+      if (!match) throw new Error(`--latency must be milliseconds, optionally plus a jitter (20 or 15+10), got "${values.latency}"`)
+      server.faults.latency(Number(match[1]), {jitterMs: Number(match[2] ?? 0), seed: 1})
+    }
+    if (values.throttle !== undefined) {
+      const rate = Number(values.throttle)
+      if (!(rate >= 0 && rate <= 1)) throw new Error(`--throttle must be a share of requests between 0 and 1, got "${values.throttle}"`)
+      server.faults.throttle({rate, seed: 1})
+    }
     server.seed(...seeds)
   } catch (error) {
     await server.close()

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {type ApiServer, startApiServer} from '../apiserver.js'
+import {Faults} from './faults.js'
 import {CM, call, configMap, dig, get, post} from './test-client.js'
 
 const SSAR = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'
@@ -51,6 +52,56 @@ describe('in-process API server: fault injection and the request log', () => {
     const started = Date.now()
     await get(server, CM)
     expect(Date.now() - started).to.be.greaterThanOrEqual(95)
+  })
+
+  it('adds a seeded jitter to the fixed latency: the same delays for the same seed, each within [fixed, fixed + jitter)', () => {
+    const seed = 20261130
+    const delays = (): number[] => {
+      const faults = new Faults()
+      faults.latency(20, {jitterMs: 10, seed})
+      return Array.from({length: 50}, () => faults.next().delayMs)
+    }
+    const first = delays()
+    expect(delays(), `seed ${seed}`).to.deep.equal(first)
+    expect(Math.min(...first)).to.be.at.least(20)
+    expect(Math.max(...first)).to.be.below(30)
+    expect(new Set(first).size, 'jittered, not fixed').to.be.greaterThan(5)
+  })
+
+  it('rejects a seeded share of requests as API Priority and Fairness does: 429, Retry-After, plain text, not a Status', async () => {
+    const seed = 4290
+    server.faults.throttle({rate: 0.3, seed})
+    const replies = []
+    for (let i = 0; i < 40; i++) replies.push(await get(server, CM))
+    const rejected = replies.filter((reply) => reply.status === 429)
+    expect(rejected.length, `seed ${seed}`).to.be.within(4, 20)
+    expect(replies.filter((reply) => reply.status !== 429).every((reply) => reply.status === 200)).to.equal(true)
+    const [first] = rejected
+    expect(first.text).to.equal('Too many requests, please try again later.\n')
+    expect(first.headers.get('retry-after')).to.equal('1')
+    expect(first.headers.get('content-type')).to.equal('text/plain; charset=utf-8')
+    expect(first.headers.get('x-content-type-options')).to.equal('nosniff')
+    for (const reply of [first, replies.find((candidate) => candidate.status === 200)!]) {
+      expect(reply.headers.get('x-kubernetes-pf-flowschema-uid')).to.match(/^[\da-f-]{36}$/)
+      expect(reply.headers.get('x-kubernetes-pf-prioritylevel-uid')).to.match(/^[\da-f-]{36}$/)
+    }
+    server.faults.clear()
+    const again = []
+    server.faults.throttle({rate: 0.3, seed})
+    for (let i = 0; i < 40; i++) again.push((await get(server, CM)).status)
+    expect(again, `seed ${seed}: the same requests are rejected`).to.deep.equal(replies.map((reply) => reply.status))
+  })
+
+  it('logs how many requests were in flight when each arrived, and when each was answered', async () => {
+    server.clearLog()
+    await get(server, CM)
+    await get(server, CM)
+    expect(server.requests.map((entry) => entry.inFlight)).to.deep.equal([1, 1])
+    expect(server.requests.every((entry) => entry.endedAt !== undefined && entry.endedAt >= entry.at)).to.equal(true)
+    server.clearLog()
+    server.faults.latency(200)
+    await Promise.all(Array.from({length: 6}, () => get(server, CM)))
+    expect(Math.max(...server.requests.map((entry) => entry.inFlight))).to.equal(6)
   })
 
   it('denies matching requests with 403 and answers SelfSubjectAccessReview accordingly', async () => {

@@ -1,6 +1,9 @@
 import {seededRandom} from '../random.js'
 
-/** Fault injection: failing request numbers, a seeded random rate of failures, latency, and RBAC denials. */
+/**
+ * Fault injection: failing request numbers, a seeded random rate of failures, latency (fixed plus seeded jitter, to
+ * model a managed control plane), API Priority and Fairness rejections on a seeded share of requests, and RBAC denials.
+ */
 export interface RequestIdentity {
   verb: string
   resource?: string
@@ -13,9 +16,29 @@ interface Denial {
   namespace?: string
 }
 
+interface Failing extends Denial {
+  status: number
+}
+
 export interface FaultDecision {
   status?: number
+  /** Rejected by API Priority and Fairness: answer 429 with this Retry-After, as kube-apiserver does. */
+  throttledSeconds?: number
   delayMs: number
+}
+
+export interface LatencyOptions {
+  /** Added to the fixed latency: uniform in [0, jitterMs), from a generator seeded with `seed`. */
+  jitterMs?: number
+  seed?: number
+}
+
+export interface ThrottleOptions {
+  /** Share of requests rejected, 0 to 1. */
+  rate: number
+  seed: number
+  /** kube-apiserver always answers 1. */
+  retryAfterSeconds?: number
 }
 
 
@@ -26,7 +49,10 @@ export class Faults {
   private failNumbers = new Map<number, number>()
   private random?: {rate: number; next: () => number; statuses: number[]}
   private latencyMs = 0
+  private jitter?: {ms: number; next: () => number}
+  private throttling?: {rate: number; next: () => number; retryAfterSeconds: number}
   private denials: Denial[] = []
+  private failing: Failing[] = []
 
   failAfter(n: number, status = 500): void {
     this.counted = 0
@@ -44,12 +70,23 @@ export class Faults {
     this.random = {rate: options.rate, next: seededRandom(options.seed), statuses: options.statuses}
   }
 
-  latency(ms: number): void {
+  latency(ms: number, options: LatencyOptions = {}): void {
     this.latencyMs = ms
+    this.jitter = options.jitterMs ? {ms: options.jitterMs, next: seededRandom(options.seed ?? 1)} : undefined
+  }
+
+  throttle(options: ThrottleOptions): void {
+    if (!(options.rate >= 0 && options.rate <= 1)) throw new Error(`faults.throttle: rate must be between 0 and 1, not ${options.rate}`)
+    this.throttling = {next: seededRandom(options.seed), rate: options.rate, retryAfterSeconds: options.retryAfterSeconds ?? 1}
   }
 
   deny(verb: string, resource: string, namespace?: string): void {
     this.denials.push({verb, resource, namespace})
+  }
+
+  /** Answers every matching request with `status` (a 503 for one resource: a struggling storage or webhook). */
+  failFor(status: number, verb: string, resource: string, namespace?: string): void {
+    this.failing.push({namespace, resource, status, verb})
   }
 
   clear(): void {
@@ -58,22 +95,28 @@ export class Faults {
     this.failNumbers = new Map()
     this.random = undefined
     this.latencyMs = 0
+    this.jitter = undefined
+    this.throttling = undefined
     this.denials = []
+    this.failing = []
   }
 
   isDenied(request: RequestIdentity): boolean {
-    return this.denials.some(
-      (denial) =>
-        (denial.verb === '*' || denial.verb === request.verb) &&
-        (denial.resource === '*' || denial.resource === request.resource) &&
-        (denial.namespace === undefined || denial.namespace === request.namespace),
-    )
+    return this.denials.some((denial) => matches(denial, request))
+  }
+
+  failureFor(request: RequestIdentity): number | undefined {
+    return this.failing.find((failing) => matches(failing, request))?.status
   }
 
   /** Counts one request and says whether it fails, and with which status. */
   next(): FaultDecision {
     this.counted++
-    const decision: FaultDecision = {delayMs: this.latencyMs}
+    const decision: FaultDecision = {delayMs: this.latencyMs + (this.jitter ? Math.floor(this.jitter.next() * this.jitter.ms) : 0)}
+    if (this.throttling && this.throttling.next() < this.throttling.rate) {
+      decision.throttledSeconds = this.throttling.retryAfterSeconds
+      return decision
+    }
     if (this.failAfterCount !== undefined && this.counted > this.failAfterCount) decision.status = this.failAfterStatus
     else if (this.failNumbers.has(this.counted)) decision.status = this.failNumbers.get(this.counted)
     else if (this.random) {
@@ -83,4 +126,12 @@ export class Faults {
     }
     return decision
   }
+}
+
+function matches(rule: Denial, request: RequestIdentity): boolean {
+  return (
+    (rule.verb === '*' || rule.verb === request.verb) &&
+    (rule.resource === '*' || rule.resource === request.resource) &&
+    (rule.namespace === undefined || rule.namespace === request.namespace)
+  )
 }

@@ -26,6 +26,10 @@ export interface RequestLogEntry {
   body?: unknown
   contentType?: string
   at: number
+  /** Requests in flight at the server when this one arrived, itself included (watches are long-running and not counted, as kube-apiserver's max-in-flight filter does not count them). */
+  inFlight: number
+  /** When the answer was written; undefined while in flight, and for watches. */
+  endedAt?: number
 }
 
 export interface HttpContext {
@@ -52,6 +56,20 @@ interface Answer {
 const JSON_BODY_TYPES = ['application/json', 'application/yaml', 'application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', '']
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf'
+
+/**
+ * API Priority and Fairness names the FlowSchema and PriorityLevelConfiguration of every request by uid in two
+ * headers. These stand for `service-accounts` and `workload-low`, where the CronJob's service account lands.
+ */
+const APF_HEADERS = {
+  'X-Kubernetes-PF-FlowSchema-UID': '7e0b2b1a-4b0e-4e1c-9a39-5f3c1d2e8a01',
+  'X-Kubernetes-PF-PriorityLevel-UID': '0c6f8d4e-2a57-4b5b-8f0e-9d3a6c1b7e02',
+}
+
+/** What kube-apiserver answers when APF rejects a request: Go's http.Error, plain text, not a Status. */
+function tooManyRequestsAnswer(retryAfterSeconds: number): Answer {
+  return {status: 429, body: 'Too many requests, please try again later.\n', text: true, headers: {'Retry-After': String(retryAfterSeconds), 'X-Content-Type-Options': 'nosniff'}}
+}
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -109,6 +127,7 @@ function write(response: ServerResponse, answer: Answer): void {
   response.writeHead(answer.status, {
     'Content-Type': answer.text ? 'text/plain; charset=utf-8' : 'application/json',
     'Content-Length': Buffer.byteLength(payload),
+    ...APF_HEADERS,
     ...answer.headers,
   })
   response.end(payload)
@@ -126,9 +145,19 @@ function listItem(def: ResourceDef, object: JsonObject): JsonObject {
 }
 
 export class HttpFront {
+  private inFlight = 0
+
   constructor(private readonly context: HttpContext) {}
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.inFlight++
+    let counted = true
+    const leave = (): void => {
+      if (!counted) return
+      counted = false
+      this.inFlight--
+    }
+    response.once('close', leave)
     const url = new URL(request.url ?? '/', 'http://localhost')
     const raw = await readBody(request)
     const contentType = request.headers['content-type']
@@ -139,7 +168,11 @@ export class HttpFront {
       status: 0,
       dryRun: isDryRun(url.searchParams),
       at: this.context.now(),
+      inFlight: this.inFlight,
     }
+    response.once('finish', () => {
+      if (counted) entry.endedAt = this.context.now()
+    })
     if (raw.length > 0) entry.body = bestEffortBody(raw, contentType)
     if (contentType) entry.contentType = contentType
     this.context.log.push(entry)
@@ -149,6 +182,11 @@ export class HttpFront {
     try {
       const decision = this.context.faults.next()
       if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs))
+      if (decision.throttledSeconds !== undefined) {
+        setStatus(429)
+        write(response, tooManyRequestsAnswer(decision.throttledSeconds))
+        return
+      }
       const route = this.route(url.pathname)
       if (decision.status !== undefined) {
         const target = route.type === 'resource' ? route : undefined
@@ -158,7 +196,10 @@ export class HttpFront {
         const watchParam = ['1', 'true'].includes(url.searchParams.get('watch') ?? '')
         const verb = verbOf(entry.method, route, watchParam)
         this.authorize(verb, route)
+        const failure = this.context.faults.failureFor({verb, resource: route.def.plural, namespace: route.namespace})
+        if (failure !== undefined) throw statusForCode(failure, groupResource(route.def), route.name)
         if (verb === 'watch') {
+          leave()
           setStatus(200)
           this.watch(route, url.searchParams, request.headers.accept, response)
           return

@@ -122,7 +122,7 @@ export class Registry {
     const keyOf = (object: JsonObject): string => `${String(metadataOf(object).namespace ?? '')}/${String(metadataOf(object).name)}`
     const encode = (rv: number, start: string): string => Buffer.from(JSON.stringify({v: 'meta.k8s.io/v1', rv, start})).toString('base64')
     const matches = (object: JsonObject): boolean => matchesLabels(object, labels) && matchesFields(object, fields)
-    const stored = token ? this.store.listAt(def, scope, token.rv, matches) : this.store.list(def, scope, matches)
+    const stored = token ? this.store.listAt(def, scope, token.rv, matches) : this.store.peek(def, scope, matches)
     if (!stored) {
       const expired = gone(
         'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, ' +
@@ -136,8 +136,8 @@ export class Registry {
     const metadata: JsonObject = {resourceVersion: String(revision)}
     const remaining = token === undefined ? all : all.filter((object) => keyOf(object) > token.start)
     const limit = Number.parseInt(query.get('limit') ?? '', 10)
-    if (!Number.isFinite(limit) || limit <= 0 || remaining.length <= limit) return {items: remaining, metadata}
-    const page = remaining.slice(0, limit)
+    if (!Number.isFinite(limit) || limit <= 0 || remaining.length <= limit) return {items: remaining.map((object) => deepCopy(object)), metadata}
+    const page = remaining.slice(0, limit).map((object) => deepCopy(object))
     metadata.continue = encode(revision, keyOf(page.at(-1)!))
     if (labels.length === 0 && fields.length === 0) metadata.remainingItemCount = remaining.length - limit
     return {items: page, metadata}

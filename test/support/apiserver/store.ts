@@ -42,8 +42,13 @@ export class Store {
 
   /** Objects of a resource in etcd key order (namespace, then name), optionally in one namespace; `keep` filters before copying. */
   list(def: ResourceDef, namespace?: string, keep: (object: JsonObject) => boolean = () => true): JsonObject[] {
+    return this.peek(def, namespace, keep).map((object) => deepCopy(object))
+  }
+
+  /** list() without copies, to select before copying (a page of 500 out of 10,000): never modify what it returns. */
+  peek(def: ResourceDef, namespace?: string, keep: (object: JsonObject) => boolean = () => true): readonly JsonObject[] {
     const entries = [...this.bucket(def).entries()].filter(([key, object]) => (namespace === undefined || key.startsWith(`${namespace}/`)) && keep(object))
-    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
+    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => object)
   }
 
   /**
@@ -63,7 +68,7 @@ export class Store {
       else if (event.previous) snapshot.set(key, event.previous)
     }
     const entries = [...snapshot.entries()].filter(([key, object]) => (namespace === undefined || key.startsWith(`${namespace}/`)) && keep(object))
-    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => deepCopy(object))
+    return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, object]) => object)
   }
 
   /** Drops the whole event history, as etcd compaction does: older list snapshots and watch positions are gone. */
