@@ -7,7 +7,7 @@ import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {renderBackend} from '../render/backend.js'
 import {compilePage, renderPage} from '../render/page.js'
-import {buildViewModel} from '../render/view-model.js'
+import {type PageContext, buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {kindModule} from './kinds/index.js'
 import {resolvePage} from './pages.js'
@@ -96,44 +96,55 @@ class Planner {
     if (!this.failing.has(id)) this.failing.set(id, message)
   }
 
-  /** The backend serving window `w` during `interval`, rendered once per pass. */
+  /** The backend serving window `w` during `interval`; a page that cannot be rendered fails the window. */
   private backendFor(w: Window, interval: Partial<Interval>): BackendManifests | undefined {
-    const id = `${key(w.namespace, w.name)}@${interval.start}-${interval.end ?? ''}`
-    let result = this.rendered.get(id)
-    if (!result) {
-      const page = resolvePage(this.observed.pages, w.page, w.namespace, this.options.installNamespace)
-      if (page) {
-        try {
-          // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
-          const invalid = w.page === DEFAULT_PAGE ? [] : compilePage(page).problems
-          if (invalid.length > 0) throw new Error(invalid.join('; '))
-          const view = buildViewModel({
-            contact: w.contact,
-            end: interval.end,
-            message: w.message,
-            namespace: w.namespace,
-            reason: w.reason,
-            start: interval.start,
-            targets: w.targets.map((t) => formatTarget(t)),
-            timezone: w.timezone,
-            window: w.name,
-          })
-          result = renderBackend({image: this.options.image, namespace: w.namespace, page: renderPage(page, view)})
-        } catch (error) {
-          result = new Error(`page "${w.page}" cannot be rendered: ${(error as Error).message}`)
-        }
-      } else {
-        result = new Error(
-          `page "${w.page}" not found: no ConfigMap maintenance-page-${w.page} in namespace ${w.namespace} or ${this.options.installNamespace}`,
-        )
-      }
-      this.rendered.set(id, result)
-    }
+    const result = this.render(w, interval)
     if (result instanceof Error) {
       this.fail(w, result.message)
       return undefined
     }
     return result
+  }
+
+  /**
+   * Renders once per pass per distinct content: the cache key is everything the page is rendered from, so two
+   * windows (or two groups of annotated targets) asking for different pages never share a backend.
+   */
+  private render(w: Window, interval: Partial<Interval>): BackendManifests | Error {
+    const context: PageContext = {
+      contact: w.contact,
+      end: interval.end,
+      message: w.message,
+      namespace: w.namespace,
+      reason: w.reason,
+      start: interval.start,
+      targets: w.targets.map((t) => formatTarget(t)),
+      timezone: w.timezone,
+      window: w.name,
+    }
+    const id = JSON.stringify([w.page, context])
+    const cached = this.rendered.get(id)
+    if (cached) return cached
+    const result = this.renderUncached(w.page, context)
+    this.rendered.set(id, result)
+    return result
+  }
+
+  private renderUncached(pageName: string, context: PageContext): BackendManifests | Error {
+    const page = resolvePage(this.observed.pages, pageName, context.namespace, this.options.installNamespace)
+    if (!page) {
+      return new Error(
+        `page "${pageName}" not found: no ConfigMap maintenance-page-${pageName} in namespace ${context.namespace} or ${this.options.installNamespace}`,
+      )
+    }
+    try {
+      // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
+      const invalid = pageName === DEFAULT_PAGE ? [] : compilePage(page).problems
+      if (invalid.length > 0) throw new Error(invalid.join('; '))
+      return renderBackend({image: this.options.image, namespace: context.namespace, page: renderPage(page, buildViewModel(context))})
+    } catch (error) {
+      return new Error(`page "${pageName}" cannot be rendered: ${(error as Error).message}`)
+    }
   }
 
   /** Which targets must be in maintenance now, and with which backend. */
@@ -155,23 +166,21 @@ class Planner {
       if (!manifests) continue
       for (const ref of admitted) offer(key(w.namespace, formatTarget(ref)), {manifests, startedAt: interval.start, window: w.name})
     }
-    for (const target of this.observed.targets) {
-      const annotations = target.object.metadata.annotations ?? {}
-      if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') continue
-      if (!this.admitsAnnotated(target)) continue
-      const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
+    for (const group of annotatedTargets(this.observed.targets, (target) => this.admitsAnnotated(target))) {
+      // The enable annotation has no window, so the page shows neither a start nor an end.
       const pseudo: Window = {
         name: ANNOTATION_WINDOW,
-        namespace: target.namespace,
-        page,
+        namespace: group.namespace,
+        page: group.page,
         start: 0,
-        targets: [target.ref],
+        targets: group.targets.map((target) => target.ref),
         timezone: 'UTC',
       }
-      // The enable annotation has no window, so the page shows neither a start nor an end.
-      const manifests = this.backendFor(pseudo, {start: undefined})
-      if (manifests) offer(targetKey(target), {manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
-      else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
+      const manifests = this.render(pseudo, {start: undefined})
+      for (const target of group.targets) {
+        if (manifests instanceof Error) this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${manifests.message}`)
+        else offer(targetKey(target), {manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
+      }
     }
     return demands
   }
@@ -438,6 +447,26 @@ function withChanges(annotations: Record<string, string>, changes: Record<string
     else result[name] = value
   }
   return result
+}
+
+/**
+ * Targets switched by the enable annotation, grouped by namespace and page: each group is served like one window
+ * naming all its targets (in a stable order, so what is rendered does not depend on the order of the list).
+ */
+function annotatedTargets(targets: ObservedTarget[], admits: (target: ObservedTarget) => boolean): Array<{namespace: string; page: string; targets: ObservedTarget[]}> {
+  const groups = new Map<string, {namespace: string; page: string; targets: ObservedTarget[]}>()
+  for (const target of targets) {
+    const annotations = target.object.metadata.annotations ?? {}
+    if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') continue
+    if (!admits(target)) continue
+    const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
+    const id = JSON.stringify([target.namespace, page])
+    let group = groups.get(id)
+    if (!group) groups.set(id, (group = {namespace: target.namespace, page, targets: []}))
+    group.targets.push(target)
+  }
+  for (const group of groups.values()) group.targets.sort((a, b) => formatTarget(a.ref).localeCompare(formatTarget(b.ref)))
+  return [...groups.values()]
 }
 
 function key(namespace: string, name: string): string {

@@ -149,4 +149,19 @@ describe('plan', () => {
     const scheduled = plan(observed({targets: [ingress()], windows: [future]}), NOW)
     expect(scheduled.actions.map((a) => a.type === 'setPhase' && a.phase)).to.deep.equal(['Scheduled'])
   })
+
+  it('serves two targets switched by the enable annotation in one namespace each with the page it asks for, whatever the list order', () => {
+    const page = (name: string) => ({assets: {}, html: `<p>page ${name}</p>`, name, status: 503})
+    const pages = new Map([['shop', new Map([['alpha', page('alpha')], ['beta', page('beta')]])]])
+    const a = ingress('a', {'kubectl-maintenance.io/enabled': 'true', 'kubectl-maintenance.io/page': 'alpha'})
+    const b = ingress('b', {'maintenance-operator.mithucste30.io/custom-page': 'beta', 'maintenance-operator.mithucste30.io/enabled': 'true'})
+    const created = plan(observed({pages, targets: [a, b]}), NOW).actions.flatMap((action) => (action.type === 'createBackend' ? [action.manifests] : []))
+    expect(created.map((manifests) => JSON.stringify(manifests.configMap).includes('page alpha'))).to.deep.equal([true, false])
+    expect(created.map((manifests) => JSON.stringify(manifests.configMap).includes('page beta'))).to.deep.equal([false, true])
+    const backends = created.map((manifests) => readyBackend(manifests.name))
+    for (const targets of [[a, b], [b, a]]) {
+      const switches = plan(observed({backends, pages, targets}), NOW).actions.flatMap((action) => (action.type === 'switch' ? [[action.target.ref.name, action.backend]] : []))
+      expect(Object.fromEntries(switches)).to.deep.equal({a: created[0].name, b: created[1].name})
+    }
+  })
 })
