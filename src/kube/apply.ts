@@ -3,7 +3,7 @@ import type {Action, ObservedTarget} from '../engine/types.js'
 import {ClusterError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
-import {type KubeClient, isAlreadyExists, isNotFound, isStale} from './client.js'
+import {type KubeClient, isNotFound, isStale} from './client.js'
 import {recordEvent} from './events.js'
 import {Resources, type ResourceType} from './resources.js'
 
@@ -129,11 +129,7 @@ function involvedTarget(target: ObservedTarget) {
 }
 
 async function createIfAbsent(client: KubeClient, type: ResourceType, namespace: string, body: object): Promise<void> {
-  try {
-    await client.create(type, namespace, body)
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error
-  }
+  await client.createIfAbsent(type, namespace, body)
 }
 
 async function deleteIfPresent(client: KubeClient, type: ResourceType, namespace: string, name: string): Promise<void> {

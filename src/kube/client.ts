@@ -28,6 +28,8 @@ export interface RequestOptions {
   query?: Record<string, string | undefined>
   body?: unknown
   contentType?: string
+  /** A create whose repeat is harmless: it names its object and the caller takes AlreadyExists as done. */
+  repeatable?: boolean
 }
 
 /** An error answered by the API server, carrying its Status reason and code. */
@@ -130,6 +132,17 @@ export class KubeClient {
     return this.request<T>('POST', collectionPath(type, namespace), {body, query: {dryRun: dryRun ? 'All' : undefined}})
   }
 
+  /** Creates a named object unless one of that name exists; false when it existed. Safe to retry, so it is. */
+  async createIfAbsent(type: ResourceType, namespace: string | undefined, body: object): Promise<boolean> {
+    try {
+      await this.request('POST', collectionPath(type, namespace), {body, repeatable: true})
+      return true
+    } catch (error) {
+      if (isAlreadyExists(error)) return false
+      throw error
+    }
+  }
+
   async replace<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, body: object, dryRun = false): Promise<T> {
     return this.request<T>('PUT', objectPath(type, namespace, name), {body, query: {dryRun: dryRun ? 'All' : undefined}})
   }
@@ -180,12 +193,11 @@ export class KubeClient {
   }
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const retriable = method === 'GET' || method === 'DELETE' || method === 'PUT' || method === 'PATCH' || method === 'POST'
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.send<T>(method, path, options)
       } catch (error) {
-        const delay = retriable ? this.retryDelay(error, attempt) : undefined
+        const delay = mayRetry(method, options, error) ? this.retryDelay(error, attempt) : undefined
         if (delay === undefined) throw error
         await this.retry.sleep(delay)
       }
@@ -237,6 +249,42 @@ export class KubeClient {
       return (body ? JSON.parse(body) : undefined) as T
     }
     throw apiErrorFrom(method, path, status, body, retryAfter)
+  }
+}
+
+/**
+ * Whether a request that failed with `error` may be sent again. A failure can come after the server made the
+ * change (a 500 or a dropped connection after the commit), so only requests whose repeat cannot change anything
+ * twice are: reads; writes with a precondition that a repeat fails cleanly on (PUT with a resourceVersion, a JSON
+ * Patch that starts with a `test`, a merge patch naming a resourceVersion, a DELETE with preconditions); and creates
+ * of a named object whose caller takes AlreadyExists as done. 429 is the exception: the API server answers it
+ * before doing anything, so whatever was asked may be asked again.
+ */
+export function mayRetry(method: string, options: RequestOptions, error: unknown): boolean {
+  if (!(error instanceof TransientError)) return false
+  if (error.code === 429 || method === 'GET' || method === 'HEAD') return true
+  const body = (options.body ?? {}) as {metadata?: {name?: string; resourceVersion?: string}; preconditions?: object}
+  switch (method) {
+    case 'PUT': {
+      return Boolean(body.metadata?.resourceVersion)
+    }
+
+    case 'PATCH': {
+      if (options.contentType === PATCH_CONTENT_TYPES.json) return Array.isArray(options.body) && (options.body[0] as {op?: string} | undefined)?.op === 'test'
+      return options.contentType === PATCH_CONTENT_TYPES.merge && Boolean(body.metadata?.resourceVersion)
+    }
+
+    case 'DELETE': {
+      return body.preconditions !== undefined
+    }
+
+    case 'POST': {
+      return options.repeatable === true && Boolean(body.metadata?.name)
+    }
+
+    default: {
+      return false
+    }
   }
 }
 
