@@ -7,7 +7,7 @@
 import {spawnSync} from 'node:child_process'
 import {createRequire} from 'node:module'
 
-const SUITES = ['test/model/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/render/**/*.test.ts', 'test/kube/**/*.test.ts', 'test/commands/**/*.test.ts']
+const SUITES = ['test/model/**/*.test.ts', 'test/engine/**/*.test.ts', 'test/render/**/*.test.ts', 'test/kube/**/*.test.ts', 'test/commands/**/*.test.ts', 'test/structure.test.ts']
 
 /** Suites that start real programs or build artefacts; they run in `npm test`. */
 const SLOW = ['test/render/nginx.test.ts', 'test/render/browser.test.ts', 'test/commands/completion.test.ts', 'test/commands/preview.test.ts']

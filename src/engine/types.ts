@@ -1,4 +1,4 @@
-import type {KubeObject} from '../kube/client.js'
+import type {KubeObject} from '../model/kube-object.js'
 import type {BackendManifests} from '../render/backend.js'
 import type {PageSource} from '../render/page.js'
 import type {Phase, Window} from '../model/window.js'
