@@ -7,7 +7,7 @@ import {ClusterError} from '../model/errors.js'
 import {INSTALL_NAMESPACE} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
 import {commandClock} from './clock.js'
-import {routingSummary} from './routing-summary.js'
+import {routingSummary} from '../engine/kinds/routing-summary.js'
 
 export interface ApplyNowOptions {
   namespace: string

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import type {PageFiles} from '../kube/pages.js'
+import type {PageFiles} from '../render/page-codec.js'
 
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'

@@ -5,7 +5,7 @@ import {WindowAnnotation} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
 import {type KubeClient, isNotFound, isStale} from './client.js'
 import {recordEvent} from './events.js'
-import {Resources, type ResourceType} from './resources.js'
+import {Resources, type ResourceType, apiVersionOf} from './resources.js'
 
 export interface ApplyResult {
   /** One line per change made, for people. */
@@ -118,7 +118,7 @@ async function patchTarget(
 export function targetResource(target: ObservedTarget): ResourceType {
   const apiVersion = target.object.apiVersion ?? ''
   const candidates = Object.values(Resources).filter((type) => type.kind === target.object.kind)
-  const match = candidates.find((type) => (type.group ? `${type.group}/${type.version}` : type.version) === apiVersion)
+  const match = candidates.find((type) => apiVersionOf(type) === apiVersion)
   if (!match) throw new ClusterError(`unsupported target ${apiVersion} ${target.object.kind}`)
   return match
 }

@@ -1,11 +1,10 @@
-import type {Interval, Window} from '../model/window.js'
+import type {Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
-import {type TargetRef, formatTarget, formatTargets, isDns1123Subdomain, sameTarget} from '../model/target.js'
-import {MAX_TEXT_BYTES, validateWindow} from '../model/window-codec.js'
-import {generateWindowName, validateWindowName} from '../model/window-name.js'
-import {currentInterval, nextInterval} from '../model/window-schedule.js'
+import {type TargetRef, formatTarget, formatTargets, sameTarget} from '../model/target.js'
+import {generateWindowName} from '../model/window-name.js'
+import {type WindowDraft, windowsOverlap} from '../engine/new-window.js'
 import {type CheckedTargets, checkTargets} from './check-targets.js'
 import {ApiError, type KubeClient, isNotFound} from './client.js'
 import {Resources} from './resources.js'
@@ -13,28 +12,6 @@ import {targetType} from './targets.js'
 import {listWindows} from './windows.js'
 
 export const INSTALL_CRONJOB = 'kubectl-maintenance'
-
-/** What `schedule` and `now` ask for, checked and completed (name, warnings) by prepareNewWindow. */
-export type WindowDraft = Omit<Window, 'name'> & {name?: string}
-
-/** Checks the parts of a draft that need no cluster, so bad input fails before any request. */
-export function checkDraftOffline(draft: WindowDraft, now: number): void {
-  if (draft.name !== undefined) {
-    const problem = validateWindowName(draft.name)
-    if (problem) throw new UserError(`--name "${draft.name}": ${problem}`)
-  }
-  if (draft.page !== DEFAULT_PAGE && !isDns1123Subdomain(PAGE_CONFIGMAP_PREFIX + draft.page)) {
-    throw new UserError(`--page "${draft.page}" is not a valid page name (lowercase letters, digits and '-'); see kubectl maintenance page list`)
-  }
-  for (const field of ['message', 'reason', 'contact'] as const) {
-    const bytes = Buffer.byteLength(draft[field] ?? '', 'utf8')
-    if (bytes > MAX_TEXT_BYTES) {
-      throw new UserError(`--${field} is ${bytes} bytes; at most ${MAX_TEXT_BYTES} bytes (${MAX_TEXT_BYTES / 1024} KiB) are allowed`)
-    }
-  }
-  const problems = validateWindow({...draft, name: draft.name ?? 'draft'}, now)
-  if (problems.length > 0) throw new UserError(problems.join('; '))
-}
 
 export type CronJobState = 'present' | 'missing' | 'unknown'
 
@@ -128,29 +105,4 @@ export function cronJobWarning(state: CronJobState, what: string): string | unde
   if (state === 'missing') return `no ${where}: ${what}; run kubectl maintenance install`
   if (state === 'unknown') return `could not check for the ${where} (forbidden); without it ${what}`
   return undefined
-}
-
-const OVERLAP_SCAN_LIMIT = 1000
-const OVERLAP_SCAN_MS = 366 * 24 * 3_600_000
-
-/** Whether `b` is active at some moment of `interval`. */
-function activeDuring(b: Window, interval: Interval): boolean {
-  if (currentInterval(b, interval.start)) return true
-  const next = nextInterval(b, interval.start)
-  return next !== undefined && next.start < (interval.end ?? Number.POSITIVE_INFINITY)
-}
-
-/**
- * Whether two windows are active at the same moment from `now` on. The one-off window's single interval is checked
- * against the other; two recurring windows are compared over their next year (at most 1000 occurrences).
- */
-export function windowsOverlap(a: Window, b: Window, now: number): boolean {
-  if (a.every && !b.every) return windowsOverlap(b, a, now)
-  let interval = currentInterval(a, now) ?? nextInterval(a, now)
-  for (let count = 0; interval && count < OVERLAP_SCAN_LIMIT && interval.start < now + OVERLAP_SCAN_MS; count++) {
-    if (activeDuring(b, interval)) return true
-    if (!a.every) return false
-    interval = nextInterval(a, interval.start)
-  }
-  return false
 }

@@ -3,10 +3,10 @@ import type {PageSource} from '../render/page.js'
 
 import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
+import {pageFromConfigMap} from '../render/page-codec.js'
 import {type KubeClient, type KubeObject} from './client.js'
-import {pageFromConfigMap} from './pages.js'
 import {readProtectedServices} from './protected-services.js'
-import {Resources} from './resources.js'
+import {Resources, apiVersionOf} from './resources.js'
 import {targetType} from './targets.js'
 import {decodeWindows} from './windows.js'
 
@@ -68,7 +68,7 @@ async function observeTargets(client: KubeClient, namespace: string | undefined)
     const objects = await client.list(type, namespace)
     for (const object of objects) {
       if (object.metadata.labels?.[ROLE_LABEL] === Role.backend) continue
-      object.apiVersion ??= type.group ? `${type.group}/${type.version}` : type.version
+      object.apiVersion ??= apiVersionOf(type)
       object.kind ??= type.kind
       targets.push({namespace: object.metadata.namespace ?? namespace ?? 'default', object, ref: {kind, name: object.metadata.name}})
     }

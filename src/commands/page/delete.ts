@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {KubeCommand} from '../../cli/base-command.js'
 import {now} from '../../cli/clock.js'
-import {type PageUser, type StoredPage, deletePage, getPageIn, pageConfigMapName, windowsUsingPage} from '../../kube/pages.js'
+import {type PageUser, type StoredPage, deletePage, getPageIn, windowsUsingPage} from '../../kube/pages.js'
+import {pageConfigMapName} from '../../render/page-codec.js'
 import {UserError} from '../../model/errors.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
 
