@@ -2,9 +2,9 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 import type {TargetRef} from '../model/target.js'
 
 import {type PassReport, reconcile} from '../kube/reconcile.js'
+import {installNamespace} from '../kube/install-context.js'
 import {getTarget} from '../kube/targets.js'
 import {ClusterError} from '../model/errors.js'
-import {INSTALL_NAMESPACE} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
 import {commandClock} from './clock.js'
 import {routingSummary} from '../engine/kinds/routing-summary.js'
@@ -38,7 +38,7 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
       clock: commandClock(),
       horizonMs: Math.max(options.timeoutMs, options.settleMs ?? 0),
       namespace: options.namespace,
-      plan: {installNamespace: process.env.KUBECTL_MAINTENANCE_NAMESPACE || INSTALL_NAMESPACE},
+      plan: {installNamespace: installNamespace()},
       waitForTransitions: (options.settleMs ?? 0) > 0,
     })
   } finally {

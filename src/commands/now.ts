@@ -6,9 +6,9 @@ import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
-import {type WindowDraft, checkDraftOffline} from '../engine/new-window.js'
+import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import {decisionNotes} from '../kube/check-targets.js'
-import {cronJobWarning, prepareNewWindow} from '../kube/new-window.js'
+import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
@@ -50,10 +50,10 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = await this.draft(at)
     checkDraftOffline(draft, at)
     const client = await this.client()
-    const {checked, cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window)
     // This command applies the start itself; only a timed window needs the CronJob, to restore at its end.
-    const notInstalled = window.end === undefined ? undefined : cronJobWarning(cronJob, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
+    const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
     for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
     const {output} = this.flags
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))

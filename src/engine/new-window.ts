@@ -53,3 +53,28 @@ export function windowsOverlap(a: Window, b: Window, now: number): boolean {
   }
   return false
 }
+
+/** A CronJob of the install and the namespaces its `reconcile` covers. */
+export interface InstalledCronJob {
+  name: string
+  namespaces: 'all' | string[]
+}
+
+/** Where the tool is installed and what runs there; cronJobs undefined: they could not be read (forbidden). */
+export interface InstallContext {
+  namespace: string
+  cronJobs?: InstalledCronJob[]
+}
+
+/**
+ * Without a CronJob reconciling the window's namespace nothing applies it at its start or end; commands warn about
+ * it but do not fail. `what` says what would not happen.
+ */
+export function cronJobWarning(install: InstallContext, namespace: string, what: string): string | undefined {
+  const where = `CronJob kubectl-maintenance in namespace ${install.namespace}`
+  if (install.cronJobs === undefined) return `could not check for the ${where} (forbidden); without it ${what}`
+  if (install.cronJobs.some((cronJob) => cronJob.namespaces === 'all' || cronJob.namespaces.includes(namespace))) return undefined
+  if (install.cronJobs.length === 0) return `no ${where}: ${what}; run kubectl maintenance install`
+  const names = install.cronJobs.map((cronJob) => cronJob.name).join(', ')
+  return `no CronJob of namespace ${install.namespace} (${names}) reconciles namespace ${namespace}: ${what}; add it with kubectl maintenance install --namespaces`
+}

@@ -17,7 +17,7 @@ export interface ObserveScope {
 }
 
 type ConfigMap = KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}
-type Deployment = KubeObject & {status?: {readyReplicas?: number}}
+type Deployment = KubeObject & {spec?: {replicas?: number}; status?: {readyReplicas?: number}}
 
 /**
  * Reads everything one pass needs with a fixed number of list requests, whatever the number of objects.
@@ -92,6 +92,8 @@ function collectBackends(deployments: Deployment[], services: KubeObject[], conf
     const backend = entry(deployment)
     backend.hasDeployment = true
     backend.ready = (deployment.status?.readyReplicas ?? 0) >= 1
+    backend.readyReplicas = deployment.status?.readyReplicas ?? 0
+    backend.replicas = deployment.spec?.replicas ?? 1
     backend.createdAt = deployment.metadata.creationTimestamp ? Date.parse(deployment.metadata.creationTimestamp) : undefined
   }
   for (const service of services) entry(service).hasService = true

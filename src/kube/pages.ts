@@ -3,9 +3,10 @@ import type {PageSource} from '../render/page.js'
 
 
 import {UserError} from '../model/errors.js'
-import {INSTALL_NAMESPACE, ROLE_LABEL, Role} from '../model/keys.js'
+import {ROLE_LABEL, Role} from '../model/keys.js'
 import {type PageConfigMap, type PageFiles, pageConfigMap, pageConfigMapName, pageFromConfigMap} from '../render/page-codec.js'
 import {type KubeClient, isAlreadyExists} from './client.js'
+import {installNamespace} from './install-context.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
 import {Resources} from './resources.js'
 import {listWindows} from './windows.js'
@@ -25,7 +26,7 @@ function storedPage(configMap: PageConfigMap): StoredPage | undefined {
   const source = pageFromConfigMap(configMap)
   if (!source) return undefined
   const namespace = configMap.metadata.namespace ?? ''
-  return {configMap, name: source.name, namespace, scope: namespace === INSTALL_NAMESPACE ? 'shared' : 'namespace', source}
+  return {configMap, name: source.name, namespace, scope: namespace === installNamespace() ? 'shared' : 'namespace', source}
 }
 
 function pageSelector(userSelector?: string): string {
@@ -38,7 +39,7 @@ function pageSelector(userSelector?: string): string {
  */
 export async function listPages(client: KubeClient, namespace: string | undefined, labelSelector?: string): Promise<StoredPage[]> {
   const selector = {labelSelector: pageSelector(labelSelector)}
-  const namespaces = namespace === undefined ? [undefined] : [...new Set([namespace, INSTALL_NAMESPACE])]
+  const namespaces = namespace === undefined ? [undefined] : [...new Set([namespace, installNamespace()])]
   const configMaps: PageConfigMap[] = []
   for (const where of namespaces) {
     configMaps.push(...(await client.list<PageConfigMap>(Resources.configMaps, where, selector)))
@@ -59,7 +60,7 @@ export async function getPageIn(client: KubeClient, namespace: string, name: str
 
 /** The page a window of `namespace` would show, as the engine resolves it: the namespace's own, else the shared one. */
 export async function resolveStoredPage(client: KubeClient, namespace: string, name: string): Promise<StoredPage | undefined> {
-  for (const where of new Set([namespace, INSTALL_NAMESPACE])) {
+  for (const where of new Set([namespace, installNamespace()])) {
     const page = await getPageIn(client, where, name)
     if (page) return page
   }
@@ -68,7 +69,7 @@ export async function resolveStoredPage(client: KubeClient, namespace: string, n
 
 export function pageNotFound(namespace: string, name: string): UserError {
   return new UserError(
-    `page "${name}" not found: no ConfigMap ${pageConfigMapName(name)} in namespace ${namespace} nor in ${INSTALL_NAMESPACE}; ` +
+    `page "${name}" not found: no ConfigMap ${pageConfigMapName(name)} in namespace ${namespace} nor in ${installNamespace()}; ` +
       `see kubectl maintenance page list -n ${namespace}`,
   )
 }

@@ -4,6 +4,7 @@ import type {Action, Observed, ObservedBackend, ObservedTarget, PlanOptions} fro
 import type {PageSource} from '../../src/render/page.js'
 import type {Window} from '../../src/model/window.js'
 
+import {backendRefByName} from '../../src/engine/backend-ref.js'
 import {ingress as ingressKind} from '../../src/engine/kinds/ingress.js'
 import {plan} from '../../src/engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../../src/engine/types.js'
@@ -67,7 +68,7 @@ function starting(name: string, createdAt = NOW - MIN): ObservedBackend {
 /** A target switched to `backend` by `windowName`, with `original` stored, as a previous pass left it. */
 function switched(backend: string, windowName: string, original: unknown = ORIGINAL, name = 'shop'): ObservedTarget {
   const before = target(name)
-  const spec = ingressKind.switchSpec(before.object, {containerPort: 8080, podLabels: {}, serviceName: backend, servicePort: 80})
+  const spec = ingressKind.switchSpec(before.object, backendRefByName(backend))
   return target(name, {'kubectl-maintenance.io/backend': backend, 'kubectl-maintenance.io/original': typeof original === 'string' ? original : JSON.stringify(original), 'kubectl-maintenance.io/window': windowName}, {'kubectl-maintenance.io/active': 'true'}, spec)
 }
 
