@@ -66,3 +66,18 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
 async function readTargets(client: KubeClient, namespace: string, targets: TargetRef[]): Promise<Array<KubeObject | undefined>> {
   return Promise.all(targets.map((ref) => getTarget(client, namespace, ref)))
 }
+
+/**
+ * After `end`, `cancel` or `extend` stored a change to windows or targets of `namespace`: the same pass, at once. An end
+ * lands on the next whole second, so the pass waits for it rather than leave the restore to the CronJob; with
+ * `waitForReady` (a new end needs a backend with the new Retry-After) it waits for the backend instead.
+ */
+export async function applyStoredChange(client: KubeClient, namespace: string, log: (line: string) => void, options: {targets?: TargetRef[]; waitForReady?: boolean} = {}): Promise<PassReport> {
+  return applyNow(client, {
+    log,
+    namespace,
+    targets: options.targets ?? [],
+    ...(options.waitForReady ? {timeoutMs: 120_000} : {settleMs: 1500, timeoutMs: 0}),
+    waitingFor: 'waiting for the maintenance backend with the new end to become ready',
+  })
+}
