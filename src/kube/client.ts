@@ -16,6 +16,11 @@ export interface KubeList<T = KubeObject> {
   metadata: {resourceVersion?: string; continue?: string}
 }
 
+/** The discovery document at /apis. */
+interface ApiGroupList {
+  groups?: Array<{name: string; versions?: Array<{groupVersion?: string; version: string}>}>
+}
+
 export type PatchType = 'json' | 'merge' | 'apply'
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
@@ -81,7 +86,7 @@ const defaultRetry: RetryPolicy = {
 export class KubeClient {
   readonly server: string
   private readonly requestOptions: Promise<https.RequestOptions>
-  private readonly servedGroups = new Map<string, Promise<boolean>>()
+  private servedGroups?: Promise<ApiGroupList>
 
   constructor(
     readonly config: KubeConfig,
@@ -173,23 +178,19 @@ export class KubeClient {
     })
   }
 
-  /** Whether the cluster serves group/version (discovery); a CRD group that is not installed answers 404. */
+  /**
+   * Whether the cluster serves group/version. The core group's v1 always is; other groups are read from one
+   * discovery request (/apis lists every served group and version, and drops a CRD group that is not installed).
+   * Only an answer is remembered: a failed discovery is asked again next time.
+   */
   async serves(group: string, version: string): Promise<boolean> {
-    const key = `${group}/${version}`
-    let served = this.servedGroups.get(key)
-    if (!served) {
-      served = this.request('GET', group ? `/apis/${group}/${version}` : `/api/${version}`).then(
-        () => true,
-        (error: unknown) => {
-          if (isNotFound(error)) return false
-          // Only answers are remembered: a failed discovery is asked again next time.
-          this.servedGroups.delete(key)
-          throw error
-        },
-      )
-      this.servedGroups.set(key, served)
-    }
-    return served
+    if (group === '') return version === 'v1'
+    this.servedGroups ??= this.request<ApiGroupList>('GET', '/apis').catch((error: unknown) => {
+      this.servedGroups = undefined
+      throw error
+    })
+    const {groups = []} = await this.servedGroups
+    return groups.some((served) => served.name === group && (served.versions ?? []).some((candidate) => candidate.version === version))
   }
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
