@@ -5,19 +5,16 @@ import type {PageFiles} from '../render/page-codec.js'
 
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
+import {MAX_PAGE_NAME, PAGE_NAME_LABEL, isCustomPageName} from '../model/page-name.js'
 import {ASSET_NAME, DEFAULT_STATUS, compilePage} from '../render/page.js'
 
-/** Object names are DNS-1123 labels at most this long (kubectl's limit for most names). */
-const MAX_CONFIGMAP_NAME = 63
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
 export function checkPageName(name: string): void {
   const advice = 'use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. black-friday'
   if (name === DEFAULT_PAGE) throw new UserError(`page name "${DEFAULT_PAGE}" is reserved for the built-in page; choose another name`)
-  if (!DNS1123_LABEL.test(name)) throw new UserError(`page name "${name}" is not a DNS-1123 label: ${advice}`)
-  const longest = MAX_CONFIGMAP_NAME - PAGE_CONFIGMAP_PREFIX.length
-  if (name.length > longest) {
-    throw new UserError(`page name "${name}" is ${name.length} characters long; at most ${longest} fit in its ConfigMap name ${PAGE_CONFIGMAP_PREFIX}NAME`)
+  if (!PAGE_NAME_LABEL.test(name)) throw new UserError(`page name "${name}" is not a DNS-1123 label: ${advice}`)
+  if (!isCustomPageName(name)) {
+    throw new UserError(`page name "${name}" is ${name.length} characters long; at most ${MAX_PAGE_NAME} fit in its ConfigMap name ${PAGE_CONFIGMAP_PREFIX}NAME`)
   }
 }
 

@@ -1,8 +1,8 @@
 import type {Interval, Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
-import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
-import {isDns1123Subdomain} from '../model/target.js'
+import {DEFAULT_PAGE} from '../model/keys.js'
+import {isCustomPageName} from '../model/page-name.js'
 import {MAX_TEXT_BYTES, validateWindow} from '../model/window-codec.js'
 import {validateWindowName} from '../model/window-name.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
@@ -16,7 +16,7 @@ export function checkDraftOffline(draft: WindowDraft, now: number): void {
     const problem = validateWindowName(draft.name)
     if (problem) throw new UserError(`--name "${draft.name}": ${problem}`)
   }
-  if (draft.page !== DEFAULT_PAGE && !isDns1123Subdomain(PAGE_CONFIGMAP_PREFIX + draft.page)) {
+  if (draft.page !== DEFAULT_PAGE && !isCustomPageName(draft.page)) {
     throw new UserError(`--page "${draft.page}" is not a valid page name (lowercase letters, digits and '-'); see kubectl maintenance page list`)
   }
   for (const field of ['message', 'reason', 'contact'] as const) {
