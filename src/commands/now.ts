@@ -50,10 +50,9 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     checkDraftOffline(draft, at)
     const client = await this.client()
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
-    const stored = await createWindow(client, window)
-    // This command applies the start itself; only a timed window needs the CronJob, to restore at its end.
+    const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
-    for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
+    for (const warning of [notInstalled, ...overlaps, ...checked.warnings]) if (warning) this.warnUser(warning)
     const {output} = this.flags
     this.log(output === 'json' || output === 'yaml' ? renderData(output, stored) : output === 'name' ? `configmap/${window.name}` : `window ${window.name} created: ${describeWindow(window)}`)
     // With data on stdout (json, yaml, name), the routing before -> after goes to stderr so stdout stays parseable.
