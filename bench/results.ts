@@ -52,7 +52,8 @@ export function mergeResults(partial: BenchResults, file = RESULTS_JSON): BenchR
   return merged
 }
 
-export type Row = [part: string, metric: string, value: string]
+/** A summary line; `target` is the goal of issue 18 where the metric has one (empty otherwise). */
+export type Row = [part: string, metric: string, value: string, target: string]
 
 const ms = (value: number) => `${value} ms`
 const count = (value: number) => value.toLocaleString('en-US')
@@ -62,61 +63,75 @@ export function summaryRows(results: BenchResults): Row[] {
   const a = results.switchLateness
   if (a) {
     const part = `(a) switch lateness, ${a.windows} windows`
-    rows.push([part, 'median / p95 / max', `${ms(a.latenessMs.median)} / ${ms(a.latenessMs.p95)} / ${ms(a.latenessMs.max)}`])
-    rows.push([part, 'switched', `${a.switched} of ${a.windows}`])
+    rows.push([part, 'median / p95 / max', `${ms(a.latenessMs.median)} / ${ms(a.latenessMs.p95)} / ${ms(a.latenessMs.max)}`, ''])
+    rows.push([part, 'switched', `${a.switched} of ${a.windows}`, ''])
   }
   const b = results.steadyState
   if (b) {
     const part = `(b) steady pass, ${b.namespaces} ns / ${count(b.ingresses)} Ingresses / ${b.windows} windows (${b.activeWindows} active)`
-    rows.push([part, 'API requests (writes)', `${b.requests.total} (${b.writes})`])
-    rows.push([part, 'wall, process (median of runs)', ms(b.wallMs.median)])
-    if (b.phasesMs) rows.push([part, 'of which start-up / requests / after', `${ms(b.phasesMs.startupMs)} / ${ms(b.phasesMs.spanMs)} / ${ms(b.phasesMs.afterLastRequestMs)}`])
-    rows.push([part, 'peak RSS of the pass', `${b.maxRssMiB.max} MiB`])
+    rows.push([part, 'API requests (writes)', `${b.requests.total} (${b.writes})`, '<= 12'])
+    rows.push([part, 'wall, process (median of runs)', ms(b.wallMs.median), '<= 1000 ms'])
+    if (b.phasesMs) rows.push([part, 'of which start-up / requests / after', `${ms(b.phasesMs.startupMs)} / ${ms(b.phasesMs.spanMs)} / ${ms(b.phasesMs.afterLastRequestMs)}`, ''])
+    rows.push([part, 'peak RSS of the pass', `${b.maxRssMiB.max} MiB`, ''])
   }
   const c = results.fullApply
   if (c) {
     const part = `(c) full apply, ${c.windows} windows from nothing`
     const writes = c.requests.total - (c.requests.byMethod.GET ?? 0)
-    rows.push([part, 'API requests (writes)', `${c.requests.total} (${writes})`])
-    rows.push([part, 'wall, process', ms(c.wallMs)])
-    if (c.phasesMs) rows.push([part, 'of which start-up / requests / after', `${ms(c.phasesMs.startupMs)} / ${ms(c.phasesMs.spanMs)} / ${ms(c.phasesMs.afterLastRequestMs)}`])
-    rows.push([part, 'switched', `${c.switched} of ${c.windows}`])
+    rows.push([part, 'API requests (writes)', `${c.requests.total} (${writes})`, ''])
+    rows.push([part, 'wall, process', ms(c.wallMs), ''])
+    if (c.phasesMs) rows.push([part, 'of which start-up / requests / after', `${ms(c.phasesMs.startupMs)} / ${ms(c.phasesMs.spanMs)} / ${ms(c.phasesMs.afterLastRequestMs)}`, ''])
+    rows.push([part, 'switched', `${c.switched} of ${c.windows}`, ''])
   }
   const d = results.startup
   if (d) {
-    for (const m of d.measurements) rows.push(['(d) CLI start-up (median)', `${m.form} ${m.command}`, ms(m.medianMs)])
+    for (const m of d.measurements) rows.push(['(d) CLI start-up (median)', `${m.form} ${m.command}`, ms(m.medianMs), ''])
+    rows.push(...startupTargets(d.measurements))
   }
   const e = results.pageThroughput
   if (e) {
     const part = '(e) page under wrk, req/s'
-    for (const run of e.medians) rows.push([part, `${run.name} (median of ${e.rounds})`, count(run.requestsPerSecond)])
-    rows.push([part, 'ratio 503 / static (HTML, JSON)', `${e.ratio.html}, ${e.ratio.json}`])
+    for (const run of e.medians) rows.push([part, `${run.name} (median of ${e.rounds})`, count(run.requestsPerSecond), ''])
+    rows.push([part, 'ratio 503 / static (HTML, JSON)', `${e.ratio.html}, ${e.ratio.json}`, '>= 0.95 each'])
   }
   for (const run of results.burst?.runs ?? []) {
     const part = `(f) burst, ${run.targets} targets, ${latencyLabel(run)}`
     for (const name of ['start', 'end'] as const) {
       const t = run[name]
-      rows.push([part, `${name === 'start' ? 'switch' : 'restore'}: last / median (goal <= 1000 / 300 ms)`, `${ms(t.latenessMs.max)} / ${ms(t.latenessMs.median)} ${met(t.latenessMs.max <= 1000 && t.latenessMs.median <= 300 && t.landed === run.targets)}`])
+      rows.push([part, `${name === 'start' ? 'switch' : 'restore'}: last / median (goal <= 1000 / 300 ms)`, `${ms(t.latenessMs.max)} / ${ms(t.latenessMs.median)} ${met(t.latenessMs.max <= 1000 && t.latenessMs.median <= 300 && t.landed === run.targets)}`, ''])
     }
   }
   const g = results.largeSteady
   if (g) {
     const part = `(g) steady pass, ${g.namespaces} ns / ${count(g.ingresses)} Ingresses / ${count(g.windows)} windows`
-    rows.push([part, 'wall, process (goal <= 2000 ms)', `${ms(g.wallMs.median)} ${met(g.wallMs.median <= 2000)}${g.cpuMs === undefined ? '' : `; CPU time ${ms(g.cpuMs)}`}`])
-    rows.push([part, 'peak RSS (goal <= 250 MiB)', `${g.maxRssMiB.max} MiB ${met(g.maxRssMiB.max <= 250)}`])
-    rows.push([part, 'requests without further pages, 1/10 vs full (goal: equal), writes (goal 0)', `${withoutPages(g.tenth.requests)} vs ${withoutPages(g.requests)}, ${g.writes} ${met(withoutPages(g.tenth.requests) === withoutPages(g.requests) && g.writes === 0)}`])
+    rows.push([part, 'wall, process (goal <= 2000 ms)', `${ms(g.wallMs.median)} ${met(g.wallMs.median <= 2000)}${g.cpuMs === undefined ? '' : `; CPU time ${ms(g.cpuMs)}`}`, ''])
+    rows.push([part, 'peak RSS (goal <= 250 MiB)', `${g.maxRssMiB.max} MiB ${met(g.maxRssMiB.max <= 250)}`, ''])
+    rows.push([part, 'requests without further pages, 1/10 vs full (goal: equal), writes (goal 0)', `${withoutPages(g.tenth.requests)} vs ${withoutPages(g.requests)}, ${g.writes} ${met(withoutPages(g.tenth.requests) === withoutPages(g.requests) && g.writes === 0)}`, ''])
   }
   const h = results.burst429
   if (h) {
     const part = `(h) burst, ${latencyLabel(h)}`
-    rows.push([part, 'switched (goal: all)', `${h.start.landed} of ${h.targets} ${met(h.start.landed === h.targets)}`])
-    rows.push([part, 'switch lateness, last (goal <= 2000 ms)', `${ms(h.start.latenessMs.max)} ${met(h.start.latenessMs.max <= 2000)}`])
+    rows.push([part, 'switched (goal: all)', `${h.start.landed} of ${h.targets} ${met(h.start.landed === h.targets)}`, ''])
+    rows.push([part, 'switch lateness, last (goal <= 2000 ms)', `${ms(h.start.latenessMs.max)} ${met(h.start.latenessMs.max <= 2000)}`, ''])
   }
   const hostile = results.hostileTenants
   if (hostile) {
     for (const s of hostile.scenarios) {
-      rows.push([`(i) pass with ${s.scenario} tenants`, 'wall (median) / peak RSS (max)', `${ms(s.wallMs.median)} / ${s.maxRssMiB.max} MiB`])
+      rows.push([`(i) pass with ${s.scenario} tenants`, 'wall (median) / peak RSS (max)', `${ms(s.wallMs.median)} / ${s.maxRssMiB.max} MiB`, ''])
     }
+  }
+  return rows
+}
+
+/** Start-up against `node -e 0` in the same hyperfine run: --help within 1.4x, list within +150 ms (issue 18). */
+function startupTargets(measurements: Measurement[]): Row[] {
+  const node = measurements.find((m) => m.form === 'node')
+  if (!node) return []
+  const part = '(d) CLI start-up vs node -e 0'
+  const rows: Row[] = []
+  for (const m of measurements.filter((candidate) => candidate.form !== 'node')) {
+    if (m.command === '--help') rows.push([part, `${m.form} --help / node -e 0`, `${(m.medianMs / node.medianMs).toFixed(2)}x`, '<= 1.4x'])
+    if (m.command === 'list') rows.push([part, `${m.form} list - node -e 0`, ms(Math.round((m.medianMs - node.medianMs) * 10) / 10), '<= 150 ms'])
   }
   return rows
 }
@@ -341,7 +356,7 @@ export function resultsMarkdown(results: BenchResults): string {
     '',
     '## Summary',
     '',
-    markdownTable(['part', 'metric', 'value'], summaryRows(results)),
+    markdownTable(['part', 'metric', 'value', 'target'], summaryRows(results)),
     '',
     ...partDetails(results).flatMap((section) => [section, '']),
   ].join('\n')

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const results = readResults()
   writeFileSync(RESULTS_MD, resultsMarkdown(results))
   const rows = summaryRows(results)
-  if (rows.length > 0) log(`\n${textTable([['PART', 'METRIC', 'VALUE'], ...rows])}`)
+  if (rows.length > 0) log(`\n${textTable([['PART', 'METRIC', 'VALUE', 'TARGET'], ...rows])}`)
   log(`\nwritten: ${path.relative(process.cwd(), RESULTS_MD)} and bench/results.json`)
   if (failures.length > 0) {
     process.stderr.write(`${failures.join('\n')}\n`)

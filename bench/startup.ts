@@ -104,16 +104,21 @@ async function main(): Promise<void> {
   const server = await startApiServer({namespaces: ['default', 'shop']})
   const home = mkdtempSync(path.join(tmpdir(), 'km-bench-home-'))
   try {
-    const commands = forms.flatMap((form) => [
-      {args: ['--help'], form: form.name, name: `${form.name} --help`},
-      {args: ['list', '--kubeconfig', server.kubeconfigPath, '-n', 'shop'], form: form.name, name: `${form.name} list`},
-    ])
+    // node itself, in the same run: the floor every form stands on (the targets are relative to it).
+    const baseline = {args: ['-e', '0'], form: 'node', label: '-e 0', name: 'node -e 0'}
+    const commands: Array<{args: string[]; form: string; label?: string; name: string}> = [
+      baseline,
+      ...forms.flatMap((form) => [
+        {args: ['--help'], form: form.name, name: `${form.name} --help`},
+        {args: ['list', '--kubeconfig', server.kubeconfigPath, '-n', 'shop'], form: form.name, name: `${form.name} list`},
+      ]),
+    ]
     const results = await hyperfine(
-      commands.map((command) => ({line: shellWords([...(forms.find((form) => form.name === command.form)?.prefix ?? []), ...command.args]), name: command.name})),
+      commands.map((command) => ({line: shellWords([...(command.form === 'node' ? [process.execPath] : (forms.find((form) => form.name === command.form)?.prefix ?? [])), ...command.args]), name: command.name})),
       {runs, warmup},
       {...process.env, HOME: home},
     )
-    const measurements = results.map((result, index) => toMeasurement(commands[index].form, commands[index].args[0], result))
+    const measurements = results.map((result, index) => toMeasurement(commands[index].form, commands[index].label ?? commands[index].args[0], result))
     process.stdout.write(`${table(measurements)}\n`)
     mergeResults(RESULTS_PATH, {
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,

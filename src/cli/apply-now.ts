@@ -2,12 +2,12 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 import type {TargetRef} from '../model/target.js'
 
 import {type PassReport, reconcile} from '../kube/reconcile.js'
+import {installNamespace} from '../kube/install-context.js'
 import {getTarget} from '../kube/targets.js'
 import {ClusterError} from '../model/errors.js'
-import {INSTALL_NAMESPACE} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
 import {commandClock} from './clock.js'
-import {routingSummary} from './routing-summary.js'
+import {routingSummary} from '../engine/kinds/routing-summary.js'
 
 export interface ApplyNowOptions {
   namespace: string
@@ -38,7 +38,7 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
       clock: commandClock(),
       horizonMs: Math.max(options.timeoutMs, options.settleMs ?? 0),
       namespace: options.namespace,
-      plan: {installNamespace: process.env.KUBECTL_MAINTENANCE_NAMESPACE || INSTALL_NAMESPACE},
+      plan: {installNamespace: installNamespace()},
       waitForTransitions: (options.settleMs ?? 0) > 0,
     })
   } finally {
@@ -65,4 +65,19 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
 
 async function readTargets(client: KubeClient, namespace: string, targets: TargetRef[]): Promise<Array<KubeObject | undefined>> {
   return Promise.all(targets.map((ref) => getTarget(client, namespace, ref)))
+}
+
+/**
+ * After `end`, `cancel` or `extend` stored a change to windows or targets of `namespace`: the same pass, at once. An end
+ * lands on the next whole second, so the pass waits for it rather than leave the restore to the CronJob; with
+ * `waitForReady` (a new end needs a backend with the new Retry-After) it waits for the backend instead.
+ */
+export async function applyStoredChange(client: KubeClient, namespace: string, log: (line: string) => void, options: {targets?: TargetRef[]; waitForReady?: boolean} = {}): Promise<PassReport> {
+  return applyNow(client, {
+    log,
+    namespace,
+    targets: options.targets ?? [],
+    ...(options.waitForReady ? {timeoutMs: 120_000} : {settleMs: 1500, timeoutMs: 0}),
+    waitingFor: 'waiting for the maintenance backend with the new end to become ready',
+  })
 }

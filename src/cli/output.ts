@@ -34,7 +34,3 @@ export function renderData(format: 'json' | 'yaml', data: unknown): string {
 export function asList(items: unknown[]): {apiVersion: string; kind: string; items: unknown[]} {
   return {apiVersion: 'v1', items, kind: 'List'}
 }
-
-export function useColour(stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb'
-}

@@ -1,28 +1,20 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import type {PageFiles} from '../kube/pages.js'
+import type {PageFiles} from '../render/page-codec.js'
 
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
+import {MAX_PAGE_NAME, PAGE_NAME_LABEL, isCustomPageName} from '../model/page-name.js'
 import {ASSET_NAME, DEFAULT_STATUS, compilePage} from '../render/page.js'
 
-/** Object names are DNS-1123 labels at most this long (kubectl's limit for most names). */
-const MAX_CONFIGMAP_NAME = 63
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
-/**
- * A ConfigMap holds at most 1 MiB. The page's templates and assets may take 900 KiB of it: the backend ConfigMap
- * rendered from them holds the same assets plus the rendered bodies and nginx.conf, which need the rest.
- */
-export const MAX_PAGE_BYTES = 900 * 1024
 
 export function checkPageName(name: string): void {
   const advice = 'use lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. black-friday'
   if (name === DEFAULT_PAGE) throw new UserError(`page name "${DEFAULT_PAGE}" is reserved for the built-in page; choose another name`)
-  if (!DNS1123_LABEL.test(name)) throw new UserError(`page name "${name}" is not a DNS-1123 label: ${advice}`)
-  const longest = MAX_CONFIGMAP_NAME - PAGE_CONFIGMAP_PREFIX.length
-  if (name.length > longest) {
-    throw new UserError(`page name "${name}" is ${name.length} characters long; at most ${longest} fit in its ConfigMap name ${PAGE_CONFIGMAP_PREFIX}NAME`)
+  if (!PAGE_NAME_LABEL.test(name)) throw new UserError(`page name "${name}" is not a DNS-1123 label: ${advice}`)
+  if (!isCustomPageName(name)) {
+    throw new UserError(`page name "${name}" is ${name.length} characters long; at most ${MAX_PAGE_NAME} fit in its ConfigMap name ${PAGE_CONFIGMAP_PREFIX}NAME`)
   }
 }
 
@@ -68,11 +60,6 @@ export function parseStatus(text: string): number {
   return status
 }
 
-export function pageBytes(files: PageFiles): number {
-  const text = [files.html, files.json ?? '', files.xml ?? ''].reduce((sum, template) => sum + Buffer.byteLength(template, 'utf8'), 0)
-  return Object.values(files.assets).reduce((sum, asset) => sum + asset.length, text)
-}
-
 /** Everything wrong with a page before it is stored; the templates are compiled and rendered against sample windows. */
 export function pageProblems(files: PageFiles): string[] {
   const problems = [
@@ -85,9 +72,5 @@ export function pageProblems(files: PageFiles): string[] {
       xml: files.xml,
     }).problems,
   ]
-  const size = pageBytes(files)
-  if (size > MAX_PAGE_BYTES) {
-    problems.push(`templates and assets take ${size} bytes; at most ${MAX_PAGE_BYTES} (900 KiB of the 1 MiB a ConfigMap holds) leave room for the rendered page`)
-  }
   return problems
 }

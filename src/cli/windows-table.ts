@@ -1,8 +1,9 @@
+import type {TargetStatus} from '../engine/status.js'
 import type {InvalidWindowConfigMap} from '../kube/windows.js'
 import type {Interval, Window} from '../model/window.js'
 
 import {WindowAnnotation} from '../model/keys.js'
-import {type TargetRef, formatTarget, formatTargets} from '../model/target.js'
+import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal, toRfc3339Utc} from '../model/time.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
 import {type Printable} from './base-command.js'
@@ -95,21 +96,6 @@ export function describeWindow(window: Window): string {
     return `${targets} for ${window.duration} at "${window.every}" (${window.timezone}) from ${from}${until}`
   }
   return window.end === undefined ? `${targets} from ${from} until ended` : `${targets} from ${from} to ${formatLocal(window.end, window.timezone)}`
-}
-
-export interface TargetStatus {
-  namespace: string
-  target: TargetRef
-  inMaintenance: boolean
-  /** The window that put it into maintenance ("annotation" for the enable annotation), else the next window naming it. */
-  window?: string
-  backend?: string
-  /** Ready/desired replicas of the backend Deployment, e.g. "1/1". */
-  ready?: string
-  ends?: number
-  timezone?: string
-  /** The GitOps tool that owns it and what the engine does about it (engine/gitops.ts), when one does. */
-  gitops?: string
 }
 
 export function statusHeaders(allNamespaces: boolean): string[] {

@@ -1,18 +1,17 @@
 import {Args, Flags} from '@oclif/core'
 
-import {applyNow} from '../cli/apply-now.js'
+import {applyStoredChange} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {fromFlag, zoneFlag} from '../cli/window-input.js'
-import {type KubeClient} from '../kube/client.js'
-import {type WindowDraft, checkDraftOffline, prepareNewWindow} from '../kube/new-window.js'
+import {checkDraftOffline} from '../engine/new-window.js'
+import {type EndRequest, extendedEnd, occurrenceExtension} from '../engine/window-changes.js'
+import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow, getWindow, patchWindowAnnotations} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
-import {formatLocal, parseDuration, parseWhen, toRfc3339Utc} from '../model/time.js'
 import {formatTargets} from '../model/target.js'
-import {type Window} from '../model/window.js'
-import {currentInterval} from '../model/window-schedule.js'
+import {formatLocal, parseDuration, parseWhen, toRfc3339Utc} from '../model/time.js'
 
 export default class Extend extends KubeCommand<typeof Extend> {
   static args = {
@@ -35,68 +34,26 @@ export default class Extend extends KubeCommand<typeof Extend> {
 
   async run(): Promise<void> {
     const at = now()
-    const by = this.flags.by === undefined ? undefined : fromFlag('by', () => parseDuration(this.flags.by as string))
-    if (by && by.ms <= 0) throw new UserError(`--by ${this.flags.by} is not positive; give a length such as 30m`)
-    const zone = this.flags.timezone === undefined ? undefined : zoneFlag(this.flags.timezone)
+    const {by, timezone, until} = this.flags
+    const byMs = by === undefined ? undefined : fromFlag('by', () => parseDuration(by)).ms
+    if (byMs !== undefined && byMs <= 0) throw new UserError(`--by ${by} is not positive; give a length such as 30m`)
+    const zone = timezone === undefined ? undefined : zoneFlag(timezone)
+    const request: EndRequest = byMs === undefined ? {until: (windowZone) => fromFlag('until', () => parseWhen(until as string, {now: at, zone: zone ?? windowZone}))} : {byMs}
     const client = await this.client()
     const window = await getWindow(client, client.namespace, this.args.window)
+    const local = (ms: number): string => formatLocal(ms, window.timezone)
     if (window.every) {
-      await this.extendOccurrence(client, window, at, by?.ms, zone)
-      return
+      const draft = occurrenceExtension(window, at, request)
+      checkDraftOffline(draft, draft.start)
+      const {window: extension} = await prepareNewWindow(client, draft, draft.start)
+      await createWindow(client, extension)
+      this.log(`window ${window.name} recurs: window ${extension.name} keeps ${formatTargets(extension.targets)} in maintenance until ${local(draft.end as number)}`)
+    } else {
+      const end = extendedEnd(window, at, request)
+      await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
+      this.log(`window ${window.name} now ends at ${local(end)}`)
     }
-    const end = this.newEnd(window, at, by?.ms, zone)
-    await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
-    this.log(`window ${window.name} now ends at ${formatLocal(end, window.timezone)}`)
-    await this.applyNow(window.namespace)
-  }
-
-  /** Applies the moved end at once (a window moved into the past ends now); the change is already stored. */
-  protected async applyNow(namespace: string): Promise<void> {
-    await applyNow(await this.client(), {
-      log: (line) => this.log(line),
-      namespace,
-      targets: [],
-      timeoutMs: 120_000,
-      waitingFor: 'waiting for the maintenance backend with the new end to become ready',
-    })
-  }
-
-  /**
-   * An occurrence's length comes from the recurrence, shared by every occurrence; so the one in progress is extended by
-   * a one-off window over the same targets from now: overlapping windows keep a target in maintenance, and the one that
-   * started last (this one) decides the page, whose Retry-After becomes the new end.
-   */
-  private async extendOccurrence(client: KubeClient, window: Window, at: number, byMs: number | undefined, zone: string | undefined): Promise<void> {
-    const {name} = window
-    const occurrence = window.phase === 'Cancelled' ? undefined : currentInterval(window, at)
-    if (occurrence?.end === undefined) {
-      throw new UserError(`window ${name} recurs ("${window.every}" for ${window.duration}) and no occurrence is in progress; extend lengthens the one in progress. To make every occurrence longer, schedule a new window with a longer --duration and cancel this one`)
-    }
-    const local = (ms: number): string => formatLocal(ms, window.timezone)
-    const end = byMs === undefined ? fromFlag('until', () => parseWhen(this.flags.until as string, {now: at, zone: zone ?? window.timezone})) : occurrence.end + byMs
-    if (end <= occurrence.end) {
-      throw new UserError(`the new end ${local(end)} is not after the end of the occurrence in progress (${local(occurrence.end)}); to end it now use kubectl maintenance end ${name}`)
-    }
-    const start = Math.floor(at / 1000) * 1000
-    const {contact, message, namespace, page, reason, targets, timezone} = window
-    const draft: WindowDraft = {contact, end, message, namespace, page, reason, start, targets, timezone}
-    checkDraftOffline(draft, start)
-    const {window: extension} = await prepareNewWindow(client, draft, start)
-    await createWindow(client, extension)
-    this.log(`window ${name} recurs: window ${extension.name} keeps ${formatTargets(extension.targets)} in maintenance until ${local(end)}`)
-    await this.applyNow(window.namespace)
-  }
-
-  private newEnd(window: Window, at: number, byMs: number | undefined, zone: string | undefined): number {
-    const {name} = window
-    if (window.phase === 'Cancelled' || window.phase === 'Completed') {
-      throw new UserError(`window ${name} is ${window.phase}; schedule a new window with kubectl maintenance schedule`)
-    }
-    if (byMs !== undefined && window.end === undefined) throw new UserError(`window ${name} has no end; use --until`)
-    const end = byMs === undefined ? fromFlag('until', () => parseWhen(this.flags.until as string, {now: at, zone: zone ?? window.timezone})) : (window.end as number) + byMs
-    const local = (ms: number): string => formatLocal(ms, window.timezone)
-    if (end <= window.start) throw new UserError(`the new end ${local(end)} is not after the window's start ${local(window.start)}`)
-    if (end <= at) throw new UserError(`the new end ${local(end)} is not in the future (now: ${local(at)}); to end the window now use kubectl maintenance end ${name}`)
-    return end
+    // A moved end needs a backend with the new Retry-After (a window moved into the past ends now).
+    await applyStoredChange(client, window.namespace, (line) => this.log(line), {waitForReady: true})
   }
 }

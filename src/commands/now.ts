@@ -7,13 +7,13 @@ import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
+import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import {decisionNotes} from '../kube/check-targets.js'
-import {type WindowDraft, checkDraftOffline, cronJobWarning, prepareNewWindow} from '../kube/new-window.js'
+import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
-import {type Window} from '../model/window.js'
 
 export default class Now extends KubeCommand<typeof Now> {
   static args = {
@@ -51,30 +51,21 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = await this.draft(at)
     checkDraftOffline(draft, at)
     const client = await this.client()
-    const {checked, cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
-    const stored = await createWindow(client, window)
-    // This command applies the start itself; only a timed window needs the CronJob, to restore at its end.
-    const notInstalled = window.end === undefined ? undefined : cronJobWarning(cronJob, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
-    for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
+    const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
+    const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
+    for (const warning of [notInstalled, ...overlaps, ...checked.warnings]) if (warning) this.warnUser(warning)
     const {output} = this.flags
-    if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
-    else if (output === 'name') this.log(`configmap/${window.name}`)
-    else this.log(`window ${window.name} created: ${describeWindow(window)}`)
-    for (const note of await gitopsNotes(client, window)) process.stderr.write(`${note}\n`)
-    await this.applyNow(window, decisionNotes(checked))
-  }
-
-  /** Applies the window at once with the engine's own pass for its namespace; the window is already stored. */
-  protected async applyNow(window: Window, notes?: Map<string, string>): Promise<void> {
-    const data = this.flags.output === 'json' || this.flags.output === 'yaml' || this.flags.output === 'name'
-    const log = (line: string) => (data ? this.note(line) : this.log(line))
-    const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
-    const report = await applyNow(await this.client(), {
+    this.log(output === 'json' || output === 'yaml' ? renderData(output, stored) : output === 'name' ? `configmap/${window.name}` : `window ${window.name} created: ${describeWindow(window)}`)
+    for (const note of await gitopsNotes(client, window)) this.note(note)
+    // With data on stdout (json, yaml, name), the routing before -> after goes to stderr so stdout stays parseable.
+    const log = output === 'table' ? (line: string) => this.log(line) : (line: string) => this.note(line)
+    const report = await applyNow(client, {
       log,
       namespace: window.namespace,
-      notes,
+      notes: decisionNotes(checked),
       targets: window.targets,
-      timeoutMs,
+      timeoutMs: this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms,
       waitingFor: `waiting for the maintenance backend of ${window.name} to become ready`,
     })
     if (report.waitingOn.length > 0) log(`backend ${report.waitingOn.join(', ')} is starting; the targets are switched when it is ready (next reconcile)`)

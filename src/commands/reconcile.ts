@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {KubeCommand} from '../cli/base-command.js'
 import {describe} from '../kube/apply.js'
+import {installNamespace} from '../kube/install-context.js'
 import {reconcile} from '../kube/reconcile.js'
-import {INSTALL_NAMESPACE} from '../model/keys.js'
 import {parseDuration} from '../model/time.js'
 
 export default class Reconcile extends KubeCommand<typeof Reconcile> {
@@ -31,7 +31,7 @@ This is what the in-cluster CronJob runs every minute; you may run it by hand. W
       horizonMs,
       namespace,
       onChange: (line) => this.log(line),
-      plan: {installNamespace: process.env.KUBECTL_MAINTENANCE_NAMESPACE || INSTALL_NAMESPACE},
+      plan: {installNamespace: installNamespace()},
       waitForTransitions: true,
     })
     if (this.flags['dry-run']) {

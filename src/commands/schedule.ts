@@ -6,7 +6,8 @@ import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
-import {type WindowDraft, checkDraftOffline, cronJobWarning, prepareNewWindow} from '../kube/new-window.js'
+import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
+import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
@@ -49,9 +50,9 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     const draft = await this.draft(at)
     checkDraftOffline(draft, at)
     const client = await this.client()
-    const {checked, cronJob, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window, this.flags['dry-run'])
-    const notInstalled = cronJobWarning(cronJob, 'nothing will apply this window at its start')
+    const notInstalled = cronJobWarning(install, window.namespace, 'nothing will apply this window at its start')
     for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
     const {output} = this.flags
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))

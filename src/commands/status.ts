@@ -3,23 +3,11 @@ import {Args, Flags} from '@oclif/core'
 import {KubeCommand, formatResults, outputFlag} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {parseTargets} from '../cli/window-input.js'
-import {type TargetStatus, statusHeaders, statusRow} from '../cli/windows-table.js'
-import {gitopsState} from '../engine/gitops.js'
-import {type KubeClient, type KubeObject} from '../kube/client.js'
-import {Resources} from '../kube/resources.js'
-import {targetType} from '../kube/targets.js'
-import {listWindows} from '../kube/windows.js'
+import {statusHeaders, statusRow} from '../cli/windows-table.js'
+import {targetStatuses} from '../engine/status.js'
+import {installNamespace} from '../kube/install-context.js'
+import {observe} from '../kube/observe.js'
 import {UserError} from '../model/errors.js'
-import {ACTIVE_LABEL, TargetAnnotation} from '../model/keys.js'
-import {TARGET_KINDS, type TargetRef, formatTarget, sameTarget} from '../model/target.js'
-import {type Window} from '../model/window.js'
-import {currentInterval, isOver, nextInterval} from '../model/window-schedule.js'
-
-interface Found {
-  namespace: string
-  ref: TargetRef
-  object?: KubeObject
-}
 
 export default class Status extends KubeCommand<typeof Status> {
   static args = {
@@ -43,13 +31,9 @@ Without TARGET: every target of the namespace that is in maintenance or named by
     if (allNamespaces && refs.length > 0) throw new UserError('targets are looked up in one namespace: drop -A and pass -n NAMESPACE')
     const client = await this.client()
     const namespace = allNamespaces ? undefined : client.namespace
-    const windows = (await listWindows(client, namespace)).windows.filter((w) => w.phase !== 'Cancelled' && w.phase !== 'Completed')
-    const found = refs.length > 0 ? await this.named(client, client.namespace, refs) : await this.discovered(client, namespace, windows, at)
-    const statuses: TargetStatus[] = []
-    for (const target of found) {
-      statuses.push(await this.status(client, target, windows, at))
-    }
-    statuses.sort((a, b) => `${a.namespace}/${formatTarget(a.target)}`.localeCompare(`${b.namespace}/${formatTarget(b.target)}`))
+    const observed = await observe(client, {installNamespace: installNamespace(), namespace})
+    const {notFound, statuses} = targetStatuses(observed, at, refs.length > 0 ? {namespace: client.namespace, refs} : undefined)
+    for (const problem of notFound) this.warnUser(problem)
     if (statuses.length === 0 && (this.flags.output === 'table' || this.flags.output === 'wide')) {
       process.stderr.write(allNamespaces ? 'No targets in maintenance or scheduled for it\n' : `No targets in maintenance or scheduled for it in ${namespace} namespace.\n`)
       return
@@ -62,71 +46,4 @@ Without TARGET: every target of the namespace that is in maintenance or named by
     })
     this.log(formatResults(this.flags.output, [...statusHeaders(allNamespaces), ...(gitops ? ['GITOPS'] : [])], [], rows))
   }
-
-  private async named(client: KubeClient, namespace: string, refs: TargetRef[]): Promise<Found[]> {
-    const found: Found[] = []
-    for (const ref of refs) {
-      const type = await targetType(client, ref.kind)
-      const object = type ? await client.getIfExists(type, namespace, ref.name) : undefined
-      if (!object) this.warnUser(`${formatTarget(ref)} not found in namespace ${namespace}`)
-      found.push({namespace, object, ref})
-    }
-    return found
-  }
-
-  /** Targets labelled as in maintenance, plus those a live window names (they may not exist yet). */
-  private async discovered(client: KubeClient, namespace: string | undefined, windows: Window[], at: number): Promise<Found[]> {
-    const found: Found[] = []
-    for (const kind of TARGET_KINDS) {
-      const type = await targetType(client, kind)
-      if (!type) continue
-      for (const object of await client.list(type, namespace, {labelSelector: `${ACTIVE_LABEL}=true`})) {
-        found.push({namespace: object.metadata.namespace ?? '', object, ref: {kind, name: object.metadata.name}})
-      }
-    }
-    for (const window of windows.filter((w) => !isOver(w, at))) {
-      for (const ref of window.targets) {
-        if (found.some((f) => f.namespace === window.namespace && sameTarget(f.ref, ref))) continue
-        const type = await targetType(client, ref.kind)
-        const object = type ? await client.getIfExists(type, window.namespace, ref.name) : undefined
-        found.push({namespace: window.namespace, object, ref})
-      }
-    }
-    return found
-  }
-
-  private async status(client: KubeClient, {namespace, object, ref}: Found, windows: Window[], at: number): Promise<TargetStatus> {
-    const mine = windows.filter((w) => w.namespace === namespace && w.targets.some((t) => sameTarget(t, ref)))
-    const inMaintenance = object?.metadata.labels?.[ACTIVE_LABEL] === 'true'
-    if (!inMaintenance) {
-      const next = mine
-        .map((w) => ({interval: nextInterval(w, at), w}))
-        .filter(({interval}) => interval !== undefined)
-        .sort((a, b) => (a.interval?.start ?? 0) - (b.interval?.start ?? 0))[0]
-      const gitops = object ? gitopsState(object, ref.kind, false, next?.w.gitopsPause !== false) : undefined
-      return {inMaintenance, namespace, target: ref, window: next?.w.name, ...(gitops ? {gitops} : {})}
-    }
-    const annotations = object?.metadata.annotations ?? {}
-    const backend = annotations[TargetAnnotation.backend]
-    const window = mine.find((w) => w.name === annotations[TargetAnnotation.window])
-    const ends = window ? currentInterval(window, at)?.end ?? (window.every ? undefined : window.end) : undefined
-    const gitops = object ? gitopsState(object, ref.kind, true, window?.gitopsPause !== false) : undefined
-    return {
-      ...(gitops ? {gitops} : {}),
-      backend,
-      ends,
-      inMaintenance,
-      namespace,
-      ready: backend ? await readiness(client, namespace, backend) : undefined,
-      target: ref,
-      timezone: window?.timezone,
-      window: annotations[TargetAnnotation.window],
-    }
-  }
-}
-
-async function readiness(client: KubeClient, namespace: string, backend: string): Promise<string> {
-  const deployment = await client.getIfExists<{spec?: {replicas?: number}; status?: {readyReplicas?: number}}>(Resources.deployments, namespace, backend)
-  if (!deployment) return '<missing>'
-  return `${deployment.status?.readyReplicas ?? 0}/${deployment.spec?.replicas ?? 1}`
 }

@@ -8,7 +8,7 @@ import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {renderBackend} from '../render/backend.js'
-import {buildViewModel} from '../render/view-model.js'
+import {type PageContext, buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degradedReason, joinOriginal, pauseOnSwitch, restoreAnnotations, revertDecision, splitOriginal} from './gitops.js'
 import {kindModule} from './kinds/index.js'
@@ -111,48 +111,22 @@ class Planner {
     if (!this.failing.has(id)) this.failing.set(id, message)
   }
 
-  /** The backend serving window `w` during `interval`, rendered once per pass. */
+  /** The backend serving window `w` during `interval`; a page that cannot be rendered fails the window. */
   private backendFor(w: Window, interval: Partial<Interval>): BackendManifests | undefined {
-    const id = `${key(w.namespace, w.name)}@${interval.start}-${interval.end ?? ''}`
-    let result = this.rendered.get(id)
-    if (!result) {
-      const page = resolvePage(this.observed.pages, w.page, w.namespace, this.options.installNamespace)
-      if (page) {
-        try {
-          const view = buildViewModel({
-            contact: w.contact,
-            end: interval.end,
-            message: w.message,
-            namespace: w.namespace,
-            reason: w.reason,
-            start: interval.start,
-            targets: w.targets.map((t) => formatTarget(t)),
-            timezone: w.timezone,
-            window: w.name,
-          })
-          // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
-          const rendered = renderCheckedPage(page, view, w.page === DEFAULT_PAGE)
-          result = renderBackend({image: this.options.image, namespace: w.namespace, page: rendered})
-        } catch (error) {
-          result = new Error(`page "${w.page}" cannot be rendered: ${(error as Error).message}`)
-        }
-      } else {
-        result = new Error(
-          `page "${w.page}" not found: no ConfigMap maintenance-page-${w.page} in namespace ${w.namespace} or ${this.options.installNamespace}`,
-        )
-      }
-      this.rendered.set(id, result)
-    }
+    const result = this.servableBackend(w, interval)
     if (result instanceof Error) {
       this.fail(w, result.message)
       return undefined
     }
-    const blocked = this.options.blockedBackends?.get(key(w.namespace, result.name))
-    if (blocked !== undefined) {
-      this.fail(w, blocked)
-      return undefined
-    }
     return result
+  }
+
+  /** The rendered backend, or why it cannot serve: the page does not render, or an object the engine did not make holds its name. */
+  private servableBackend(w: Window, interval: Partial<Interval>): BackendManifests | Error {
+    const result = this.render(w, interval)
+    if (result instanceof Error) return result
+    const blocked = this.options.blockedBackends?.get(key(w.namespace, result.name))
+    return blocked === undefined ? result : new Error(blocked)
   }
 
   /**
@@ -185,6 +159,46 @@ class Planner {
     return false
   }
 
+  /**
+   * Renders once per pass per distinct content: the cache key is everything the page is rendered from, so two
+   * windows (or two groups of annotated targets) asking for different pages never share a backend.
+   */
+  private render(w: Window, interval: Partial<Interval>): BackendManifests | Error {
+    const context: PageContext = {
+      contact: w.contact,
+      end: interval.end,
+      message: w.message,
+      namespace: w.namespace,
+      reason: w.reason,
+      start: interval.start,
+      targets: w.targets.map((t) => formatTarget(t)),
+      timezone: w.timezone,
+      window: w.name,
+    }
+    const id = JSON.stringify([w.page, context])
+    const cached = this.rendered.get(id)
+    if (cached) return cached
+    const result = this.renderUncached(w.page, context)
+    this.rendered.set(id, result)
+    return result
+  }
+
+  private renderUncached(pageName: string, context: PageContext): BackendManifests | Error {
+    const page = resolvePage(this.observed.pages, pageName, context.namespace, this.options.installNamespace)
+    if (!page) {
+      return new Error(
+        `page "${pageName}" not found: no ConfigMap maintenance-page-${pageName} in namespace ${context.namespace} or ${this.options.installNamespace}`,
+      )
+    }
+    try {
+      // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
+      const rendered = renderCheckedPage(page, buildViewModel(context), pageName === DEFAULT_PAGE)
+      return renderBackend({image: this.options.image, namespace: context.namespace, page: rendered})
+    } catch (error) {
+      return new Error(`page "${pageName}" cannot be rendered: ${(error as Error).message}`)
+    }
+  }
+
   /** Which targets must be in maintenance now, and with which backend. */
   private demandsByTarget(): Map<string, Demand> {
     const demands = new Map<string, Demand>()
@@ -209,35 +223,41 @@ class Planner {
         (message) => this.fail(w, message),
       )
     }
-    for (const target of this.observed.targets) {
+    const admits = (target: ObservedTarget): boolean => {
+      let admitted = false
       this.isolated(
-        () => this.offerAnnotated(target, offer),
+        () => (admitted = this.admitsAnnotated(target)),
         (message) => this.targetFailed(target, message),
+      )
+      return admitted
+    }
+    for (const group of annotatedTargets(this.observed.targets, admits)) {
+      this.isolated(
+        () => {
+          // The enable annotation has no window, so the page shows neither a start nor an end.
+          const pseudo: Window = {
+            name: ANNOTATION_WINDOW,
+            namespace: group.namespace,
+            page: group.page,
+            start: 0,
+            targets: group.targets.map((target) => target.ref),
+            timezone: 'UTC',
+          }
+          const manifests = this.servableBackend(pseudo, {start: undefined})
+          for (const target of group.targets) {
+            if (manifests instanceof Error) this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${manifests.message}`)
+            else offer(targetKey(target), {gitopsPause: true, manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
+          }
+        },
+        (message) => {
+          for (const target of group.targets) this.targetFailed(target, message)
+        },
       )
     }
     return demands
   }
 
   /** The enable annotation's demand of one target. */
-  private offerAnnotated(target: ObservedTarget, offer: (id: string, demand: Demand) => void): void {
-    const annotations = target.object.metadata.annotations ?? {}
-    if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') return
-    if (!this.admitsAnnotated(target)) return
-    const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
-    const pseudo: Window = {
-      name: ANNOTATION_WINDOW,
-      namespace: target.namespace,
-      page,
-      start: 0,
-      targets: [target.ref],
-      timezone: 'UTC',
-    }
-    // The enable annotation has no window, so the page shows neither a start nor an end.
-    const manifests = this.backendFor(pseudo, {start: undefined})
-    if (manifests) offer(targetKey(target), {gitopsPause: true, manifests, startedAt: Number.NEGATIVE_INFINITY, window: ANNOTATION_WINDOW})
-    else this.problems.push(`${formatTarget(target.ref)} in ${target.namespace}: ${this.failing.get(key(target.namespace, ANNOTATION_WINDOW))}`)
-  }
-
   /**
    * SPEC §7, decided before the switch: a target that must not be switched fails its window with a Warning before
    * anything is touched (undefined); one where nothing would change is left out and named in the phase message.
@@ -645,6 +665,26 @@ function withChanges(annotations: Record<string, string>, changes: Record<string
     else result[name] = value
   }
   return result
+}
+
+/**
+ * Targets switched by the enable annotation, grouped by namespace and page: each group is served like one window
+ * naming all its targets (in a stable order, so what is rendered does not depend on the order of the list).
+ */
+function annotatedTargets(targets: ObservedTarget[], admits: (target: ObservedTarget) => boolean): Array<{namespace: string; page: string; targets: ObservedTarget[]}> {
+  const groups = new Map<string, {namespace: string; page: string; targets: ObservedTarget[]}>()
+  for (const target of targets) {
+    const annotations = target.object.metadata.annotations ?? {}
+    if (annotations[TargetAnnotation.enabled] !== 'true' && annotations[LegacyAnnotation.enabled] !== 'true') continue
+    if (!admits(target)) continue
+    const page = annotations[TargetAnnotation.page] || annotations[LegacyAnnotation.customPage] || DEFAULT_PAGE
+    const id = JSON.stringify([target.namespace, page])
+    let group = groups.get(id)
+    if (!group) groups.set(id, (group = {namespace: target.namespace, page, targets: []}))
+    group.targets.push(target)
+  }
+  for (const group of groups.values()) group.targets.sort((a, b) => formatTarget(a.ref).localeCompare(formatTarget(b.ref)))
+  return [...groups.values()]
 }
 
 function key(namespace: string, name: string): string {

@@ -1,4 +1,4 @@
-import type {KubeObject} from '../kube/client.js'
+import type {KubeObject} from '../model/kube-object.js'
 import type {BackendManifests} from '../render/backend.js'
 import type {PageSource} from '../render/page.js'
 import type {Phase, Window} from '../model/window.js'
@@ -17,6 +17,9 @@ export interface ObservedBackend {
   name: string
   /** Deployment with at least one ready replica. */
   ready: boolean
+  /** The Deployment's ready and desired replicas, for people (status). */
+  readyReplicas?: number
+  replicas?: number
   /** Epoch ms the Deployment was created; undefined when it is missing. */
   createdAt?: number
   hasConfigMap: boolean

@@ -3,7 +3,7 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {ClusterError} from '../model/errors.js'
 import {FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
-import {Resources, type ResourceType} from '../kube/resources.js'
+import {Resources, type ResourceType, apiVersionOf} from '../kube/resources.js'
 import {type PolicyRule} from './rbac.js'
 
 export {FIELD_MANAGER} from '../model/keys.js'
@@ -28,7 +28,7 @@ export interface AppliedObject {
 
 export function resourceOf(object: {apiVersion?: string; kind?: string}): ResourceType {
   const type = Object.values(Resources).find(
-    (candidate) => candidate.kind === object.kind && (candidate.group ? `${candidate.group}/${candidate.version}` : candidate.version) === object.apiVersion,
+    (candidate) => candidate.kind === object.kind && apiVersionOf(candidate) === object.apiVersion,
   )
   if (!type) throw new Error(`no resource type for ${object.apiVersion} ${object.kind}`)
   return type

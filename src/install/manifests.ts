@@ -7,6 +7,7 @@ import {UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
 import {DEFAULT_INSTALL_CONFIG, INSTALL_CONFIG, type InstallConfig, installConfigData} from '../model/install-config.js'
 import {renderFence} from './fence.js'
+import {CONFIGMAP_LIMIT_BYTES} from '../model/limits.js'
 import {CLUSTER_GRANTS, ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
 
 export const APP_NAME = 'kubectl-maintenance'
@@ -34,8 +35,6 @@ export const BUNDLE_SHA256_KEY = 'sha256'
  */
 export const BUNDLE_SHA256_PLACEHOLDER = 'set-by-kustomize-from-cronjob-bundle'
 export const BUNDLE_KEY = 'kubectl-maintenance.mjs.gz'
-/** ConfigMap data + binaryData may not exceed 1 MiB (the API server rejects larger ones). */
-export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024
 /** The CronJob's horizon: a pass also applies transitions due within it, so minute-aligned windows switch at their second. */
 export const HORIZON = '55s'
 /** The horizon plus time to act and for backends to become ready; a stuck pass is killed before it blocks two runs. */

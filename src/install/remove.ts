@@ -2,7 +2,7 @@
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {isConflict, isNotFound} from '../kube/client.js'
-import {Resources, type ResourceType} from '../kube/resources.js'
+import {Resources, type ResourceType, apiVersionOf} from '../kube/resources.js'
 import {INSTALL_CONFIG} from '../model/install-config.js'
 import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
 import {resourceOf} from './apply.js'
@@ -152,5 +152,5 @@ async function deleteIfPresent(client: KubeClient, type: ResourceType, object: K
 }
 
 function withType(object: KubeObject, type: ResourceType): KubeObject {
-  return {...object, apiVersion: type.group ? `${type.group}/${type.version}` : type.version, kind: type.kind}
+  return {...object, apiVersion: apiVersionOf(type), kind: type.kind}
 }

@@ -6,7 +6,7 @@ import {formatTarget} from '../model/target.js'
 import {BackendNameTakenError, PART_RESOURCES, createBackend} from './backend-objects.js'
 import {type KubeClient, isNotFound, isStale} from './client.js'
 import {EventRecorder} from './events.js'
-import {Resources, type ResourceType} from './resources.js'
+import {Resources, type ResourceType, apiVersionOf} from './resources.js'
 
 export interface ApplyResult {
   /** One line per change made, for people. */
@@ -148,7 +148,7 @@ async function patchTarget(
 export function targetResource(target: ObservedTarget): ResourceType {
   const apiVersion = target.object.apiVersion ?? ''
   const candidates = Object.values(Resources).filter((type) => type.kind === target.object.kind)
-  const match = candidates.find((type) => (type.group ? `${type.group}/${type.version}` : type.version) === apiVersion)
+  const match = candidates.find((type) => apiVersionOf(type) === apiVersion)
   if (!match) throw new ClusterError(`unsupported target ${apiVersion} ${target.object.kind}`)
   return match
 }

@@ -18,6 +18,11 @@ export interface KubeList<T = KubeObject> {
   metadata: {resourceVersion?: string; continue?: string}
 }
 
+/** The discovery document at /apis. */
+interface ApiGroupList {
+  groups?: Array<{name: string; versions?: Array<{groupVersion?: string; version: string}>}>
+}
+
 export type PatchType = 'json' | 'merge' | 'apply'
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
@@ -30,6 +35,8 @@ export interface RequestOptions {
   query?: Record<string, string | undefined>
   body?: unknown
   contentType?: string
+  /** A create whose repeat is harmless: it names its object and the caller takes AlreadyExists as done. */
+  repeatable?: boolean
 }
 
 /** An error answered by the API server, carrying its Status reason and code. */
@@ -94,7 +101,7 @@ const defaultRetry: RetryPolicy = {
 export class KubeClient {
   readonly server: string
   private readonly requestOptions: Promise<https.RequestOptions>
-  private readonly servedGroups = new Map<string, Promise<boolean>>()
+  private servedGroups?: Promise<ApiGroupList>
   private readonly lane: Lane = 'routing'
   /** Shared with every view of this client (see recorder()). */
   private readonly retryBudget: {deadline?: number; now: () => number} = {now: () => Date.now()}
@@ -188,6 +195,17 @@ export class KubeClient {
     return this.request<T>('POST', collectionPath(type, namespace), {body, query: {dryRun: dryRun ? 'All' : undefined}})
   }
 
+  /** Creates a named object unless one of that name exists; false when it existed. Safe to retry, so it is. */
+  async createIfAbsent(type: ResourceType, namespace: string | undefined, body: object): Promise<boolean> {
+    try {
+      await this.request('POST', collectionPath(type, namespace), {body, repeatable: true})
+      return true
+    } catch (error) {
+      if (isAlreadyExists(error)) return false
+      throw error
+    }
+  }
+
   async replace<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, body: object, dryRun = false): Promise<T> {
     return this.request<T>('PUT', objectPath(type, namespace, name), {body, query: {dryRun: dryRun ? 'All' : undefined}})
   }
@@ -219,33 +237,28 @@ export class KubeClient {
     })
   }
 
-  /** Whether the cluster serves group/version (discovery); a CRD group that is not installed answers 404. */
+  /**
+   * Whether the cluster serves group/version. The core group's v1 always is; other groups are read from one
+   * discovery request (/apis lists every served group and version, and drops a CRD group that is not installed).
+   * Only an answer is remembered: a failed discovery is asked again next time.
+   */
   async serves(group: string, version: string): Promise<boolean> {
-    const key = `${group}/${version}`
-    let served = this.servedGroups.get(key)
-    if (!served) {
-      served = this.request('GET', group ? `/apis/${group}/${version}` : `/api/${version}`).then(
-        () => true,
-        (error: unknown) => {
-          if (isNotFound(error)) return false
-          // Only answers are remembered: a failed discovery is asked again next time.
-          this.servedGroups.delete(key)
-          throw error
-        },
-      )
-      this.servedGroups.set(key, served)
-    }
-    return served
+    if (group === '') return version === 'v1'
+    this.servedGroups ??= this.request<ApiGroupList>('GET', '/apis').catch((error: unknown) => {
+      this.servedGroups = undefined
+      throw error
+    })
+    const {groups = []} = await this.servedGroups
+    return groups.some((served) => served.name === group && (served.versions ?? []).some((candidate) => candidate.version === version))
   }
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const retriable = method === 'GET' || method === 'DELETE' || method === 'PUT' || method === 'PATCH' || method === 'POST'
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.limiter.run(this.lane, () => this.send<T>(method, path, options))
       } catch (error) {
         const {deadline, now} = this.retryBudget
-        const delay = retriable ? retryDelay(error, attempt, this.retry, deadline === undefined ? undefined : deadline - now()) : undefined
+        const delay = mayRetry(method, options, error) ? retryDelay(error, attempt, this.retry, deadline === undefined ? undefined : deadline - now()) : undefined
         if (delay === undefined) throw error
         await this.retry.sleep(delay)
       }
@@ -292,6 +305,42 @@ export class KubeClient {
       return (body ? JSON.parse(body) : undefined) as T
     }
     throw apiErrorFrom(method, path, status, body, retryAfter)
+  }
+}
+
+/**
+ * Whether a request that failed with `error` may be sent again. A failure can come after the server made the
+ * change (a 500 or a dropped connection after the commit), so only requests whose repeat cannot change anything
+ * twice are: reads; writes with a precondition that a repeat fails cleanly on (PUT with a resourceVersion, a JSON
+ * Patch that starts with a `test`, a merge patch naming a resourceVersion, a DELETE with preconditions); and creates
+ * of a named object whose caller takes AlreadyExists as done. 429 is the exception: the API server answers it
+ * before doing anything, so whatever was asked may be asked again.
+ */
+export function mayRetry(method: string, options: RequestOptions, error: unknown): boolean {
+  if (!(error instanceof TransientError)) return false
+  if (error.code === 429 || method === 'GET' || method === 'HEAD') return true
+  const body = (options.body ?? {}) as {metadata?: {name?: string; resourceVersion?: string}; preconditions?: object}
+  switch (method) {
+    case 'PUT': {
+      return Boolean(body.metadata?.resourceVersion)
+    }
+
+    case 'PATCH': {
+      if (options.contentType === PATCH_CONTENT_TYPES.json) return Array.isArray(options.body) && (options.body[0] as {op?: string} | undefined)?.op === 'test'
+      return options.contentType === PATCH_CONTENT_TYPES.merge && Boolean(body.metadata?.resourceVersion)
+    }
+
+    case 'DELETE': {
+      return body.preconditions !== undefined
+    }
+
+    case 'POST': {
+      return options.repeatable === true && Boolean(body.metadata?.name)
+    }
+
+    default: {
+      return false
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import type {EventType} from '../engine/types.js'
 import type {KubeClient} from './client.js'
 
 import {MANAGED_BY} from '../model/keys.js'
-import {isAlreadyExists, isConflict} from './client.js'
+import {isConflict} from './client.js'
 import {Resources} from './resources.js'
 
 export interface InvolvedObject {
@@ -44,26 +44,23 @@ export async function recordEvent(
 ): Promise<void> {
   const time = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z')
   const name = eventName(involved, reason, message, type)
-  try {
-    await client.create(Resources.events, involved.namespace, {
-      apiVersion: 'v1',
-      count: 1,
-      firstTimestamp: time,
-      involvedObject: involved,
-      kind: 'Event',
-      lastTimestamp: time,
-      message: message.slice(0, 1024),
-      metadata: {name, namespace: involved.namespace},
-      reason,
-      reportingComponent: MANAGED_BY,
-      reportingInstance: MANAGED_BY,
-      source: {component: MANAGED_BY},
-      type,
-    })
-    return
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error
-  }
+  // Named by its content, so a create retried after it landed finds it (and counts it once more at most).
+  const created = await client.createIfAbsent(Resources.events, involved.namespace, {
+    apiVersion: 'v1',
+    count: 1,
+    firstTimestamp: time,
+    involvedObject: involved,
+    kind: 'Event',
+    lastTimestamp: time,
+    message: message.slice(0, 1024),
+    metadata: {name, namespace: involved.namespace},
+    reason,
+    reportingComponent: MANAGED_BY,
+    reportingInstance: MANAGED_BY,
+    source: {component: MANAGED_BY},
+    type,
+  })
+  if (created) return
   for (let attempt = 1; ; attempt++) {
     const existing = await client.get<StoredEvent>(Resources.events, involved.namespace, name)
     try {

@@ -1,49 +1,23 @@
-import type {Interval, Window} from '../model/window.js'
+import type {Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
-import {DEFAULT_PAGE, INSTALL_NAMESPACE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
-import {type TargetRef, formatTarget, formatTargets, isDns1123Subdomain, sameTarget} from '../model/target.js'
-import {MAX_TEXT_BYTES, validateWindow} from '../model/window-codec.js'
-import {generateWindowName, validateWindowName} from '../model/window-name.js'
-import {currentInterval, nextInterval} from '../model/window-schedule.js'
+import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
+import {type TargetRef, formatTarget, formatTargets, sameTarget} from '../model/target.js'
+import {generateWindowName} from '../model/window-name.js'
+import {type InstallContext, type WindowDraft, windowsOverlap} from '../engine/new-window.js'
 import {type CheckedTargets, checkTargets} from './check-targets.js'
-import {ApiError, type KubeClient, isNotFound} from './client.js'
+import {type KubeClient} from './client.js'
+import {findInstall, installNamespace} from './install-context.js'
 import {Resources} from './resources.js'
 import {targetType} from './targets.js'
 import {listWindows} from './windows.js'
-
-export const INSTALL_CRONJOB = 'kubectl-maintenance'
-
-/** What `schedule` and `now` ask for, checked and completed (name, warnings) by prepareNewWindow. */
-export type WindowDraft = Omit<Window, 'name'> & {name?: string}
-
-/** Checks the parts of a draft that need no cluster, so bad input fails before any request. */
-export function checkDraftOffline(draft: WindowDraft, now: number): void {
-  if (draft.name !== undefined) {
-    const problem = validateWindowName(draft.name)
-    if (problem) throw new UserError(`--name "${draft.name}": ${problem}`)
-  }
-  if (draft.page !== DEFAULT_PAGE && !isDns1123Subdomain(PAGE_CONFIGMAP_PREFIX + draft.page)) {
-    throw new UserError(`--page "${draft.page}" is not a valid page name (lowercase letters, digits and '-'); see kubectl maintenance page list`)
-  }
-  for (const field of ['message', 'reason', 'contact'] as const) {
-    const bytes = Buffer.byteLength(draft[field] ?? '', 'utf8')
-    if (bytes > MAX_TEXT_BYTES) {
-      throw new UserError(`--${field} is ${bytes} bytes; at most ${MAX_TEXT_BYTES} bytes (${MAX_TEXT_BYTES / 1024} KiB) are allowed`)
-    }
-  }
-  const problems = validateWindow({...draft, name: draft.name ?? 'draft'}, now)
-  if (problems.length > 0) throw new UserError(problems.join('; '))
-}
-
-export type CronJobState = 'present' | 'missing' | 'unknown'
 
 export interface PreparedWindow {
   window: Window
   /** One warning per existing window that overlaps the new one on a shared target. */
   overlaps: string[]
-  /** Whether the CronJob that applies windows at their start and end is installed. */
-  cronJob: CronJobState
+  /** Where the tool is installed and which namespaces its CronJobs reconcile. */
+  install: InstallContext
   /** The engine's pre-switch decisions for each target (SPEC §7); refusals have already failed with exit 2. */
   checked: CheckedTargets
 }
@@ -67,7 +41,7 @@ export async function prepareNewWindow(client: KubeClient, draft: WindowDraft, n
     .filter((other) => other.targets.some((target) => window.targets.some((mine) => sameTarget(mine, target))))
     .filter((other) => windowsOverlap(window, other, now))
     .map((other) => `window "${name}" overlaps window "${other.name}" on ${sharedTargets(window, other)}; the one that started last decides the page`)
-  return {checked, cronJob: await cronJobState(client), overlaps, window}
+  return {checked, install: await findInstall(client), overlaps, window}
 }
 
 function sharedTargets(a: Window, b: Window): string {
@@ -86,11 +60,12 @@ export async function assertTargetExists(client: KubeClient, namespace: string, 
 /** A page in the target's namespace wins over one of the same name in the install namespace (SPEC §2). */
 export async function assertPageExists(client: KubeClient, namespace: string, page: string): Promise<void> {
   const configMap = PAGE_CONFIGMAP_PREFIX + page
-  for (const where of new Set([namespace, INSTALL_NAMESPACE])) {
+  const shared = installNamespace()
+  for (const where of new Set([namespace, shared])) {
     if (await client.getIfExists(Resources.configMaps, where, configMap)) return
   }
   throw new UserError(
-    `page "${page}" not found: no ConfigMap ${configMap} in namespace ${namespace} nor in ${INSTALL_NAMESPACE}; see kubectl maintenance page list, or create it with kubectl maintenance page create ${page}`,
+    `page "${page}" not found: no ConfigMap ${configMap} in namespace ${namespace} nor in ${shared}; see kubectl maintenance page list, or create it with kubectl maintenance page create ${page}`,
   )
 }
 
@@ -108,49 +83,4 @@ async function chooseName(client: KubeClient, draft: WindowDraft, taken: Set<str
     if (!(await client.getIfExists(Resources.configMaps, draft.namespace, name))) return name
     taken.add(name)
   }
-}
-
-/** Without the CronJob nothing applies a window at its start or end; commands warn about it but do not fail. */
-export async function cronJobState(client: KubeClient): Promise<CronJobState> {
-  try {
-    await client.get(Resources.cronJobs, INSTALL_NAMESPACE, INSTALL_CRONJOB)
-    return 'present'
-  } catch (error) {
-    if (isNotFound(error)) return 'missing'
-    if (error instanceof ApiError && (error.code === 401 || error.code === 403)) return 'unknown'
-    throw error
-  }
-}
-
-/** The warning for a CronJob that is missing or could not be checked; `what` says what would not happen. */
-export function cronJobWarning(state: CronJobState, what: string): string | undefined {
-  const where = `CronJob ${INSTALL_CRONJOB} in namespace ${INSTALL_NAMESPACE}`
-  if (state === 'missing') return `no ${where}: ${what}; run kubectl maintenance install`
-  if (state === 'unknown') return `could not check for the ${where} (forbidden); without it ${what}`
-  return undefined
-}
-
-const OVERLAP_SCAN_LIMIT = 1000
-const OVERLAP_SCAN_MS = 366 * 24 * 3_600_000
-
-/** Whether `b` is active at some moment of `interval`. */
-function activeDuring(b: Window, interval: Interval): boolean {
-  if (currentInterval(b, interval.start)) return true
-  const next = nextInterval(b, interval.start)
-  return next !== undefined && next.start < (interval.end ?? Number.POSITIVE_INFINITY)
-}
-
-/**
- * Whether two windows are active at the same moment from `now` on. The one-off window's single interval is checked
- * against the other; two recurring windows are compared over their next year (at most 1000 occurrences).
- */
-export function windowsOverlap(a: Window, b: Window, now: number): boolean {
-  if (a.every && !b.every) return windowsOverlap(b, a, now)
-  let interval = currentInterval(a, now) ?? nextInterval(a, now)
-  for (let count = 0; interval && count < OVERLAP_SCAN_LIMIT && interval.start < now + OVERLAP_SCAN_MS; count++) {
-    if (activeDuring(b, interval)) return true
-    if (!a.every) return false
-    interval = nextInterval(a, interval.start)
-  }
-  return false
 }

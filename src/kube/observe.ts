@@ -9,7 +9,7 @@ import {BACKEND_IMAGE, backendDataDigest, configMapContentHash} from '../render/
 import {type KubeClient, type KubeObject} from './client.js'
 import {getPageIn} from './pages.js'
 import {readProtectedServices} from './protected-services.js'
-import {Resources, type ResourceType} from './resources.js'
+import {Resources, type ResourceType, apiVersionOf} from './resources.js'
 import {targetType} from './targets.js'
 import {decodeWindows} from './windows.js'
 
@@ -24,7 +24,7 @@ export interface ObserveScope {
 }
 
 type ConfigMap = KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}
-type Deployment = KubeObject & {status?: {readyReplicas?: number}}
+type Deployment = KubeObject & {spec?: {replicas?: number}; status?: {readyReplicas?: number}}
 
 /**
  * Backend ConfigMaps hold up to 1 MiB each (a default page is ~10 KB): they are read this many at a time and only
@@ -123,7 +123,7 @@ async function observeTargets(client: KubeClient, namespaces: Array<string | und
       const objects = await client.list(type, namespace)
       for (const object of objects) {
         if (object.metadata.labels?.[ROLE_LABEL] === Role.backend) continue
-        object.apiVersion ??= type.group ? `${type.group}/${type.version}` : type.version
+        object.apiVersion ??= apiVersionOf(type)
         object.kind ??= type.kind
         targets.push({namespace: object.metadata.namespace ?? namespace ?? 'default', object, ref: {kind, name: object.metadata.name}})
       }
@@ -155,6 +155,8 @@ function collectBackends(deployments: Deployment[], services: KubeObject[], conf
     const {backend, hash} = found
     backend.hasDeployment = true
     backend.ready = (deployment.status?.readyReplicas ?? 0) >= 1
+    backend.readyReplicas = deployment.status?.readyReplicas ?? 0
+    backend.replicas = deployment.spec?.replicas ?? 1
     backend.createdAt = deployment.metadata.creationTimestamp ? Date.parse(deployment.metadata.creationTimestamp) : undefined
     const foreign = backendIdentityProblem(deployment) ?? deploymentContentProblem(deployment, hash)
     backend.deployment = {foreign, ownerUid: configMapOwnerUid(deployment), uid: deployment.metadata.uid ?? ''}

@@ -1,26 +1,15 @@
 import type {Window} from '../model/window.js'
 import type {PageSource} from '../render/page.js'
 
+
 import {UserError} from '../model/errors.js'
-import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL, PAGE_CONFIGMAP_PREFIX, PageAnnotation, ROLE_LABEL, Role} from '../model/keys.js'
-import {DEFAULT_STATUS, TEMPLATE_FILES} from '../render/page.js'
-import {type KubeClient, type KubeObject, isAlreadyExists} from './client.js'
+import {ROLE_LABEL, Role} from '../model/keys.js'
+import {type PageConfigMap, type PageFiles, pageConfigMap, pageConfigMapName, pageFromConfigMap} from '../render/page-codec.js'
+import {type KubeClient, isAlreadyExists} from './client.js'
+import {installNamespace} from './install-context.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
 import {Resources} from './resources.js'
 import {listWindows} from './windows.js'
-
-export type PageConfigMap = KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}
-
-/** What `page create` stores: templates as text, assets as bytes; status absent means the default (503). */
-export interface PageFiles {
-  name: string
-  namespace: string
-  html: string
-  json?: string
-  xml?: string
-  status?: number
-  assets: Record<string, Buffer>
-}
 
 /** A page as found in the cluster. `shared`: it lives in the install namespace and serves every namespace. */
 export interface StoredPage {
@@ -33,52 +22,11 @@ export interface StoredPage {
 
 export const PAGE_SELECTOR = `${ROLE_LABEL}=${Role.page}`
 
-export function pageConfigMapName(name: string): string {
-  return PAGE_CONFIGMAP_PREFIX + name
-}
-
-export function pageConfigMap(files: PageFiles): PageConfigMap {
-  const data: Record<string, string> = {[TEMPLATE_FILES.html]: files.html}
-  if (files.json !== undefined) data[TEMPLATE_FILES.json] = files.json
-  if (files.xml !== undefined) data[TEMPLATE_FILES.xml] = files.xml
-  const assetNames = Object.keys(files.assets).sort()
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      ...(files.status === undefined ? {} : {annotations: {[PageAnnotation.status]: String(files.status)}}),
-      labels: {[MANAGED_BY_LABEL]: MANAGED_BY, [ROLE_LABEL]: Role.page},
-      name: pageConfigMapName(files.name),
-      namespace: files.namespace,
-    },
-    ...(assetNames.length > 0 ? {binaryData: Object.fromEntries(assetNames.map((name) => [name, files.assets[name].toString('base64')]))} : {}),
-    data,
-  }
-}
-
-/** The page a ConfigMap holds, read the way the engine reads it; undefined when it is not a page (no HTML template). */
-export function pageFromConfigMap(configMap: PageConfigMap): PageSource | undefined {
-  const {name} = configMap.metadata
-  const html = configMap.data?.[TEMPLATE_FILES.html]
-  if (!name.startsWith(PAGE_CONFIGMAP_PREFIX) || html === undefined) return undefined
-  const status = Number.parseInt(configMap.metadata.annotations?.[PageAnnotation.status] ?? String(DEFAULT_STATUS), 10)
-  const assets = Object.fromEntries(Object.entries(configMap.binaryData ?? {}).map(([file, base64]) => [file, Buffer.from(base64, 'base64')]))
-  return {
-    assets,
-    html,
-    json: configMap.data?.[TEMPLATE_FILES.json],
-    name: name.slice(PAGE_CONFIGMAP_PREFIX.length),
-    ...(configMap.metadata.uid && configMap.metadata.resourceVersion ? {revision: `${configMap.metadata.uid}@${configMap.metadata.resourceVersion}`} : {}),
-    status,
-    xml: configMap.data?.[TEMPLATE_FILES.xml],
-  }
-}
-
 function storedPage(configMap: PageConfigMap): StoredPage | undefined {
   const source = pageFromConfigMap(configMap)
   if (!source) return undefined
   const namespace = configMap.metadata.namespace ?? ''
-  return {configMap, name: source.name, namespace, scope: namespace === INSTALL_NAMESPACE ? 'shared' : 'namespace', source}
+  return {configMap, name: source.name, namespace, scope: namespace === installNamespace() ? 'shared' : 'namespace', source}
 }
 
 function pageSelector(userSelector?: string): string {
@@ -91,7 +39,7 @@ function pageSelector(userSelector?: string): string {
  */
 export async function listPages(client: KubeClient, namespace: string | undefined, labelSelector?: string): Promise<StoredPage[]> {
   const selector = {labelSelector: pageSelector(labelSelector)}
-  const namespaces = namespace === undefined ? [undefined] : [...new Set([namespace, INSTALL_NAMESPACE])]
+  const namespaces = namespace === undefined ? [undefined] : [...new Set([namespace, installNamespace()])]
   const configMaps: PageConfigMap[] = []
   for (const where of namespaces) {
     configMaps.push(...(await client.list<PageConfigMap>(Resources.configMaps, where, selector)))
@@ -112,7 +60,7 @@ export async function getPageIn(client: KubeClient, namespace: string, name: str
 
 /** The page a window of `namespace` would show, as the engine resolves it: the namespace's own, else the shared one. */
 export async function resolveStoredPage(client: KubeClient, namespace: string, name: string): Promise<StoredPage | undefined> {
-  for (const where of new Set([namespace, INSTALL_NAMESPACE])) {
+  for (const where of new Set([namespace, installNamespace()])) {
     const page = await getPageIn(client, where, name)
     if (page) return page
   }
@@ -121,7 +69,7 @@ export async function resolveStoredPage(client: KubeClient, namespace: string, n
 
 export function pageNotFound(namespace: string, name: string): UserError {
   return new UserError(
-    `page "${name}" not found: no ConfigMap ${pageConfigMapName(name)} in namespace ${namespace} nor in ${INSTALL_NAMESPACE}; ` +
+    `page "${name}" not found: no ConfigMap ${pageConfigMapName(name)} in namespace ${namespace} nor in ${installNamespace()}; ` +
       `see kubectl maintenance page list -n ${namespace}`,
   )
 }

@@ -40,7 +40,7 @@ export function apiVersionOf(type: ResourceType): string {
 }
 
 export function collectionPath(type: ResourceType, namespace?: string): string {
-  const base = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`
+  const base = type.group ? `/apis/${apiVersionOf(type)}` : `/api/${type.version}`
   return type.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${type.plural}` : `${base}/${type.plural}`
 }
 

@@ -1,11 +1,11 @@
 import type {Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
-import {ROLE_LABEL, Role, WindowAnnotation} from '../model/keys.js'
-import {formatLocal, toRfc3339Utc} from '../model/time.js'
-import {currentInterval, nextInterval} from '../model/window-schedule.js'
+import {ROLE_LABEL, Role} from '../model/keys.js'
 import {configMapToWindow, windowToConfigMap} from '../model/window-codec.js'
-import {type KubeClient, type KubeObject, isAlreadyExists, isNotFound} from './client.js'
+import {type CancelDecision, type EndChange, cancelAnnotations, cancelDecision, endChange} from '../engine/window-changes.js'
+import {type KubeClient, type KubeObject, isAlreadyExists, isConflict, isNotFound} from './client.js'
+import {recordEvent} from './events.js'
 import {Resources} from './resources.js'
 
 export const WINDOW_SELECTOR = `${ROLE_LABEL}=${Role.window}`
@@ -106,38 +106,31 @@ export async function patchWindowAnnotations(
   }
 }
 
-/**
- * The end to write when a started window is ended at `now`: on a whole second (annotations are RFC 3339 without
- * fractions) and never at or before the start, which would make the window invalid.
- */
-export function endInstant(window: Window, now: number): number {
-  return Math.max(Math.ceil(now / 1000) * 1000, window.start + 1000)
+/** Ends a started window at `now` as engine/window-changes.ts decides (for a recurring one, the occurrence in progress unless `whole`). */
+export async function endWindow(client: KubeClient, window: Window, now: number, whole = false): Promise<EndChange> {
+  const change = endChange(window, now, whole)
+  await patchWindowAnnotations(client, window.namespace, window.name, change.annotations)
+  return change
 }
 
 /**
- * Ends the occurrence of a recurring window in progress at `now` and keeps the later ones: the recurrence now begins
- * after `now` (its start annotation moves to the next whole second), so the occurrence that began before no longer
- * counts. When the window's own end has passed (the occurrence in progress runs beyond it), it ends whole, as endWindow does.
+ * Cancels a window that has not started, or ends it whole when it has (the decision of engine/window-changes.ts). The
+ * cancel is written only on the version read: if the engine started the window meanwhile, it decides again on what it wrote.
  */
-export async function endOccurrence(client: KubeClient, window: Window, now: number): Promise<{end: number; next?: number}> {
-  const end = endInstant(window, now)
-  if (window.end !== undefined && end >= window.end) return {end: await endWindow(client, window, now)}
-  await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.start]: toRfc3339Utc(end)})
-  return {end, next: nextInterval({...window, start: end}, now)?.start}
-}
-
-/**
- * Ends a started window at `now`: no interval begins after the new end. An occurrence of a recurring window that is in
- * progress would still run its full duration past that end (window-schedule.ts), so such a window is also marked
- * Cancelled, which the engine never applies: the targets are restored now, as the user asked.
- */
-export async function endWindow(client: KubeClient, window: Window, now: number): Promise<number> {
-  const end = endInstant(window, now)
-  const annotations: Record<string, string> = {[WindowAnnotation.end]: toRfc3339Utc(end)}
-  if (window.every && currentInterval(window, now)) {
-    annotations[WindowAnnotation.phase] = 'Cancelled'
-    annotations[WindowAnnotation.phaseMessage] = `ended during an occurrence at ${formatLocal(end, window.timezone)}; no later occurrence`
+export async function cancelWindow(client: KubeClient, read: Window, now: number): Promise<{decision: CancelDecision; end?: number}> {
+  let window = read
+  for (let attempt = 1; ; attempt++) {
+    const decision = cancelDecision(window, now)
+    if (decision === 'end') return {decision, end: (await endWindow(client, window, now, true)).end}
+    if (decision !== 'cancel') return {decision}
+    try {
+      await patchWindowAnnotations(client, window.namespace, window.name, cancelAnnotations(window, now), {resourceVersion: window.resourceVersion})
+      const involved = {apiVersion: 'v1', kind: 'ConfigMap', name: window.name, namespace: window.namespace, uid: window.uid}
+      await recordEvent(client, involved, 'MaintenanceCancelled', 'cancelled before its start; it will not be applied', 'Normal', now)
+      return {decision}
+    } catch (error) {
+      if (!isConflict(error) || attempt >= 3) throw error
+      window = await getWindow(client, window.namespace, window.name)
+    }
   }
-  await patchWindowAnnotations(client, window.namespace, window.name, annotations)
-  return end
 }

@@ -157,6 +157,18 @@ export function formatLocal(ms: number, zone: string): string {
   return `${DateTime.fromMillis(ms, {zone}).toFormat('yyyy-MM-dd HH:mm')} ${zoneAbbreviation(ms, zone)}`
 }
 
+/** "Thursday 24 Dec, 23:00 CET": what visitors read on the page; English, 24-hour, the same on every machine. */
+export function formatPageTime(ms: number, zone: string): string {
+  const time = DateTime.fromMillis(ms, {zone}).setLocale('en-GB')
+  if (!time.isValid) throw new Error(`invalid timezone "${zone}": use an IANA name such as Europe/Berlin`)
+  return `${time.toFormat('cccc d LLL, HH:mm')} ${zoneAbbreviation(ms, zone)}`
+}
+
+/** IMF-fixdate (RFC 9110) for Retry-After: "Thu, 24 Dec 2026 22:00:00 GMT". Retry-After has whole seconds, so round up. */
+export function formatHttpDate(ms: number): string {
+  return DateTime.fromMillis(Math.ceil(ms / 1000) * 1000, {zone: 'utc'}).toHTTP() ?? ''
+}
+
 /** `2026-11-23T01:00:00Z`, with milliseconds only when there are some. */
 export function toRfc3339Utc(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z')
@@ -174,9 +186,4 @@ export function parseRfc3339(text: string): number | undefined {
   } catch {
     return undefined
   }
-}
-
-/** RFC 7231 IMF-fixdate, for Retry-After: `Thu, 24 Dec 2026 22:00:00 GMT`. */
-export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString()
 }

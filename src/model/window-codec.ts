@@ -1,8 +1,9 @@
 import {parseDuration} from './duration.js'
+import {isCustomPageName} from './page-name.js'
 import {UserError} from './errors.js'
-import {DEFAULT_PAGE, MANAGED_BY, MANAGED_BY_LABEL, PAGE_CONFIGMAP_PREFIX, ROLE_LABEL, Role, WindowAnnotation, WindowData} from './keys.js'
+import {DEFAULT_PAGE, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, WindowAnnotation, WindowData} from './keys.js'
 import {nextOccurrence, parseCron} from './recurrence.js'
-import {type TargetRef, formatTarget, formatTargets, isDns1123Subdomain, parseTarget, sameTarget} from './target.js'
+import {type TargetRef, formatTarget, formatTargets, parseTarget, sameTarget} from './target.js'
 import {parseRfc3339, toRfc3339Utc} from './time.js'
 import {PHASES, type Phase, type Window} from './window.js'
 import {parseZone, zoneProblem} from './zone.js'
@@ -197,7 +198,7 @@ function targetProblems(targets: TargetRef[]): string[] {
 
 function pageProblem(page: string): string | undefined {
   if (page === DEFAULT_PAGE) return undefined
-  if (page !== '' && !page.includes('.') && isDns1123Subdomain(PAGE_CONFIGMAP_PREFIX + page)) return undefined
+  if (isCustomPageName(page)) return undefined
   return `page "${page}" is not a valid page name: use "${DEFAULT_PAGE}" or lowercase letters, digits and '-', e.g. outage`
 }
 

@@ -3,6 +3,7 @@ import {createHash} from 'node:crypto'
 import type {RenderedPage} from './page.js'
 
 import {BACKEND_PREFIX, HASH_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
+import {CONFIGMAP_LIMIT_BYTES} from '../model/limits.js'
 import {renderNginxConf} from './nginx-conf.js'
 
 /**
@@ -25,8 +26,6 @@ export const CONTENT_ROOT = '/etc/maintenance'
 export const TEMP_ROOT = '/tmp'
 export const HEALTHZ_PATH = '/_maintenance/healthz'
 
-/** A ConfigMap's data and binaryData together may not exceed 1 MiB. */
-export const CONFIGMAP_LIMIT_BYTES = 1024 * 1024
 
 export interface BackendInput {
   namespace: string

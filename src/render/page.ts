@@ -1,5 +1,6 @@
 import type {ViewModel} from './view-model.js'
 
+import {MAX_PAGE_BYTES, MAX_RENDERED_BYTES} from '../model/limits.js'
 import {escapeJsonString, escapeXml} from './escape.js'
 import {BUILTIN_HELPERS, oneLine, parseTemplate, templateProblems} from './template-check.js'
 import {renderSandboxed} from './template-sandbox.js'
@@ -48,12 +49,6 @@ export const RESERVED_ASSET_NAMES = ['page.html', 'page.json', 'page.xml', 'ngin
 /** ConfigMap key syntax, which also keeps asset names safe inside nginx.conf and URLs. */
 export const ASSET_NAME = /^(?!\.{1,2}$)[-._a-zA-Z0-9]{1,253}$/
 /** A ConfigMap holds at most 1 MiB; leave room for the rendered bodies and nginx.conf. */
-export const MAX_ASSETS_BYTES = 768 * 1024
-/**
- * What one rendered body (HTML, JSON or XML) may take: no more than a whole ConfigMap holds. It stops one runaway
- * render early; whether the bodies, nginx.conf and assets fit together is the backend's check.
- */
-export const MAX_RENDERED_BYTES = 1024 * 1024
 export const DEFAULT_STATUS = 503
 
 export function helperNames(format: Format): string[] {
@@ -162,14 +157,23 @@ function statusProblems(status: number): string[] {
 
 function assetProblems(assets: Record<string, Buffer>): string[] {
   const problems: string[] = []
-  let total = 0
-  for (const [name, content] of Object.entries(assets)) {
-    total += content.length
+  for (const name of Object.keys(assets)) {
     if (!ASSET_NAME.test(name)) problems.push(`asset "${name}": names may hold only letters, digits, "-", "_" and "."`)
     else if (RESERVED_ASSET_NAMES.includes(name)) problems.push(`asset "${name}": the name is reserved (${RESERVED_ASSET_NAMES.join(', ')})`)
   }
-  if (total > MAX_ASSETS_BYTES) problems.push(`assets take ${total} bytes: at most ${MAX_ASSETS_BYTES} fit next to the page in a ConfigMap`)
   return problems
+}
+
+/** Templates and assets together, as stored in the page ConfigMap. */
+export function pageBytes(src: Pick<PageSource, 'assets' | 'html' | 'json' | 'xml'>): number {
+  const text = [src.html, src.json ?? '', src.xml ?? ''].reduce((sum, template) => sum + Buffer.byteLength(template, 'utf8'), 0)
+  return Object.values(src.assets).reduce((sum, asset) => sum + asset.length, text)
+}
+
+function sizeProblems(src: PageSource): string[] {
+  const size = pageBytes(src)
+  if (size <= MAX_PAGE_BYTES) return []
+  return [`templates and assets take ${size} bytes; at most ${MAX_PAGE_BYTES} (768 KiB of the 1 MiB a ConfigMap holds) leave room for the rendered page`]
 }
 
 /**
@@ -182,7 +186,7 @@ export function compilePage(src: PageSource): {problems: string[]} {
   else problems.push(...formatProblems('html', src.html))
   if (src.json !== undefined) problems.push(...formatProblems('json', src.json))
   if (src.xml !== undefined) problems.push(...formatProblems('xml', src.xml))
-  problems.push(...statusProblems(src.status), ...assetProblems(src.assets))
+  problems.push(...statusProblems(src.status), ...assetProblems(src.assets), ...sizeProblems(src))
   return {problems}
 }
 

@@ -82,13 +82,18 @@ export function windowConfigMap(w: WindowFixture): Obj {
   }
 }
 
-export function installCronJob(): Obj {
+/** The CronJob `install` writes (its labels and scope): `-A`, or with `reconciles` one of `install --namespaces`. */
+export function installCronJob(reconciles?: string): Obj {
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
-    metadata: {name: 'kubectl-maintenance', namespace: 'kubectl-maintenance'},
+    metadata: {
+      labels: {'app.kubernetes.io/managed-by': 'kubectl-maintenance', 'app.kubernetes.io/name': 'kubectl-maintenance'},
+      name: reconciles === undefined ? 'kubectl-maintenance' : `kubectl-maintenance-${reconciles}`,
+      namespace: 'kubectl-maintenance',
+    },
     spec: {
-      jobTemplate: {spec: {template: {spec: {containers: [{args: ['reconcile', '-A'], image: 'kubectl-maintenance:test', name: 'reconcile'}], restartPolicy: 'Never'}}}},
+      jobTemplate: {spec: {template: {spec: {containers: [{args: ['reconcile', ...(reconciles === undefined ? ['-A'] : ['-n', reconciles]), '--horizon', '55s'], image: 'kubectl-maintenance:test', name: 'reconcile'}], restartPolicy: 'Never'}}}},
       schedule: '* * * * *',
     },
   }

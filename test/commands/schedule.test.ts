@@ -170,7 +170,7 @@ describe('schedule on a cluster without the CronJob, with only the legacy Traefi
   })
 
   it('says the CronJob could not be checked when reading it is forbidden', async () => {
-    server.faults.deny('get', 'cronjobs')
+    server.faults.deny('list', 'cronjobs')
     const later = ['ingressroute/shop', '-n', 'shop', '--start', '+3h', '--duration', '1h']
     const result = await runCommand(['schedule', ...later, '--name', 'forbidden'], {env: envFor(server)})
     expect(result.exitCode).to.equal(0)
@@ -187,3 +187,24 @@ describe('schedule on a cluster without the CronJob, with only the legacy Traefi
   })
 })
 
+describe('schedule with the CronJobs of install --namespaces', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startApiServer({namespaces: ['default', 'shop', 'other', 'kubectl-maintenance']})
+    server.seed(ingress('shop', 'shop'), ingress('other', 'other'), installCronJob('shop'), installCronJob('web'))
+  })
+
+  after(async () => server.close())
+
+  it('finds them by label: no warning for a namespace one reconciles, a warning naming them for another', async () => {
+    const window = ['--start', '+1h', '--duration', '1h', ...BERLIN]
+    const covered = await runCommand(['schedule', 'ingress/shop', '-n', 'shop', ...window], {env: envFor(server)})
+    expect(covered.exitCode).to.equal(0)
+    expect(covered.stderr).to.equal('')
+    const other = await runCommand(['schedule', 'ingress/other', '-n', 'other', ...window], {env: envFor(server)})
+    expect(other.stderr).to.equal(
+      'Warning: no CronJob of namespace kubectl-maintenance (kubectl-maintenance-shop, kubectl-maintenance-web) reconciles namespace other: nothing will apply this window at its start; add it with kubectl maintenance install --namespaces\n',
+    )
+  })
+})

@@ -17,7 +17,7 @@ function inMaintenance(object: Obj, window: string, backend: string): Obj {
 }
 
 function backendDeployment(name: string, namespace: string): Obj {
-  const labels = {'kubectl-maintenance.io/hash': name.replace('maintenance-', ''), 'kubectl-maintenance.io/role': 'backend'}
+  const labels = {'app.kubernetes.io/managed-by': 'kubectl-maintenance', 'kubectl-maintenance.io/hash': name.replace('maintenance-', ''), 'kubectl-maintenance.io/role': 'backend'}
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -45,18 +45,18 @@ describe('status', () => {
   before(async () => {
     server = await startCluster()
     server.seed(
-      inMaintenance(ingress('shop', 'shop'), 'xmas', 'maintenance-abc123'),
-      inMaintenance(ingress('flagged', 'shop'), 'annotation', 'maintenance-abc123'),
-      inMaintenance(service('api', 'web'), 'api-window', 'maintenance-def456'),
+      inMaintenance(ingress('shop', 'shop'), 'xmas', 'maintenance-00000abc12'),
+      inMaintenance(ingress('flagged', 'shop'), 'annotation', 'maintenance-00000abc12'),
+      inMaintenance(service('api', 'web'), 'api-window', 'maintenance-00000def45'),
       ingress('idle', 'shop'),
       service('web', 'shop'),
-      backendDeployment('maintenance-abc123', 'shop'),
+      backendDeployment('maintenance-00000abc12', 'shop'),
       windowConfigMap({end: '2026-12-24T23:00:00Z', name: 'xmas', namespace: 'shop', phase: 'Active', start: '2026-12-24T19:00:00Z', targets: 'ingress/shop'}),
       windowConfigMap({end: '2026-12-25T11:00:00Z', name: 'later', namespace: 'shop', phase: 'Scheduled', start: '2026-12-25T10:00:00Z', targets: 'service/web'}),
       windowConfigMap({end: '2026-12-24T12:00:00Z', name: 'done', namespace: 'shop', phase: 'Completed', start: '2026-12-24T10:00:00Z', targets: 'ingress/idle'}),
       windowConfigMap({name: 'api-window', namespace: 'web', phase: 'Active', start: '2026-12-24T19:00:00Z', targets: 'service/api', timezone: 'UTC'}),
     )
-    await untilReady(server, 'shop', 'maintenance-abc123')
+    await untilReady(server, 'shop', 'maintenance-00000abc12')
   })
 
   after(async () => server.close())
@@ -67,10 +67,10 @@ describe('status', () => {
     const result = await status('-n', 'shop')
     expect(result.stdout).to.equal(
       [
-        'TARGET            IN-MAINTENANCE   WINDOW       BACKEND              READY    ENDS',
-        'ingress/flagged   yes              annotation   maintenance-abc123   1/1      <none>',
-        'ingress/shop      yes              xmas         maintenance-abc123   1/1      2026-12-25 00:00 CET',
-        'service/web       no               later        <none>               <none>   <none>',
+        'TARGET            IN-MAINTENANCE   WINDOW       BACKEND                  READY    ENDS',
+        'ingress/flagged   yes              annotation   maintenance-00000abc12   1/1      <none>',
+        'ingress/shop      yes              xmas         maintenance-00000abc12   1/1      2026-12-25 00:00 CET',
+        'service/web       no               later        <none>                   <none>   <none>',
         '',
       ].join('\n'),
     )
@@ -81,11 +81,11 @@ describe('status', () => {
     const result = await status('-A')
     expect(result.stdout).to.equal(
       [
-        'TARGET            NAMESPACE   IN-MAINTENANCE   WINDOW       BACKEND              READY       ENDS',
-        'ingress/flagged   shop        yes              annotation   maintenance-abc123   1/1         <none>',
-        'ingress/shop      shop        yes              xmas         maintenance-abc123   1/1         2026-12-25 00:00 CET',
-        'service/web       shop        no               later        <none>               <none>      <none>',
-        'service/api       web         yes              api-window   maintenance-def456   <missing>   <none>',
+        'TARGET            NAMESPACE   IN-MAINTENANCE   WINDOW       BACKEND                  READY       ENDS',
+        'ingress/flagged   shop        yes              annotation   maintenance-00000abc12   1/1         <none>',
+        'ingress/shop      shop        yes              xmas         maintenance-00000abc12   1/1         2026-12-25 00:00 CET',
+        'service/web       shop        no               later        <none>                   <none>      <none>',
+        'service/api       web         yes              api-window   maintenance-00000def45   <missing>   <none>',
         '',
       ].join('\n'),
     )
@@ -111,7 +111,7 @@ describe('status', () => {
       `${JSON.stringify(
         {
           apiVersion: 'v1',
-          items: [{backend: 'maintenance-abc123', ends: '2026-12-24T23:00:00Z', inMaintenance: true, namespace: 'shop', ready: '1/1', target: 'ingress/shop', window: 'xmas'}],
+          items: [{backend: 'maintenance-00000abc12', ends: '2026-12-24T23:00:00Z', inMaintenance: true, namespace: 'shop', ready: '1/1', target: 'ingress/shop', window: 'xmas'}],
           kind: 'List',
         },
         null,

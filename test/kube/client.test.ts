@@ -1,99 +1,88 @@
-import {KubeConfig} from '@kubernetes/client-node'
 import {expect} from 'chai'
 
-import {ApiError, KubeClient, type RetryPolicy, TransientError, retryDelay} from '../../src/kube/client.js'
-import {readConfig} from '../../src/kube/kubeconfig.js'
-import {Limiter} from '../../src/kube/limiter.js'
+import {ApiError, type KubeClient, type RequestOptions, TransientError, mayRetry} from '../../src/kube/client.js'
+import {recordEvent} from '../../src/kube/events.js'
 import {Resources} from '../../src/kube/resources.js'
+import {createWindow} from '../../src/kube/windows.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
+import {type FaultProxy, NS, clientFor, startFaultProxy} from '../reliability/support.js'
 
-const POLICY: RetryPolicy = {attempts: 5, baseDelayMs: 100, sleep: async () => {}}
+const MERGE = 'application/merge-patch+json'
+const JSON_PATCH = 'application/json-patch+json'
+const APPLY = 'application/apply-patch+yaml'
 
-describe('KubeClient: retries and the limit in flight', function () {
-  this.timeout(30_000)
+const failed = (code: number) => new TransientError('injected', code, code === 429 ? 'TooManyRequests' : 'InternalError')
 
-  describe('retryDelay', () => {
-    const throttled = new TransientError('429', 429, 'TooManyRequests', 1000)
-    const cases: Array<[string, unknown, number, number | undefined, number | undefined]> = [
-      ['429 waits its Retry-After', throttled, 1, undefined, 1000],
-      ['a Retry-After shorter than the backoff waits the backoff', new TransientError('503', 503, 'ServiceUnavailable', 100), 4, undefined, 800],
-      ['500 without Retry-After backs off exponentially', new TransientError('500', 500, 'InternalError'), 3, undefined, 400],
-      ['within the horizon', throttled, 1, 1000, 1000],
-      ['a wait that would end past the horizon gives up', throttled, 1, 999, undefined],
-      ['the last attempt gives up', throttled, 5, undefined, undefined],
-      ['a refusal is never retried', new ApiError('forbidden', 403, 'Forbidden'), 1, undefined, undefined],
-    ]
-    for (const [name, error, attempt, msLeft, expected] of cases) {
-      it(name, () => expect(retryDelay(error, attempt, POLICY, msLeft)).to.equal(expected))
-    }
+describe('KubeClient: which requests are retried', () => {
+  const cases: Array<{method: string; options: RequestOptions; code?: number; retried: boolean; why: string}> = [
+    {method: 'GET', options: {}, retried: true, why: 'a read'},
+    {method: 'PUT', options: {body: {metadata: {name: 'w', resourceVersion: '7'}}}, retried: true, why: 'a PUT of the version read: a repeat conflicts'},
+    {method: 'PUT', options: {body: {metadata: {name: 'w'}}}, retried: false, why: 'an unconditional PUT'},
+    {method: 'PATCH', options: {body: [{op: 'test', path: '/metadata/resourceVersion', value: '7'}, {op: 'replace', path: '/spec', value: {}}], contentType: JSON_PATCH}, retried: true, why: 'a JSON Patch guarded by a test'},
+    {method: 'PATCH', options: {body: [{op: 'remove', path: '/metadata/annotations'}], contentType: JSON_PATCH}, retried: false, why: 'a JSON Patch without a test'},
+    {method: 'PATCH', options: {body: {metadata: {annotations: {a: 'b'}, resourceVersion: '7'}}, contentType: MERGE}, retried: true, why: 'a merge patch of the version read'},
+    {method: 'PATCH', options: {body: {metadata: {annotations: {a: 'b'}}}, contentType: MERGE}, retried: false, why: 'a merge patch of whatever version is current'},
+    {method: 'PATCH', options: {body: {metadata: {name: 'w'}}, contentType: APPLY}, retried: false, why: 'a forced server-side apply'},
+    {method: 'DELETE', options: {body: {preconditions: {uid: 'u'}}}, retried: true, why: 'a DELETE with a uid precondition'},
+    {method: 'DELETE', options: {body: {propagationPolicy: 'Background'}}, retried: false, why: 'a DELETE by name alone (a repeat could delete a recreated object)'},
+    {method: 'POST', options: {body: {metadata: {name: 'w'}}}, retried: false, why: 'a create whose caller takes AlreadyExists as an error'},
+    {method: 'POST', options: {body: {metadata: {name: 'w'}}, repeatable: true}, retried: true, why: 'a named create whose caller takes AlreadyExists as done'},
+    {method: 'POST', options: {body: {metadata: {generateName: 'w.'}}, repeatable: true}, retried: false, why: 'a create with a generated name: a repeat makes a second object'},
+    {code: 429, method: 'POST', options: {body: {metadata: {name: 'w'}}}, retried: true, why: '429: the server did nothing'},
+    {code: 429, method: 'PATCH', options: {body: {}, contentType: MERGE}, retried: true, why: '429 on any write'},
+  ]
+  for (const {code = 500, method, options, retried, why} of cases) {
+    it(`${retried ? 'retries' : 'does not retry'} ${method} after ${code}: ${why}`, () => {
+      expect(mayRetry(method, options, failed(code))).to.equal(retried)
+    })
+  }
+
+  it('never retries an answer that is not transient (404, 409, 422)', () => {
+    for (const code of [404, 409, 422]) expect(mayRetry('GET', {}, new ApiError('no', code, 'x'))).to.equal(false)
+  })
+})
+
+describe('KubeClient against a server that fails writes after carrying them out', () => {
+  let server: ApiServer
+  let proxy: FaultProxy
+  let client: KubeClient
+
+  beforeEach(async () => {
+    server = await startApiServer({namespaces: [NS]})
+    proxy = await startFaultProxy(server.url)
+    client = clientFor(proxy.kubeconfigPath, {attempts: 3, baseDelayMs: 1})
+    proxy.setPlan({committedFailures: 1, rate: 1, seed: 1, statuses: [500]})
+  })
+  afterEach(async () => {
+    await proxy.close()
+    await server.close()
   })
 
-  describe('against the in-process API server', () => {
-    let server: ApiServer
-    beforeEach(async () => {
-      server = await startApiServer()
-    })
-    afterEach(() => server.close())
+  it('sends a window create once and reports the server error, not a taken name', async () => {
+    const window = {name: 'w', namespace: NS, page: 'default', start: Date.parse('2026-12-24T21:00:00Z'), targets: [{kind: 'ingress' as const, name: 'shop'}], timezone: 'UTC'}
+    const error = await createWindow(client, window).then(() => undefined, (caught: unknown) => caught)
+    expect(error).to.be.instanceOf(ApiError)
+    expect((error as ApiError).code).to.equal(500)
+    expect(proxy.requests).to.equal(1)
+    expect(server.objects('v1', 'ConfigMap', NS).map((cm) => (cm.metadata as {name: string}).name)).to.include('w')
+  })
 
-    function client(retry: Partial<RetryPolicy> = {}, limiter?: Limiter): KubeClient {
-      const loaded = readConfig(KubeConfig, {kubeconfig: server.kubeconfigPath, namespace: 'default'})
-      return new KubeClient(loaded.config, loaded.namespace, loaded.contextName, {...POLICY, ...retry}, limiter)
-    }
+  it('retries an Event create, which names the event, and records it once', async () => {
+    const involved = {apiVersion: 'v1', kind: 'ConfigMap', name: 'w', namespace: NS, uid: 'uid-w'}
+    const error = await recordEvent(client, involved, 'MaintenanceStarted', 'in maintenance', 'Normal', Date.parse('2026-12-24T21:00:00Z')).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect((error as ApiError).code).to.equal(500)
+    expect(proxy.requests).to.equal(3)
+    expect(server.objects('v1', 'Event', NS).map((event) => event.reason)).to.deep.equal(['MaintenanceStarted'])
+  })
 
-    it('never has more requests in flight than its limit, as the API server counts them', async () => {
-      server.faults.latency(20, {jitterMs: 20, seed: 7})
-      const limited = client({}, new Limiter(4))
-      await Promise.all(Array.from({length: 40}, () => limited.list(Resources.configMaps, 'default')))
-      expect(server.requests).to.have.length(40)
-      expect(Math.max(...server.requests.map((entry) => entry.inFlight))).to.equal(4)
-    })
-
-    it('has 32 requests in flight at most by default', async () => {
-      server.faults.latency(100)
-      const unlimited = client()
-      await Promise.all(Array.from({length: 40}, () => unlimited.list(Resources.configMaps, 'default')))
-      expect(Math.max(...server.requests.map((entry) => entry.inFlight))).to.equal(32)
-    })
-
-    it('counts a record view of the client against the same limit', async () => {
-      server.faults.latency(20)
-      const limited = client({}, new Limiter(4))
-      const recorder = limited.recorder()
-      await Promise.all(Array.from({length: 20}, (_unused, index) => (index % 2 === 0 ? limited : recorder).list(Resources.configMaps, 'default')))
-      expect(Math.max(...server.requests.map((entry) => entry.inFlight))).to.equal(4)
-    })
-
-    it('retries an APF 429 after its Retry-After, giving its slot back while it waits', async () => {
-      server.faults.throttle({rate: 1, seed: 1})
-      const waits: number[] = []
-      const retrying = client({
-        sleep: async (ms) => {
-          waits.push(ms)
-          server.faults.clear()
-          await new Promise((resolve) => setTimeout(resolve, ms))
-        },
-      }, new Limiter(1))
-      await Promise.all([retrying.list(Resources.configMaps, 'default'), retrying.list(Resources.configMaps, 'kube-system')])
-      expect(waits).to.deep.equal([1000])
-      const mine = server.requests.filter((entry) => entry.path.endsWith('/default/configmaps'))
-      expect(mine.map((entry) => entry.status)).to.deep.equal([429, 200])
-      expect(mine[1].at - mine[0].at).to.be.at.least(1000)
-      const theirs = server.requests.find((entry) => entry.path.endsWith('/kube-system/configmaps') && entry.status === 200)!
-      expect(theirs.at, 'the other request ran while the first waited').to.be.below(mine[1].at)
-    })
-
-    it('gives up on a 429 whose Retry-After would end past the horizon, with the API answer', async () => {
-      server.faults.throttle({rate: 1, seed: 1})
-      const waits: number[] = []
-      const bounded = client({sleep: async (ms) => void waits.push(ms)})
-      bounded.retryWithin(Date.now() + 500)
-      const error = await bounded.list(Resources.configMaps, 'default').catch((error_: unknown) => error_)
-      expect(error).to.be.instanceOf(ApiError).and.include({code: 429})
-      expect((error as Error).message).to.include('Too many requests, please try again later.')
-      expect(waits).to.deep.equal([])
-      bounded.retryWithin(undefined)
-      await bounded.list(Resources.configMaps, 'default').catch(() => undefined)
-      expect(waits, 'without a horizon, the ordinary attempts').to.deep.equal([1000, 1000, 1000, 1000])
-    })
+  it('creates an object whose repeat answers AlreadyExists once, and reports it created', async () => {
+    proxy.setPlan({committedFailures: 1, rate: 0, seed: 1, statuses: [500]})
+    const body = {apiVersion: 'v1', data: {a: 'b'}, kind: 'ConfigMap', metadata: {name: 'c', namespace: NS}}
+    expect(await client.createIfAbsent(Resources.configMaps, NS, body)).to.equal(true)
+    expect(await client.createIfAbsent(Resources.configMaps, NS, body)).to.equal(false)
+    expect(server.objects('v1', 'ConfigMap', NS).filter((cm) => (cm.metadata as {name: string}).name === 'c')).to.have.length(1)
   })
 })

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {UserError} from '../../src/model/errors.js'
-import {formatLocal, httpDate, parseDuration, parseRfc3339, parseWhen, toRfc3339Utc} from '../../src/model/time.js'
+import {formatHttpDate, formatLocal, formatPageTime, parseDuration, parseRfc3339, parseWhen, toRfc3339Utc} from '../../src/model/time.js'
 
 const at = (iso: string): number => Date.parse(iso)
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -224,15 +224,46 @@ describe('model/time', () => {
     }
   })
 
-  describe('toRfc3339Utc and httpDate', () => {
+  describe('toRfc3339Utc', () => {
     it('writes UTC with Z and no milliseconds unless there are some', () => {
       expect(toRfc3339Utc(at('2026-11-23T01:00:00Z'))).to.equal('2026-11-23T01:00:00Z')
       expect(toRfc3339Utc(at('2026-11-23T01:00:00.250Z'))).to.equal('2026-11-23T01:00:00.250Z')
     })
 
-    it('writes an RFC 7231 IMF-fixdate', () => {
-      expect(httpDate(at('2026-12-24T22:00:00Z'))).to.equal('Thu, 24 Dec 2026 22:00:00 GMT')
-      expect(httpDate(at('2026-03-01T08:05:09Z'))).to.equal('Sun, 01 Mar 2026 08:05:09 GMT')
+  })
+  describe('formatPageTime: the window end as visitors read it, in the window zone', () => {
+    const cases: Array<[string, string, string]> = [
+      ['2026-12-24T22:00:00Z', 'Europe/Berlin', 'Thursday 24 Dec, 23:00 CET'],
+      ['2026-07-24T22:00:00Z', 'Europe/Berlin', 'Saturday 25 Jul, 00:00 CEST'],
+      // the night clocks go forward in Berlin: 01:59:59 CET is followed by 03:00 CEST
+      ['2026-03-29T00:59:00Z', 'Europe/Berlin', 'Sunday 29 Mar, 01:59 CET'],
+      ['2026-03-29T01:00:00Z', 'Europe/Berlin', 'Sunday 29 Mar, 03:00 CEST'],
+      ['2026-11-01T05:30:00Z', 'America/New_York', 'Sunday 1 Nov, 01:30 EDT'],
+      ['2026-11-01T06:30:00Z', 'America/New_York', 'Sunday 1 Nov, 01:30 EST'],
+      ['2026-01-01T00:00:00Z', 'UTC', 'Thursday 1 Jan, 00:00 UTC'],
+      ['2026-06-01T12:00:00Z', 'Europe/London', 'Monday 1 Jun, 13:00 BST'],
+      ['2026-06-01T12:00:00Z', 'America/Los_Angeles', 'Monday 1 Jun, 05:00 PDT'],
+      ['2026-06-01T12:00:00Z', 'Asia/Tokyo', 'Monday 1 Jun, 21:00 +09:00'],
+      ['2026-06-01T12:00:00Z', 'Asia/Kolkata', 'Monday 1 Jun, 17:30 IST'],
+    ]
+    for (const [instant, zone, expected] of cases) {
+      it(`${instant} in ${zone} -> ${expected}`, () => {
+        expect(formatPageTime(Date.parse(instant), zone)).to.equal(expected)
+      })
+    }
+
+    it('refuses a zone that is not an IANA name', () => {
+      expect(() => formatPageTime(0, 'Mars/Olympus')).to.throw('invalid timezone "Mars/Olympus"')
+    })
+  })
+
+  describe('formatHttpDate', () => {
+    it('is an IMF-fixdate', () => {
+      expect(formatHttpDate(Date.parse('2026-12-24T22:00:00Z'))).to.equal('Thu, 24 Dec 2026 22:00:00 GMT')
+    })
+
+    it('rounds a partial second up, so a client never retries before the end', () => {
+      expect(formatHttpDate(Date.parse('2026-12-24T21:59:59.001Z'))).to.equal('Thu, 24 Dec 2026 22:00:00 GMT')
     })
   })
 })

@@ -185,7 +185,7 @@ describe('render/page', () => {
         'asset "../x": names may hold only letters, digits, "-", "_" and "."',
         'asset "nginx.conf": the name is reserved (page.html, page.json, page.xml, nginx.conf)',
       ]],
-      ['assets too large', {assets: {'big.bin': Buffer.alloc(800 * 1024)}}, ['assets take 819200 bytes: at most 786432 fit next to the page in a ConfigMap']],
+      ['too large', {assets: {'big.bin': Buffer.alloc(800 * 1024)}}, [`templates and assets take ${800 * 1024 + 18} bytes; at most 786432 (768 KiB of the 1 MiB a ConfigMap holds) leave room for the rendered page`]],
     ]
     it('JSON that does not parse (the parser\'s words vary by Node version)', () => {
       const {problems} = compilePage(custom({json: '{"message": {{message}} }'}))

@@ -4,7 +4,9 @@ import {KubeCommand} from '../../cli/base-command.js'
 import {renderData} from '../../cli/output.js'
 import {checkPageName, pageProblems, parseStatus, readAssets, readTemplate} from '../../cli/page-input.js'
 import {CREATE_OUTPUTS} from '../../cli/window-input.js'
-import {type PageFiles, createPage, pageConfigMapName} from '../../kube/pages.js'
+import {createPage} from '../../kube/pages.js'
+import {type PageFiles, pageConfigMapName} from '../../render/page-codec.js'
+import {installNamespace} from '../../kube/install-context.js'
 import {UserError} from '../../model/errors.js'
 import {INSTALL_NAMESPACE} from '../../model/keys.js'
 import {DEFAULT_STATUS} from '../../render/page.js'
@@ -64,6 +66,6 @@ Templates may use: title, message, reason, contact, start, end, startLocal, endL
 function describe(files: Omit<PageFiles, 'namespace'>, namespace: string): string {
   const formats = ['html', ...(files.json === undefined ? [] : ['json']), ...(files.xml === undefined ? [] : ['xml'])]
   const assets = Object.keys(files.assets).length
-  const scope = namespace === INSTALL_NAMESPACE ? 'shared with every namespace' : `in namespace ${namespace}`
+  const scope = namespace === installNamespace() ? 'shared with every namespace' : `in namespace ${namespace}`
   return `ConfigMap ${pageConfigMapName(files.name)} ${scope}, ${formats.join(',')}, ${assets} asset${assets === 1 ? '' : 's'}, status ${files.status ?? DEFAULT_STATUS}`
 }

@@ -2,7 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {KubeCommand} from '../../cli/base-command.js'
 import {now} from '../../cli/clock.js'
-import {type PageUser, type StoredPage, deletePage, getPageIn, pageConfigMapName, windowsUsingPage} from '../../kube/pages.js'
+import {type PageUser, type StoredPage, deletePage, getPageIn, windowsUsingPage} from '../../kube/pages.js'
+import {pageConfigMapName} from '../../render/page-codec.js'
+import {installNamespace} from '../../kube/install-context.js'
 import {UserError} from '../../model/errors.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
 
@@ -39,7 +41,7 @@ Every name is checked before anything is deleted. Windows that still use a page 
     const dryRun = this.flags['dry-run']
     for (const page of pages) {
       const users = await windowsUsingPage(client, page, at)
-      const fallback = page.scope === 'namespace' ? await getPageIn(client, INSTALL_NAMESPACE, page.name) : undefined
+      const fallback = page.scope === 'namespace' ? await getPageIn(client, installNamespace(), page.name) : undefined
       if (users.length > 0) this.warnUser(stillUsed(page, users, fallback !== undefined))
       await deletePage(client, page, dryRun)
       this.log(`page ${page.name} deleted${dryRun ? ' (dry run)' : ''}: ConfigMap ${pageConfigMapName(page.name)} of namespace ${namespace}`)
@@ -48,8 +50,8 @@ Every name is checked before anything is deleted. Windows that still use a page 
 
   private async notFound(namespace: string, name: string): Promise<UserError> {
     const nothing = 'nothing was deleted'
-    if (namespace !== INSTALL_NAMESPACE && (await getPageIn(await this.client(), INSTALL_NAMESPACE, name))) {
-      return new UserError(`page "${name}" not found in namespace ${namespace}; it is a shared page: delete it with -n ${INSTALL_NAMESPACE}; ${nothing}`)
+    if (namespace !== installNamespace() && (await getPageIn(await this.client(), installNamespace(), name))) {
+      return new UserError(`page "${name}" not found in namespace ${namespace}; it is a shared page: delete it with -n ${installNamespace()}; ${nothing}`)
     }
     return new UserError(`page "${name}" not found in namespace ${namespace} (no ConfigMap ${pageConfigMapName(name)} labelled as a page); see kubectl maintenance page list -n ${namespace}; ${nothing}`)
   }
@@ -58,7 +60,7 @@ Every name is checked before anything is deleted. Windows that still use a page 
 function stillUsed(page: StoredPage, users: PageUser[], sharedFallback: boolean): string {
   const windows = users.map(({state, window}) => `${window.namespace}/${window.name} (${state})`).join(', ')
   const consequence = sharedFallback
-    ? `they will show the shared page ${page.name} of namespace ${INSTALL_NAMESPACE} instead`
+    ? `they will show the shared page ${page.name} of namespace ${installNamespace()} instead`
     : 'they will have no page to show: point them at another page or cancel them'
   return `page ${page.name} is still used by window${users.length === 1 ? '' : 's'} ${windows}; ${consequence}`
 }

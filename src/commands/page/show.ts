@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {KubeCommand} from '../../cli/base-command.js'
 import {terminalSafe} from '../../cli/terminal.js'
-import {type StoredPage, pageConfigMapName, pageNotFound, resolveStoredPage} from '../../kube/pages.js'
+import {type StoredPage, pageNotFound, resolveStoredPage} from '../../kube/pages.js'
+import {pageConfigMapName} from '../../render/page-codec.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
 import {type PageSource, TEMPLATE_FILES, defaultPage} from '../../render/page.js'
 

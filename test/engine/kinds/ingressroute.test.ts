@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import type {KubeObject} from '../../../src/engine/kinds/types.js'
 
 import {ingressroute} from '../../../src/engine/kinds/ingressroute.js'
-import {KIND_RESOURCES, kindModule} from '../../../src/engine/kinds/index.js'
+import {kindModule} from '../../../src/engine/kinds/index.js'
 import {BACKEND, NAMESPACE, deepFreeze, withSpec} from './support.js'
 
 const TO_BACKEND = [{kind: 'Service', name: BACKEND.serviceName, port: 80}]
@@ -51,9 +51,8 @@ function switched(obj: KubeObject): {object: KubeObject; original: unknown} {
 }
 
 describe('engine/kinds/ingressroute', () => {
-  it('is what kindModule returns, served at traefik.io with the legacy group as fallback', () => {
+  it('is what kindModule returns', () => {
     expect(kindModule('ingressroute')).to.equal(ingressroute)
-    expect(KIND_RESOURCES.ingressroute).to.deep.equal({group: 'traefik.io', kind: 'IngressRoute', legacyGroup: 'traefik.containo.us', plural: 'ingressroutes', version: 'v1alpha1'})
   })
 
   it('switch then restore gives the original spec key for key', () => {

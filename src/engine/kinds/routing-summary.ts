@@ -1,7 +1,7 @@
-import type {KubeObject} from '../kube/client.js'
-import type {TargetRef} from '../model/target.js'
+import type {KubeObject} from '../../model/kube-object.js'
+import type {TargetRef} from '../../model/target.js'
 
-import {BACKEND_PREFIX, HASH_LABEL} from '../model/keys.js'
+import {BACKEND_PREFIX, HASH_LABEL} from '../../model/keys.js'
 
 /**
  * Where a target sends traffic, in one short line for people: `shop-web:http, shop-api:8080` for the routes kinds,
