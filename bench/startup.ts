@@ -1,7 +1,9 @@
 /**
  * Start-up time of the plugin, measured by hyperfine: `--help` (no cluster) and `list` (one request to the in-process
- * API server), for every form of the plugin present: the single executable (npm run package), the ESM bundle and
- * bin/run.js over dist/ (npm run build). Prints a table and merges the numbers into bench/results.json under "startup".
+ * API server), for every form of the plugin: the single executable as shipped (the pinned Node 24 of
+ * packaging/node-runtimes) beside the same executable made from the Node 20 running this, both built fresh into
+ * build/bench/ from the current sources, and the ESM bundle and bin/run.js over dist/ (npm run build). Prints a table
+ * and merges the numbers into bench/results.json under "startup".
  *
  *   tsx bench/startup.ts [--runs N] [--warmup N]
  */
@@ -12,7 +14,8 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {platformOf} from '../scripts/package-manifest.js'
-import {binaryPath} from '../scripts/package.js'
+import {buildSea} from '../scripts/package-sea.js'
+import {BUILD_DIR, binaryPath, buildPackages} from '../scripts/package.js'
 import {startApiServer} from '../test/support/apiserver.js'
 import {PROJECT_ROOT} from '../test/support/run-command.js'
 
@@ -45,10 +48,22 @@ interface HyperfineResult {
   times: number[]
 }
 
-export function availableForms(root = PROJECT_ROOT): Form[] {
-  const binary = binaryPath(platformOf(process.platform, process.arch))
+export const BENCH_BUILD_DIR = path.join(BUILD_DIR, 'bench')
+
+/** This machine's executable from the pinned Node 24 (as npm run package makes it) and from the Node 20 running this. */
+export async function buildExecutables(buildDir = BENCH_BUILD_DIR): Promise<Array<{file: string; node: string}>> {
+  const platform = platformOf(process.platform, process.arch)
+  const [shipped] = await buildPackages([platform], path.join(buildDir, 'node24'))
+  const node20 = await buildSea({node: process.execPath, output: binaryPath(platform, path.join(buildDir, 'node20')), platform, workDir: path.join(buildDir, 'node20', 'sea')})
+  return [
+    {file: shipped.binary, node: `v${shipped.nodeVersion}`},
+    {file: node20, node: process.version},
+  ]
+}
+
+export function availableForms(executables: Array<{file: string; node: string}>, root = PROJECT_ROOT): Form[] {
   const candidates: Array<Form & {needs: string}> = [
-    {name: 'executable', needs: binary, prefix: [binary]},
+    ...executables.map((executable) => ({name: `executable (node ${executable.node})`, needs: executable.file, prefix: [executable.file]})),
     {name: 'bundle', needs: path.join(root, 'dist', 'kubectl-maintenance.mjs'), prefix: [process.execPath, path.join(root, 'dist', 'kubectl-maintenance.mjs')]},
     {name: 'bin/run.js', needs: path.join(root, 'dist', 'commands'), prefix: [process.execPath, path.join(root, 'bin', 'run.js')]},
   ]
@@ -99,8 +114,9 @@ function option(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const runs = option('--runs', 20)
   const warmup = option('--warmup', 3)
-  const forms = availableForms()
-  if (forms.length === 0) throw new Error('nothing to measure: run npm run build and/or npm run package first')
+  if (!existsSync(path.join(PROJECT_ROOT, 'dist', 'kubectl-maintenance.mjs'))) throw new Error('the executables carry dist/kubectl-maintenance.mjs: run npm run build first')
+  process.stdout.write(`building the executables from Node 24 and Node 20 into ${path.relative(process.cwd(), BENCH_BUILD_DIR)}/\n`)
+  const forms = availableForms(await buildExecutables())
   const server = await startApiServer({namespaces: ['default', 'shop']})
   const home = mkdtempSync(path.join(tmpdir(), 'km-bench-home-'))
   try {

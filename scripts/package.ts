@@ -63,6 +63,7 @@ export interface BuiltPackage {
   nodeVersion: string
   /** What scripts/package-check.ts could verify here. */
   checked: string
+  seconds: number
 }
 
 /**
@@ -76,6 +77,7 @@ export async function buildPackages(platforms: Platform[], buildDir = BUILD_DIR,
   const script = await buildSeaScript(path.join(buildDir, 'sea', 'kubectl-maintenance.cjs'))
   const built: BuiltPackage[] = []
   for (const platform of platforms) {
+    const started = Date.now()
     const runtime = nodeRuntime(platform)
     const workDir = path.join(buildDir, 'sea', `${platform.os}-${platform.arch}`)
     const binary = await buildSea({
@@ -89,14 +91,10 @@ export async function buildPackages(platforms: Platform[], buildDir = BUILD_DIR,
     })
     const checked = checkExecutable(binary, platform, {blob: readFileSync(path.join(workDir, 'sea-prep.blob')), nodeVersion: runtime.version, version})
     const archive = path.join(buildDir, archiveName(version, platform))
-    built.push({archive, binary, checked, nodeVersion: runtime.version, platform, sha256: writeArchive(binary, archive)})
+    const digest = writeArchive(binary, archive)
+    built.push({archive, binary, checked, nodeVersion: runtime.version, platform, seconds: (Date.now() - started) / 1000, sha256: digest})
   }
   return built
-}
-
-function option(name: string): string | undefined {
-  const index = process.argv.indexOf(name)
-  return index > 0 ? process.argv[index + 1] : undefined
 }
 
 function log(message: string): void {
@@ -129,7 +127,7 @@ async function main(): Promise<void> {
     const bundle = await buildBundle()
     log(`bundle     ${path.relative(ROOT, bundle.outfile)} (${(bundle.bytes / 1024).toFixed(0)} KiB)`)
     for (const built of await buildPackages(platforms, BUILD_DIR, log)) {
-      log(`${platformKey(built.platform).padEnd(14)} node v${built.nodeVersion}, ${path.relative(ROOT, built.binary)} (${mib(built.binary)}): ${built.checked}`)
+      log(`${platformKey(built.platform).padEnd(14)} node v${built.nodeVersion}, ${path.relative(ROOT, built.binary)} (${mib(built.binary)}) in ${built.seconds.toFixed(0)}s: ${built.checked}`)
       log(`${''.padEnd(14)} ${path.relative(ROOT, built.archive)} (${mib(built.archive)}) sha256 ${built.sha256}`)
     }
     log(`built in ${((Date.now() - started) / 1000).toFixed(1)}s`)

@@ -178,7 +178,7 @@ describe('the windows/amd64 executable, read as PE', function () {
 describe('executable format readers', () => {
   it('refuse what is not Mach-O or PE', () => {
     const elf = Buffer.concat([Buffer.from('\u007fELF'), Buffer.alloc(60)])
-    expect(() => readMachO(elf)).to.throw('not a 64-bit Mach-O: magic 7f454c46')
+    expect(() => readMachO(elf)).to.throw('not a 64-bit Mach-O: magic 0x7f454c46')
     expect(() => readPe(elf)).to.throw('not a PE file: no MZ header')
   })
 })
