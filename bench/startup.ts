@@ -9,7 +9,7 @@
  */
 import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {cpus, tmpdir} from 'node:os'
+import {cpus, loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
@@ -35,6 +35,8 @@ export interface Measurement {
   stddevMs: number
   minMs: number
   maxMs: number
+  /** Mean CPU time of the process (user + system): far less swayed than wall time by other work on a shared machine. */
+  cpuMs: number
   runs: number
 }
 
@@ -45,6 +47,8 @@ interface HyperfineResult {
   median: number
   min: number
   max: number
+  user: number
+  system: number
   times: number[]
 }
 
@@ -91,11 +95,21 @@ function hyperfine(commands: Array<{name: string; line: string}>, options: {runs
 
 export function toMeasurement(form: string, command: string, result: HyperfineResult): Measurement {
   const ms = (seconds: number) => Math.round(seconds * 10_000) / 10
-  return {command, form, maxMs: ms(result.max), meanMs: ms(result.mean), medianMs: ms(result.median), minMs: ms(result.min), runs: result.times.length, stddevMs: ms(result.stddev)}
+  return {
+    command,
+    cpuMs: ms(result.user + result.system),
+    form,
+    maxMs: ms(result.max),
+    meanMs: ms(result.mean),
+    medianMs: ms(result.median),
+    minMs: ms(result.min),
+    runs: result.times.length,
+    stddevMs: ms(result.stddev),
+  }
 }
 
 export function table(measurements: Measurement[]): string {
-  const rows = [['FORM', 'COMMAND', 'MEDIAN', 'MEAN ± SD', 'MIN'], ...measurements.map((m) => [m.form, m.command, `${m.medianMs} ms`, `${m.meanMs} ± ${m.stddevMs} ms`, `${m.minMs} ms`])]
+  const rows = [['FORM', 'COMMAND', 'MEDIAN', 'MEAN ± SD', 'MIN', 'CPU'], ...measurements.map((m) => [m.form, m.command, `${m.medianMs} ms`, `${m.meanMs} ± ${m.stddevMs} ms`, `${m.minMs} ms`, `${m.cpuMs} ms`])]
   const widths = rows[0].map((_cell, column) => Math.max(...rows.map((row) => row[column].length)))
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n')
 }
@@ -118,6 +132,7 @@ async function main(): Promise<void> {
   process.stdout.write(`building the executables from Node 24 and Node 20 into ${path.relative(process.cwd(), BENCH_BUILD_DIR)}/\n`)
   const forms = availableForms(await buildExecutables())
   const server = await startApiServer({namespaces: ['default', 'shop']})
+  const loadBefore = Math.round(loadavg()[0] * 100) / 100
   const home = mkdtempSync(path.join(tmpdir(), 'km-bench-home-'))
   try {
     const commands = forms.flatMap((form) => [
@@ -133,6 +148,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${table(measurements)}\n`)
     mergeResults(RESULTS_PATH, {
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+      loadAverage1m: loadBefore,
       date: new Date().toISOString(),
       measurements,
       node: process.version,
