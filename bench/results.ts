@@ -25,6 +25,7 @@ export interface StartupResult {
   measurements: Measurement[]
   node: string
   tool: string
+  loadAverage1m?: number
 }
 
 export interface BenchResults {
@@ -245,10 +246,11 @@ function partDetails(results: BenchResults): string[] {
     sections.push(
       `## (d) CLI start-up\n\nFrom bench/startup.ts (\`${d.tool}\`; \`list\` makes one request to the in-process API server).\n\n` +
         markdownTable(
-          ['form', 'command', 'median', 'mean ± sd', 'min', 'max'],
-          d.measurements.map((m) => [m.form, m.command, ms(m.medianMs), `${m.meanMs} ± ${m.stddevMs} ms`, ms(m.minMs), ms(m.maxMs)]),
+          ['form', 'command', 'median', 'mean ± sd', 'min', 'max', 'cpu (user + sys, mean)'],
+          d.measurements.map((m) => [m.form, m.command, ms(m.medianMs), `${m.meanMs} ± ${m.stddevMs} ms`, ms(m.minMs), ms(m.maxMs), m.cpuMs === undefined ? '' : ms(m.cpuMs)]),
         ) +
-        `\n\nMeasured ${d.date}.`,
+        `\n\nThe executables are built fresh from the current sources, from the pinned Node 24 as shipped and from the Node 20 running the bench. ` +
+        `Measured ${d.date}${d.loadAverage1m === undefined ? '' : `, load average before: ${d.loadAverage1m}`}.`,
     )
   }
   const e = results.pageThroughput

@@ -1,18 +1,21 @@
 /**
  * Start-up time of the plugin, measured by hyperfine: `--help` (no cluster) and `list` (one request to the in-process
- * API server), for every form of the plugin present: the single executable (npm run package), the ESM bundle and
- * bin/run.js over dist/ (npm run build). Prints a table and merges the numbers into bench/results.json under "startup".
+ * API server), for every form of the plugin: the single executable as shipped (the pinned Node 24 of
+ * packaging/node-runtimes) beside the same executable made from the Node 20 running this, both built fresh into
+ * build/bench/ from the current sources, and the ESM bundle and bin/run.js over dist/ (npm run build). Prints a table
+ * and merges the numbers into bench/results.json under "startup".
  *
  *   tsx bench/startup.ts [--runs N] [--warmup N]
  */
 import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {cpus, tmpdir} from 'node:os'
+import {cpus, loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {platformOf} from '../scripts/package-manifest.js'
-import {binaryPath} from '../scripts/package.js'
+import {buildSea} from '../scripts/package-sea.js'
+import {BUILD_DIR, binaryPath, buildPackages} from '../scripts/package.js'
 import {startApiServer} from '../test/support/apiserver.js'
 import {PROJECT_ROOT} from '../test/support/run-command.js'
 
@@ -32,6 +35,8 @@ export interface Measurement {
   stddevMs: number
   minMs: number
   maxMs: number
+  /** Mean CPU time of the process (user + system): far less swayed than wall time by other work on a shared machine. */
+  cpuMs: number
   runs: number
 }
 
@@ -42,13 +47,27 @@ interface HyperfineResult {
   median: number
   min: number
   max: number
+  user: number
+  system: number
   times: number[]
 }
 
-export function availableForms(root = PROJECT_ROOT): Form[] {
-  const binary = binaryPath(platformOf(process.platform, process.arch))
+export const BENCH_BUILD_DIR = path.join(BUILD_DIR, 'bench')
+
+/** This machine's executable from the pinned Node 24 (as npm run package makes it) and from the Node 20 running this. */
+export async function buildExecutables(buildDir = BENCH_BUILD_DIR): Promise<Array<{file: string; node: string}>> {
+  const platform = platformOf(process.platform, process.arch)
+  const [shipped] = await buildPackages([platform], path.join(buildDir, 'node24'))
+  const node20 = await buildSea({node: process.execPath, output: binaryPath(platform, path.join(buildDir, 'node20')), platform, workDir: path.join(buildDir, 'node20', 'sea')})
+  return [
+    {file: shipped.binary, node: `v${shipped.nodeVersion}`},
+    {file: node20, node: process.version},
+  ]
+}
+
+export function availableForms(executables: Array<{file: string; node: string}>, root = PROJECT_ROOT): Form[] {
   const candidates: Array<Form & {needs: string}> = [
-    {name: 'executable', needs: binary, prefix: [binary]},
+    ...executables.map((executable) => ({name: `executable (node ${executable.node})`, needs: executable.file, prefix: [executable.file]})),
     {name: 'bundle', needs: path.join(root, 'dist', 'kubectl-maintenance.mjs'), prefix: [process.execPath, path.join(root, 'dist', 'kubectl-maintenance.mjs')]},
     {name: 'bin/run.js', needs: path.join(root, 'dist', 'commands'), prefix: [process.execPath, path.join(root, 'bin', 'run.js')]},
   ]
@@ -76,11 +95,21 @@ function hyperfine(commands: Array<{name: string; line: string}>, options: {runs
 
 export function toMeasurement(form: string, command: string, result: HyperfineResult): Measurement {
   const ms = (seconds: number) => Math.round(seconds * 10_000) / 10
-  return {command, form, maxMs: ms(result.max), meanMs: ms(result.mean), medianMs: ms(result.median), minMs: ms(result.min), runs: result.times.length, stddevMs: ms(result.stddev)}
+  return {
+    command,
+    cpuMs: ms(result.user + result.system),
+    form,
+    maxMs: ms(result.max),
+    meanMs: ms(result.mean),
+    medianMs: ms(result.median),
+    minMs: ms(result.min),
+    runs: result.times.length,
+    stddevMs: ms(result.stddev),
+  }
 }
 
 export function table(measurements: Measurement[]): string {
-  const rows = [['FORM', 'COMMAND', 'MEDIAN', 'MEAN ± SD', 'MIN'], ...measurements.map((m) => [m.form, m.command, `${m.medianMs} ms`, `${m.meanMs} ± ${m.stddevMs} ms`, `${m.minMs} ms`])]
+  const rows = [['FORM', 'COMMAND', 'MEDIAN', 'MEAN ± SD', 'MIN', 'CPU'], ...measurements.map((m) => [m.form, m.command, `${m.medianMs} ms`, `${m.meanMs} ± ${m.stddevMs} ms`, `${m.minMs} ms`, `${m.cpuMs} ms`])]
   const widths = rows[0].map((_cell, column) => Math.max(...rows.map((row) => row[column].length)))
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n')
 }
@@ -99,9 +128,11 @@ function option(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const runs = option('--runs', 20)
   const warmup = option('--warmup', 3)
-  const forms = availableForms()
-  if (forms.length === 0) throw new Error('nothing to measure: run npm run build and/or npm run package first')
+  if (!existsSync(path.join(PROJECT_ROOT, 'dist', 'kubectl-maintenance.mjs'))) throw new Error('the executables carry dist/kubectl-maintenance.mjs: run npm run build first')
+  process.stdout.write(`building the executables from Node 24 and Node 20 into ${path.relative(process.cwd(), BENCH_BUILD_DIR)}/\n`)
+  const forms = availableForms(await buildExecutables())
   const server = await startApiServer({namespaces: ['default', 'shop']})
+  const loadBefore = Math.round(loadavg()[0] * 100) / 100
   const home = mkdtempSync(path.join(tmpdir(), 'km-bench-home-'))
   try {
     // node itself, in the same run: the floor every form stands on (the targets are relative to it).
@@ -122,6 +153,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${table(measurements)}\n`)
     mergeResults(RESULTS_PATH, {
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+      loadAverage1m: loadBefore,
       date: new Date().toISOString(),
       measurements,
       node: process.version,

@@ -1,24 +1,26 @@
 /**
- * The Node single-executable application (SEA) of the plugin: a copy of a Node 20 binary with the plugin injected.
+ * The Node single-executable application (SEA) of the plugin: a copy of a Node binary (the pinned Node 24 of
+ * scripts/package-node.ts, for any platform) with the plugin injected.
  *
- * Node 20 runs the injected script as CommonJS, whose require() reaches only built-in modules and where import() of
+ * Node 20 and 24 run the injected script as CommonJS, whose require() reaches only built-in modules and where import() of
  * anything else is unavailable (and with the code cache on, import() does not work at all). So the SEA gets a CommonJS
  * build of the same entry as dist/kubectl-maintenance.mjs: the same command loaders, the same src/bundle/run-bundle.ts,
  * the same build-time constants.
  */
 import {build} from 'esbuild'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {unsign as unsignMachO} from 'macho-unsign'
+import {signatureSet} from 'portable-executable-signature'
 
 import {BUNDLE_PATH, ROOT, RUN_BUNDLE, bundleDefines, commandFiles, commandLoadersSource, commonBuildOptions, outputBytes, readPackageJson} from './build-bundle.js'
+import type {Platform} from './package-manifest.js'
 
 /** The SEA asset holding the ESM bundle, which `install` ships to the CronJob. */
 export const BUNDLE_ASSET = 'kubectl-maintenance.mjs'
 /** Node's fixed sentinel: postject flips it so the binary knows a blob was injected. */
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'
-
-export type Platform = 'darwin' | 'linux'
 
 // Runs first, before any bundled module: answers "not found" itself for files and packages inside the executable
 // (optional dependencies probe some; the SEA's own require() would warn on each), and gives the ESM-minded code an
@@ -79,8 +81,8 @@ export interface SeaConfig {
   assets: Record<string, string>
 }
 
-export function seaConfig(main: string, blob: string, esmBundle: string): SeaConfig {
-  return {assets: {[BUNDLE_ASSET]: esmBundle}, disableExperimentalSEAWarning: true, main, output: blob, useCodeCache: true}
+export function seaConfig(main: string, blob: string, esmBundle: string, useCodeCache: boolean): SeaConfig {
+  return {assets: {[BUNDLE_ASSET]: esmBundle}, disableExperimentalSEAWarning: true, main, output: blob, useCodeCache}
 }
 
 /** Runs a build tool quietly (postject's LIEF warns about every ELF note it does not know); its output only on failure. */
@@ -94,35 +96,77 @@ function exec(file: string, args: string[], cwd?: string): void {
 }
 
 export interface SeaOptions {
-  /** The Node binary to copy; the blob is prepared by it too, since blob and binary must be the same Node version. */
+  /** The Node binary the executable is a copy of. */
   node: string
+  /**
+   * The Node that writes the blob, which must be the same Node version as `node` and run here; `node` itself when
+   * omitted (then it must run on this machine).
+   */
+  preparer?: string
+  /**
+   * V8's code cache in the blob: faster start-up, but machine code of the preparer's platform and not the same bytes
+   * twice. Only when the preparer is the target binary itself (Node's SEA guide: off when building for another
+   * platform). Default: on when there is no separate preparer.
+   */
+  codeCache?: boolean
   platform: Platform
   workDir: string
   output: string
   esmBundle?: string
   strip?: boolean
+  /** The CommonJS script (buildSeaScript), when one build serves several platforms. */
+  script?: string
 }
 
-/** Script -> blob (with code cache) -> copy of node, stripped, unsigned -> blob injected -> signed again (macOS). */
+/** GNU strip knows only its own architecture: Debian's binutils-aarch64-linux-gnu strips arm64 binaries. */
+export function stripTool(platform: Platform): {tool: string; debianPackage: string} {
+  return platform.arch === 'arm64' ? {debianPackage: 'binutils-aarch64-linux-gnu', tool: 'aarch64-linux-gnu-strip'} : {debianPackage: 'binutils', tool: 'strip'}
+}
+
+/**
+ * Removes the code signature postject cannot write around: the Mach-O one of nodejs.org's macOS build (the result
+ * stays unsigned; README: signing on macOS), the Authenticode one of its Windows build. Linux binaries carry none.
+ */
+export function removeSignature(file: string, platform: Platform): void {
+  if (platform.os === 'linux') return
+  const data = readFileSync(file)
+  const unsigned = platform.os === 'darwin' ? unsignMachO(data) : signatureSet(data, null)
+  if (unsigned) writeFileSync(file, Buffer.from(unsigned))
+}
+
+const SEA_SCRIPT = 'kubectl-maintenance.cjs'
+
+/** Script -> blob -> copy of node, stripped (Linux) or unsigned (macOS, Windows) -> blob injected. */
 export async function buildSea(options: SeaOptions): Promise<string> {
   mkdirSync(options.workDir, {recursive: true})
-  const script = path.join(options.workDir, 'kubectl-maintenance.cjs')
+  // The blob records the path of its main script as written in the config: a name relative to the work directory
+  // keeps the blob (and so the executable) the same wherever it is built.
+  const script = path.join(options.workDir, SEA_SCRIPT)
+  if (options.script) copyFileSync(options.script, script)
+  else await buildSeaScript(script)
   const blob = path.join(options.workDir, 'sea-prep.blob')
   const configFile = path.join(options.workDir, 'sea-config.json')
-  await buildSeaScript(script)
-  writeFileSync(configFile, JSON.stringify(seaConfig(script, blob, options.esmBundle ?? BUNDLE_PATH), null, 2) + '\n')
-  exec(options.node, ['--experimental-sea-config', configFile], options.workDir)
+  const codeCache = options.codeCache ?? options.preparer === undefined
+  writeFileSync(configFile, JSON.stringify(seaConfig(SEA_SCRIPT, path.basename(blob), options.esmBundle ?? BUNDLE_PATH, codeCache), null, 2) + '\n')
+  exec(options.preparer ?? options.node, ['--experimental-sea-config', path.basename(configFile)], options.workDir)
 
   mkdirSync(path.dirname(options.output), {recursive: true})
   rmSync(options.output, {force: true})
   copyFileSync(options.node, options.output)
   chmodSync(options.output, 0o755)
-  if (options.platform === 'darwin') exec('codesign', ['--remove-signature', options.output])
-  // Debug symbols are most of a distribution's node; macOS binaries from nodejs.org come stripped already.
-  if (options.strip !== false && options.platform === 'linux') exec('strip', ['--strip-all', options.output])
+  removeSignature(options.output, options.platform)
+  // Debug symbols are most of nodejs.org's Linux binaries (126 MB to 100 MB); its macOS and Windows ones have none.
+  if (options.strip !== false && options.platform.os === 'linux') {
+    const {debianPackage, tool} = stripTool(options.platform)
+    try {
+      execFileSync(tool, ['--version'], {stdio: 'ignore'})
+    } catch {
+      throw new Error(`${tool} is missing (it strips the ${options.platform.os}/${options.platform.arch} binary): apt-get install ${debianPackage}`)
+    }
+    exec(tool, ['--strip-all', options.output])
+  }
   const postject = path.join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js')
-  const macho = options.platform === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : []
+  const macho = options.platform.os === 'darwin' ? ['--macho-segment-name', 'NODE_SEA'] : []
   exec(process.execPath, [postject, options.output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE, ...macho])
-  if (options.platform === 'darwin') exec('codesign', ['--sign', '-', options.output])
   return options.output
 }
