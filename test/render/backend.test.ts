@@ -6,6 +6,7 @@ import type {PageSource} from '../../src/render/page.js'
 import {BACKEND_IMAGE, backendPodLabels, backendTlsSecret, renderBackend} from '../../src/render/backend.js'
 import {defaultPage, renderPage} from '../../src/render/page.js'
 import {buildViewModel} from '../../src/render/view-model.js'
+import {restrictedViolations} from '../install/restricted-pss.js'
 import {golden, WINDOW} from './fixtures.js'
 
 const small: PageSource = {
@@ -111,6 +112,7 @@ describe('render/backend', () => {
     ])
     expect(pod.volumes).to.deep.include({name: 'tls', secret: {defaultMode: 0o440, secretName: backendFor().name}})
     expect(pod.securityContext).to.deep.include({fsGroup: 101})
+    expect(restrictedViolations(pod), 'restricted Pod Security Standard').to.deep.equal([])
     expect(backendFor().service).to.deep.include({spec: {
       ports: [
         {name: 'http', port: 80, protocol: 'TCP', targetPort: 8080},
