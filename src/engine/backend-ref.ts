@@ -1,10 +1,17 @@
 import type {BackendManifests} from '../render/backend.js'
 import type {BackendRef} from './kinds/types.js'
 
-import {BACKEND_CONTAINER_PORT, BACKEND_GRPC_CONTAINER_PORT, BACKEND_GRPC_PORT, BACKEND_PORT, backendPodLabels} from '../render/backend.js'
+import {BACKEND_CONTAINER_PORT, BACKEND_GRPC_CONTAINER_PORT, BACKEND_GRPC_PORT, BACKEND_PORT, BACKEND_TLS_CONTAINER_PORT, BACKEND_TLS_PORT, backendPodLabels} from '../render/backend.js'
 import {BACKEND_PREFIX} from '../model/keys.js'
 
-const PORTS = {containerPort: BACKEND_CONTAINER_PORT, grpcContainerPort: BACKEND_GRPC_CONTAINER_PORT, grpcPort: BACKEND_GRPC_PORT, servicePort: BACKEND_PORT}
+const PORTS = {
+  containerPort: BACKEND_CONTAINER_PORT,
+  grpcContainerPort: BACKEND_GRPC_CONTAINER_PORT,
+  grpcPort: BACKEND_GRPC_PORT,
+  servicePort: BACKEND_PORT,
+  tlsContainerPort: BACKEND_TLS_CONTAINER_PORT,
+  tlsPort: BACKEND_TLS_PORT,
+}
 
 export function backendRef(manifests: BackendManifests): BackendRef {
   return {...PORTS, podLabels: manifests.podLabels, serviceName: manifests.name}

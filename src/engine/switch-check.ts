@@ -93,16 +93,8 @@ function checkService(target: ObservedTarget, context: SwitchContext): SwitchDec
     return refusal('apiservice', `${name} serves an aggregated API (${apiService.by}): switched, that API would be unavailable during the window${force}`, context.force)
   }
   const ports = recordsOf(spec.ports)
-  const tls = ports.filter((port) => carriesTls(port))
-  if (tls.length > 0) {
-    const which = tls.map((port) => `${String(port.port)}${typeof port.name === 'string' ? ` (${port.name})` : ''}`).join(', ')
-    return refusal(
-      'tls',
-      `${name} port ${which} carries TLS, which the maintenance page does not serve: its callers would get handshake errors, not the page; ${instead}${force}`,
-      context.force,
-    )
-  }
-  return {notes: ports.some((port) => carriesGrpc(port)) ? ['grpc'] : [], verdict: 'switch'}
+  const notes = [...(ports.some((port) => carriesTls(port)) ? ['tls'] : []), ...(ports.some((port) => carriesGrpc(port) && !carriesTls(port)) ? ['grpc'] : [])]
+  return {notes, verdict: 'switch'}
 }
 
 /** The refs a route entry sends traffic to, by kind: HTTPRoute rules' backendRefs, IngressRoute routes' services. */

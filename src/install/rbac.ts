@@ -18,13 +18,16 @@ export interface PolicyRule {
 /**
  * Exactly the calls `reconcile` makes (test/install/rbac-coverage.test.ts runs whole lifecycles and fails on any
  * request outside this table). Discovery (GET /api, /apis/G/V) is a non-resource URL every authenticated user may
- * read through the default system:discovery binding, so it needs no rule. No Secrets, no pods, no wildcards.
+ * read through the default system:discovery binding, so it needs no rule. No pods, no wildcards, and no
+ * read of any Secret: the engine only creates its backends' TLS Secrets, which the garbage collector removes with
+ * the backend's ConfigMap (their owner).
  */
 export const ENGINE_GRANTS: readonly EngineGrant[] = [
   {resource: Resources.configMaps, verbs: ['get', 'list', 'create', 'patch', 'delete'], why: 'windows (read, phase), custom pages (read by name), backend page bodies, install settings'},
   {resource: Resources.events, verbs: ['get', 'create', 'patch'], why: 'the history of every transition, on windows and targets; a repeated one counts up'},
   {resource: Resources.services, verbs: ['list', 'create', 'patch', 'delete'], why: 'Service targets (switch, restore), backend Services'},
   {resource: Resources.deployments, verbs: ['list', 'create', 'delete'], why: 'backend nginx Deployments'},
+  {resource: Resources.secrets, verbs: ['create'], why: 'backend TLS certificates (made, never read; owned by the backend ConfigMap)'},
   {resource: Resources.ingresses, verbs: ['list', 'patch'], why: 'Ingress targets'},
   {resource: Resources.ingressRoutes, verbs: ['list', 'patch'], why: 'Traefik IngressRoute targets'},
   {resource: Resources.ingressRoutesLegacy, verbs: ['list', 'patch'], why: 'Traefik IngressRoute targets on clusters that serve only the legacy group'},

@@ -11,6 +11,7 @@ import {type BackendPartKind, PART_KINDS, backendIdentityProblem, deploymentCont
 import {ClusterError} from '../model/errors.js'
 import {backendDataDigest} from '../render/backend.js'
 import {type KubeClient, isAlreadyExists, isNotFound} from './client.js'
+import {ensureTlsSecret} from './backend-tls.js'
 import {recordEvent} from './events.js'
 import {Resources, type ResourceType} from './resources.js'
 
@@ -41,6 +42,7 @@ export async function createBackend(client: KubeClient, action: CreateBackend, n
   if (ownerUid === undefined) throw new ClusterError(`ConfigMap ${manifests.name} is gone: the next pass makes the backend again`)
   const ownerReferences = [{apiVersion: 'v1', controller: true, kind: 'ConfigMap', name: manifests.name, uid: ownerUid}]
   if (action.missing.includes('deployment')) {
+    await ensureTlsSecret(client, namespace, manifests, ownerUid, now())
     await createOrVerify(client, 'deployment', action, now, (existing) => deploymentContentProblem(existing, manifests.hash), ownerReferences)
   }
   if (action.missing.includes('service')) {

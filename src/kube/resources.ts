@@ -28,6 +28,7 @@ export const Resources = {
   namespaces: resource('', 'v1', 'namespaces', 'Namespace', false),
   roleBindings: resource('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
   roles: resource('rbac.authorization.k8s.io', 'v1', 'roles', 'Role'),
+  secrets: resource('', 'v1', 'secrets', 'Secret'),
   selfSubjectAccessReviews: resource('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),
   validatingAdmissionPolicies: resource('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', false),
   validatingAdmissionPolicyBindings: resource('admissionregistration.k8s.io', 'v1', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false),

@@ -18,6 +18,9 @@ export const BACKEND_CONTAINER_PORT = 8080
 /** HTTP/2 cleartext for gRPC callers (an ingress-nginx GRPC backend, a Traefik h2c service, a Service port for gRPC). */
 export const BACKEND_GRPC_PORT = 81
 export const BACKEND_GRPC_CONTAINER_PORT = 8081
+/** TLS (HTTP/1.1 and HTTP/2 by ALPN) for proxies that speak HTTPS or gRPC over TLS to their upstream. */
+export const BACKEND_TLS_PORT = 443
+export const BACKEND_TLS_CONTAINER_PORT = 8443
 export const BACKEND_USER = 101
 export const BACKEND_APP_NAME = 'kubectl-maintenance-backend'
 
@@ -25,6 +28,11 @@ export const BACKEND_APP_NAME = 'kubectl-maintenance-backend'
 export const CONTENT_ROOT = '/etc/maintenance'
 export const TEMP_ROOT = '/tmp'
 export const HEALTHZ_PATH = '/_maintenance/healthz'
+/**
+ * Where the pod mounts the backend's TLS Secret (tls.crt, tls.key). The certificate is self-signed and generated
+ * when the backend is made (kube/backend-tls.ts), so it is not part of what is rendered or hashed here.
+ */
+export const TLS_ROOT = '/etc/maintenance-tls'
 
 
 export interface BackendInput {
@@ -65,6 +73,8 @@ export function backendNginxConf(page: RenderedPage): string {
     retryAfter: page.retryAfter,
     status: page.status,
     tempRoot: TEMP_ROOT,
+    tlsListen: String(BACKEND_TLS_CONTAINER_PORT),
+    tlsRoot: TLS_ROOT,
   })
 }
 
@@ -179,6 +189,7 @@ export function renderBackend(input: BackendInput): BackendManifests {
               ports: [
                 {containerPort: BACKEND_CONTAINER_PORT, name: 'http', protocol: 'TCP'},
                 {containerPort: BACKEND_GRPC_CONTAINER_PORT, name: 'grpc', protocol: 'TCP'},
+                {containerPort: BACKEND_TLS_CONTAINER_PORT, name: 'https', protocol: 'TCP'},
               ],
               readinessProbe: probe(1),
               resources: {limits: {memory: '32Mi'}, requests: {cpu: '10m', memory: '16Mi'}},
@@ -193,11 +204,14 @@ export function renderBackend(input: BackendInput): BackendManifests {
               volumeMounts: [
                 {mountPath: CONTENT_ROOT, name: 'page', readOnly: true},
                 {mountPath: TEMP_ROOT, name: 'tmp'},
+                {mountPath: TLS_ROOT, name: 'tls', readOnly: true},
               ],
             },
           ],
           enableServiceLinks: false,
           securityContext: {
+            // The Secret's files are group-readable only (0440): the group makes them readable to nginx's user.
+            fsGroup: BACKEND_USER,
             runAsGroup: BACKEND_USER,
             runAsNonRoot: true,
             runAsUser: BACKEND_USER,
@@ -216,6 +230,7 @@ export function renderBackend(input: BackendInput): BackendManifests {
               name: 'page',
             },
             {emptyDir: {sizeLimit: '16Mi'}, name: 'tmp'},
+            {name: 'tls', secret: {defaultMode: 0o440, secretName: name}},
           ],
         },
       },
@@ -230,6 +245,7 @@ export function renderBackend(input: BackendInput): BackendManifests {
       ports: [
         {name: 'http', port: BACKEND_PORT, protocol: 'TCP', targetPort: BACKEND_CONTAINER_PORT},
         {appProtocol: 'kubernetes.io/h2c', name: 'grpc', port: BACKEND_GRPC_PORT, protocol: 'TCP', targetPort: BACKEND_GRPC_CONTAINER_PORT},
+        {appProtocol: 'https', name: 'https', port: BACKEND_TLS_PORT, protocol: 'TCP', targetPort: BACKEND_TLS_CONTAINER_PORT},
       ],
       selector: {...labels},
       type: 'ClusterIP',
@@ -238,4 +254,31 @@ export function renderBackend(input: BackendInput): BackendManifests {
 
   const digest = backendDataDigest(configMap.data, configMap.binaryData)
   return {configMap, deployment, digest, hash, name, podLabels: {...labels}, service}
+}
+
+export interface TlsKeyPair {
+  /** PEM certificate (self-signed). */
+  certificate: string
+  /** PEM private key. */
+  key: string
+}
+
+/**
+ * The backend's TLS Secret, named like the backend and owned by its ConfigMap, so it goes when the backend goes.
+ * The key pair is an input: it is random, so it is generated in the I/O shell and never hashed.
+ */
+export function backendTlsSecret(manifests: Pick<BackendManifests, 'hash' | 'name'>, namespace: string, ownerUid: string, pair: TlsKeyPair): object {
+  return {
+    apiVersion: 'v1',
+    data: {'tls.crt': Buffer.from(pair.certificate).toString('base64'), 'tls.key': Buffer.from(pair.key).toString('base64')},
+    immutable: true,
+    kind: 'Secret',
+    metadata: {
+      labels: backendPodLabels(manifests.hash),
+      name: manifests.name,
+      namespace,
+      ownerReferences: [{apiVersion: 'v1', controller: true, kind: 'ConfigMap', name: manifests.name, uid: ownerUid}],
+    },
+    type: 'kubernetes.io/tls',
+  }
 }

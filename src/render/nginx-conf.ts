@@ -21,6 +21,10 @@ export interface NginxOptions {
   /** Sent as grpc-message (percent-encoded as gRPC asks) with grpc-status 14 UNAVAILABLE. */
   grpcMessage?: string
   pidFile: string
+  /** Where TLS is served (HTTP/1.1 and HTTP/2 by ALPN), for proxies that speak HTTPS to their upstream; absent: not served. */
+  tlsListen?: string
+  /** Directory holding tls.crt and tls.key (PEM), required with tlsListen. */
+  tlsRoot?: string
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -91,6 +95,8 @@ export function renderNginxConf(o: NginxOptions): string {
     retryAfter: o.retryAfter === undefined ? undefined : checked(o.retryAfter, HTTP_DATE, 'Retry-After'),
     status: o.status,
     tempRoot: checked(o.tempRoot.replace(/\/+$/, '') || '/', SAFE_PATH, 'temp root'),
+    tlsListen: o.tlsListen === undefined ? undefined : checked(o.tlsListen, SAFE_LISTEN, 'TLS listen address'),
+    tlsRoot: o.tlsListen === undefined ? undefined : checked((o.tlsRoot ?? '').replace(/\/+$/, '') || '/', SAFE_PATH, 'TLS directory'),
     trigger,
   })
 }

@@ -58,6 +58,7 @@ function at(value: unknown, ...path: Array<string | number>): unknown {
 }
 
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
+const targetPorts = (o: Obj) => list(at(o, 'spec', 'ports')).map((port) => [at(port, 'name'), at(port, 'targetPort')])
 const ingressPorts = (o: Obj) => list(at(o, 'spec', 'rules')).flatMap((rule) => list(at(rule, 'http', 'paths')).map((p) => at(p, 'backend', 'service', 'port', 'number')))
 
 /** Keyed by file, then kind/name@namespace. */
@@ -140,7 +141,9 @@ const EXPECTED: Record<string, Record<string, Expectation>> = {
     'ingress/argocd@argocd': {check: (o) => expect(annotationsOf(o)['alb.ingress.kubernetes.io/backend-protocol']).to.equal('HTTP'), note: 'tls', verdict: 'switch'},
     'ingress/kubernetes-dashboard@kubernetes-dashboard': {check: (o) => expect(annotationsOf(o)['nginx.ingress.kubernetes.io/backend-protocol']).to.equal('HTTP'), note: 'tls', verdict: 'switch'},
     'ingressroute/test-name@apps': {check: (o) => expect(JSON.stringify(o.spec)).not.to.match(/scheme|serversTransport/), note: 'tls', verdict: 'switch'},
-    'service/argocd-server@argocd': {note: 'refused: tls', verdict: 'refuse'},
+    'service/argocd-server@argocd': {check: (o) => expect(targetPorts(o)).to.deep.equal([['http', 8080], ['https', 8443]]), note: 'tls', verdict: 'switch'},
+    'service/ingress-nginx-controller@ingress-nginx': {check: (o) => expect(targetPorts(o)).to.deep.equal([['http', 8080], ['https', 8443]]), note: 'tls', verdict: 'switch'},
+    'service/secure-nginx@default': {check: (o) => expect(targetPorts(o)).to.deep.equal([['http', 8080], ['https', 8443]]), note: 'tls', verdict: 'switch'},
   },
   'webhook-service.yaml': {
     'service/cert-manager-webhook@cert-manager': {note: 'refused: webhook', verdict: 'refuse'},
@@ -200,6 +203,7 @@ describe('real-world routing shapes (issue 13): now and end', function () {
     ...server.objects('apps/v1', 'Deployment', namespace),
     ...server.objects('v1', 'Service', namespace).filter((svc) => (svc as Obj).metadata.name.startsWith('maintenance-')),
     ...server.objects('v1', 'ConfigMap', namespace).filter((cm) => (cm as Obj).metadata.name.startsWith('maintenance-')),
+    ...server.objects('v1', 'Secret', namespace),
   ]
 
   /** now, the switched object checked, end, everything back as it was and no backend left. */
@@ -218,6 +222,13 @@ describe('real-world routing shapes (issue 13): now and end', function () {
     expect((switched.metadata.labels as Record<string, string> | undefined)?.['kubectl-maintenance.io/active']).to.equal('true')
     validateSchema(switched)
     check?.(switched)
+    // The backend serves TLS with its own certificate, in a Secret named like it and owned by its ConfigMap.
+    const backend = annotationsOf(switched)['kubectl-maintenance.io/backend']
+    const secret = server.object('v1', 'Secret', namespace, backend) as Obj & {type: string; data: Record<string, string>}
+    const configMap = server.object('v1', 'ConfigMap', namespace, backend) as Obj
+    expect(secret.type).to.equal('kubernetes.io/tls')
+    expect(Buffer.from(secret.data['tls.crt'], 'base64').toString()).to.match(/^-----BEGIN CERTIFICATE-----/)
+    expect(secret.metadata.ownerReferences).to.deep.equal([{apiVersion: 'v1', controller: true, kind: 'ConfigMap', name: backend, uid: configMap.metadata.uid}])
 
     const ended = await end(window, namespace)
     expect(ended.exitCode, `${ended.stderr}${JSON.stringify(server.object('v1', 'ConfigMap', namespace, window))}`).to.equal(0)

@@ -47,6 +47,9 @@ describe('uninstall', function () {
   const settle = () => new Promise((resolve) => setImmediate(resolve))
 
   it('restores the target, deletes backends, windows, and everything install created', async () => {
+    expect(server.objects('v1', 'Secret', 'shop').map((o) => [(o as Obj).metadata.name, (o as Obj & {type: string}).type])).to.deep.equal([
+      [target().metadata.annotations?.['kubectl-maintenance.io/backend'], 'kubernetes.io/tls'],
+    ])
     const result = await uninstall()
     expect(result.exitCode, result.stderr).to.equal(0)
     const lines = result.stdout.trim().split('\n')
@@ -67,6 +70,7 @@ describe('uninstall', function () {
     expect(target().metadata.annotations ?? {}).to.deep.equal({})
     expect(names('apps/v1', 'Deployment')).to.deep.equal([])
     expect(names('v1', 'Service', 'shop')).to.deep.equal([])
+    expect(names('v1', 'Secret', 'shop'), 'the backend TLS Secret').to.deep.equal([])
     expect(names('v1', 'ConfigMap', 'shop')).to.deep.equal(['gitops'])
     expect(names('rbac.authorization.k8s.io/v1', 'ClusterRole')).to.deep.equal([])
     await settle()

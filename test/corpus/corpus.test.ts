@@ -19,7 +19,7 @@ const CONTROL_TARGET = KINDS[3]
 const ALLOWED_WRITES = [
   new RegExp(`/namespaces/${NS}/events$`),
   new RegExp(`/namespaces/${NS}/configmaps/(${BAD}|${CONTROL})$`),
-  new RegExp(`/namespaces/${NS}/(configmaps|deployments|services)(/maintenance-[a-z0-9]+)?$`),
+  new RegExp(`/namespaces/${NS}/(configmaps|deployments|secrets|services)(/maintenance-[a-z0-9]+)?$`),
   new RegExp(`/namespaces/${NS}/services/${CONTROL_TARGET.name}$`),
 ]
 

@@ -21,8 +21,8 @@ describe('engine/switch-check: decided before the switch', () => {
     ['ExternalName is kept, even in kube-system (nothing would change there either)', svc('db', 'kube-system', {externalName: 'db.example.com', type: 'ExternalName'}), 'kept: externalname'],
     ['a selector-less Service is kept', svc('manual', 'shop', {ports: [{port: 80}]}), 'kept: no selector'],
     ['an empty selector is no selector', svc('manual', 'shop', {ports: [{port: 80}], selector: {}}), 'kept: no selector'],
-    ['a port carrying TLS is refused', svc('secure', 'shop', {ports: [{name: 'web', port: 8443, appProtocol: 'https'}], selector: {app: 'x'}}), 'refused: tls'],
-    ['a port named https-* carries TLS', svc('secure', 'shop', {ports: [{name: 'https-admin', port: 9443}], selector: {app: 'x'}}), 'refused: tls'],
+    ['a port carrying TLS switches (to the backend TLS port)', svc('secure', 'shop', {ports: [{name: 'web', port: 8443, appProtocol: 'https'}], selector: {app: 'x'}}), 'switch'],
+    ['a TLS Service in kube-system is still refused', svc('metrics', 'kube-system', {ports: [{name: 'https', port: 443}], selector: {app: 'x'}}), 'refused: kube-system'],
   ]
   for (const [title, target, expected] of cases) {
     it(title, () => {
@@ -30,6 +30,14 @@ describe('engine/switch-check: decided before the switch', () => {
       expect(decision.verdict === 'switch' ? 'switch' : decision.note).to.equal(expected)
     })
   }
+
+  it('TLS ports are served, not refused: the routing summary says (tls)', () => {
+    for (const ports of [[{appProtocol: 'https', name: 'web', port: 8443}], [{name: 'https-admin', port: 9443}], [{port: 443}], [{appProtocol: 'kubernetes.io/wss', port: 8080}]]) {
+      expect(checkSwitch(svc('secure', 'shop', {ports, selector: {app: 'x'}}), context), JSON.stringify(ports)).to.deep.equal({notes: ['tls'], verdict: 'switch'})
+    }
+    const both = checkSwitch(svc('api', 'shop', {ports: [{name: 'https', port: 443}, {name: 'grpc', port: 9090}], selector: {app: 'x'}}), context)
+    expect(both).to.deep.equal({notes: ['tls', 'grpc'], verdict: 'switch'})
+  })
 
   it('--force switches what is refused, and says so', () => {
     expect(checkSwitch(svc('policy', 'shop', WEB), {...context, force: true})).to.deep.equal({notes: ['forced: webhook'], verdict: 'switch'})

@@ -45,6 +45,7 @@ describe('reconcile against the in-process API server', function () {
       ...server.objects('apps/v1', 'Deployment', NS),
       ...server.objects('v1', 'Service', NS),
       ...server.objects('v1', 'ConfigMap', NS),
+      ...server.objects('v1', 'Secret', NS),
     ] as Obj[]
     return all.filter((o) => o.metadata.labels?.[`${PREFIX}role`] === 'backend').map((o) => `${String(o.kind)}/${o.metadata.name}`)
   }
@@ -179,7 +180,7 @@ describe('reconcile against the in-process API server', function () {
     expect(after.metadata.annotations?.[`${PREFIX}original`]).to.equal(before.metadata.annotations?.[`${PREFIX}original`])
     const ingressPatches = server.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/ingresses/shop'))
     expect(ingressPatches, 'one retarget, no restore in between').to.have.length(1)
-    expect(backendObjects().sort()).to.deep.equal([`ConfigMap/${second}`, `Deployment/${second}`, `Service/${second}`])
+    expect(backendObjects().sort()).to.deep.equal([`ConfigMap/${second}`, `Deployment/${second}`, `Secret/${second}`, `Service/${second}`])
   })
 
   it('switches a target recreated during its window again', async () => {

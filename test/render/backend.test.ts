@@ -3,9 +3,10 @@ import {stringify} from 'yaml'
 
 import type {PageSource} from '../../src/render/page.js'
 
-import {BACKEND_IMAGE, backendPodLabels, renderBackend} from '../../src/render/backend.js'
+import {BACKEND_IMAGE, backendPodLabels, backendTlsSecret, renderBackend} from '../../src/render/backend.js'
 import {defaultPage, renderPage} from '../../src/render/page.js'
 import {buildViewModel} from '../../src/render/view-model.js'
+import {restrictedViolations} from '../install/restricted-pss.js'
 import {golden, WINDOW} from './fixtures.js'
 
 const small: PageSource = {
@@ -107,15 +108,47 @@ describe('render/backend', () => {
     expect(container.volumeMounts).to.deep.equal([
       {mountPath: '/etc/maintenance', name: 'page', readOnly: true},
       {mountPath: '/tmp', name: 'tmp'},
+      {mountPath: '/etc/maintenance-tls', name: 'tls', readOnly: true},
     ])
+    expect(pod.volumes).to.deep.include({name: 'tls', secret: {defaultMode: 0o440, secretName: backendFor().name}})
+    expect(pod.securityContext).to.deep.include({fsGroup: 101})
+    expect(restrictedViolations(pod), 'restricted Pod Security Standard').to.deep.equal([])
     expect(backendFor().service).to.deep.include({spec: {
       ports: [
         {name: 'http', port: 80, protocol: 'TCP', targetPort: 8080},
         {appProtocol: 'kubernetes.io/h2c', name: 'grpc', port: 81, protocol: 'TCP', targetPort: 8081},
+        {appProtocol: 'https', name: 'https', port: 443, protocol: 'TCP', targetPort: 8443},
       ],
       selector: backendFor().podLabels,
       type: 'ClusterIP',
     }})
+  })
+
+  it('serves TLS on 8443 from the mounted Secret; the random key pair is not part of the hash', () => {
+    const backend = backendFor()
+    const conf = (backend.configMap as {data: Record<string, string>}).data['nginx.conf']
+    expect(conf).to.include('listen 8443 ssl http2 default_server;')
+    expect(conf).to.include('ssl_certificate "/etc/maintenance-tls/tls.crt";')
+    expect(conf).to.include('ssl_certificate_key "/etc/maintenance-tls/tls.key";')
+    expect(backendFor().name).to.equal(backend.name)
+  })
+
+  it('the TLS Secret: named like the backend, its labels, type kubernetes.io/tls, owned by the ConfigMap, immutable', () => {
+    const backend = backendFor()
+    const secret = backendTlsSecret(backend, 'shop', 'uid-1', {certificate: 'CERT', key: 'KEY'})
+    expect(secret).to.deep.equal({
+      apiVersion: 'v1',
+      data: {'tls.crt': Buffer.from('CERT').toString('base64'), 'tls.key': Buffer.from('KEY').toString('base64')},
+      immutable: true,
+      kind: 'Secret',
+      metadata: {
+        labels: backend.podLabels,
+        name: backend.name,
+        namespace: 'shop',
+        ownerReferences: [{apiVersion: 'v1', controller: true, kind: 'ConfigMap', name: backend.name, uid: 'uid-1'}],
+      },
+      type: 'kubernetes.io/tls',
+    })
   })
 
   it('refuses a page that does not fit in a ConfigMap', () => {

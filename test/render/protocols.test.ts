@@ -6,6 +6,9 @@ import https from 'node:https'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import type {TlsKeyPair} from '../../src/render/backend.js'
+
+import {backendDnsNames, selfSignedCertificate} from '../../src/kube/backend-tls.js'
 import {defaultPage, renderPage} from '../../src/render/page.js'
 import {buildViewModel} from '../../src/render/view-model.js'
 import {NGINX_MISSING, type RunningNginx, findNginx, servePage} from '../support/nginx.js'
@@ -181,5 +184,148 @@ describe('render/protocols: the page through the protocol the original used (rea
     session.close()
     expect(answer.status).to.equal(503)
     expect(JSON.parse(answer.body)).to.have.property('message', MESSAGE)
+  })
+})
+
+/** What a TLS client of the backend reads, plus the certificate it was shown. */
+function httpsRequest(
+  url: string,
+  options: {method?: string; headers?: Record<string, string>; ca?: string; servername?: string},
+): Promise<{status: number; headers: Record<string, unknown>; body: string; subjectAltName?: string}> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      url,
+      {ca: options.ca, headers: options.headers, method: options.method ?? 'GET', rejectUnauthorized: options.ca !== undefined, servername: options.servername},
+      (res) => {
+        const subjectAltName = (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.().subjectaltname
+        let body = ''
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()))
+        res.on('end', () => resolve({body, headers: res.headers, status: res.statusCode ?? 0, subjectAltName}))
+      },
+    )
+    request.on('error', reject)
+    request.end()
+  })
+}
+
+/** nginx as a controller that speaks TLS to its upstream: backend-protocol HTTPS (proxy_pass https) and GRPCS (grpc_pass grpcs). */
+async function startTlsFront(backendTls: string): Promise<{http: string; h2c: string; stop(): Promise<void>}> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'km-front-tls-'))
+  mkdirSync(path.join(dir, 'tmp'))
+  const [httpPort, h2cPort] = [await freePort(), await freePort()]
+  const upstream = backendTls.replace('https://', '')
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${dir}/tmp/${name};`).join(' ')
+  writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    `worker_processes 1; pid ${dir}/tmp/nginx.pid; error_log stderr warn; events {}
+http {
+  access_log off; ${temp}
+  # backend-protocol HTTPS, as ingress-nginx renders it: TLS to the upstream, certificate not verified (its default).
+  server { listen 127.0.0.1:${httpPort}; location / { proxy_pass https://${upstream}; proxy_set_header Host $host; } }
+  # backend-protocol GRPCS: gRPC over TLS to the upstream.
+  server { listen 127.0.0.1:${h2cPort} http2; location / { grpc_pass grpcs://${upstream}; } }
+}
+`,
+  )
+  const child: ChildProcess = spawn(findNginx()!, ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {stdio: ['ignore', 'ignore', 'pipe']})
+  let errors = ''
+  child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  for (let tries = 0; ; tries++) {
+    try {
+      await fetch(`http://127.0.0.1:${httpPort}/_maintenance/healthz`)
+      break
+    } catch (error) {
+      if (tries > 100 || child.exitCode !== null) throw new Error(`front nginx did not start: ${errors || (error as Error).message}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  return {
+    h2c: `http://127.0.0.1:${h2cPort}`,
+    http: `http://127.0.0.1:${httpPort}`,
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+      rmSync(dir, {force: true, recursive: true})
+    },
+  }
+}
+
+describe('render/protocols: TLS upstreams get the page from the backend TLS listener, with the certificate the engine generates', function () {
+  this.timeout(20_000)
+  const NAME = 'maintenance-0123456789'
+  const NAMESPACE = 'argocd'
+  const END = Date.UTC(2026, 11, 24, 23)
+  let pair: TlsKeyPair
+  let grpcMessage: string | undefined
+  let backend: RunningNginx
+  let front: Awaited<ReturnType<typeof startTlsFront>>
+
+  before(async function () {
+    requireSystemBinary(this, findNginx(), NGINX_MISSING)
+    // The certificate is dated from the real clock: TLS clients check its validity against theirs.
+    pair = await selfSignedCertificate(NAME, NAMESPACE, Date.now())
+    const view = buildViewModel({end: END, message: MESSAGE, namespace: NAMESPACE, start: Date.UTC(2026, 11, 24, 20), targets: ['service/argocd-server'], timezone: 'UTC', window: 'tls'})
+    const page = renderPage(defaultPage(), view)
+    grpcMessage = page.grpcMessage
+    backend = await servePage(page, undefined, pair)
+    front = await startTlsFront(backend.tlsUrl!)
+  })
+
+  after(async () => {
+    await front?.stop()
+    await backend?.stop()
+  })
+
+  const variants: Array<[string | undefined, string, (body: string) => void]> = [
+    ['text/html,application/xhtml+xml,*/*;q=0.8', 'text/html; charset=utf-8', (body) => expect(body).to.include('Upgrading the database')],
+    ['application/json', 'application/json; charset=utf-8', (body) => expect(JSON.parse(body)).to.have.property('message', MESSAGE)],
+    ['application/xml', 'application/xml; charset=utf-8', (body) => expect(body).to.match(/^<\?xml/)],
+    [undefined, 'text/html; charset=utf-8', (body) => expect(body).to.include('<html')],
+  ]
+  for (const [accept, type, check] of variants) {
+    it(`a TLS caller of the backend (a Service port 443 switched to 8443), Accept ${accept ?? '(none)'}: 503 ${type.split(';')[0]}`, async () => {
+      const answer = await httpsRequest(`${backend.tlsUrl}/login`, {headers: accept ? {accept} : {}})
+      expect(answer.status).to.equal(503)
+      expect(answer.headers['content-type']).to.equal(type)
+      expect(answer.headers['retry-after']).to.equal('Thu, 24 Dec 2026 23:00:00 GMT')
+      expect(answer.headers['cache-control']).to.equal('no-store')
+      expect(answer.headers.vary).to.equal('Accept')
+      check(answer.body)
+    })
+  }
+
+  it('HEAD over TLS: the same headers, no body', async () => {
+    const answer = await httpsRequest(`${backend.tlsUrl}/`, {method: 'HEAD'})
+    expect(answer.status).to.equal(503)
+    expect(answer.headers['retry-after']).to.equal('Thu, 24 Dec 2026 23:00:00 GMT')
+    expect(answer.body).to.equal('')
+  })
+
+  it('the certificate is valid for the backend Service DNS names: a client that trusts it verifies the handshake', async () => {
+    const answer = await httpsRequest(`${backend.tlsUrl}/`, {ca: pair.certificate, servername: `${NAME}.${NAMESPACE}.svc`})
+    expect(answer.status).to.equal(503)
+    expect(answer.subjectAltName).to.equal(backendDnsNames(NAME, NAMESPACE).map((name) => `DNS:${name}`).join(', '))
+    const wrongName = await httpsRequest(`${backend.tlsUrl}/`, {ca: pair.certificate, servername: 'shop.example.com'}).then(
+      () => 'accepted',
+      (error: Error) => error.message,
+    )
+    expect(wrongName).to.match(/altnames/)
+  })
+
+  it('ingress-nginx backend-protocol HTTPS (proxy_pass https://): visitors of the controller get the page', async () => {
+    for (const [accept, type, check] of variants) {
+      const response = await fetch(`${front.http}/cart`, {headers: accept ? {accept} : {}})
+      expect(response.status, accept).to.equal(503)
+      expect(response.headers.get('content-type')).to.equal(type)
+      expect(response.headers.get('retry-after')).to.equal('Thu, 24 Dec 2026 23:00:00 GMT')
+      check(await response.text())
+    }
+  })
+
+  it('backend-protocol GRPCS (grpc_pass grpcs://, and a grpcs Service port): a gRPC caller reads UNAVAILABLE with the message', async () => {
+    expect(grpcMessage).to.include(MESSAGE)
+    expect(grpcStatus(await grpcCall(front.h2c))).to.deep.equal({code: '14', message: grpcMessage})
+    expect(grpcStatus(await grpcCall(backend.tlsUrl!))).to.deep.equal({code: '14', message: grpcMessage})
   })
 })

@@ -3,6 +3,7 @@ import {chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} fro
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import type {TlsKeyPair} from '../../src/render/backend.js'
 import type {RenderedPage} from '../../src/render/page.js'
 
 import {renderNginxConf} from '../../src/render/nginx-conf.js'
@@ -14,6 +15,8 @@ export interface RunningNginx {
   url: string
   /** http://127.0.0.1:PORT of the HTTP/2 cleartext (h2c) listener, as the backend's port 8081. */
   grpcUrl: string
+  /** https://127.0.0.1:PORT of the TLS listener (as the backend's port 8443), when started with a key pair. */
+  tlsUrl?: string
   dir: string
   /** The nginx master process. */
   pid: number
@@ -55,6 +58,8 @@ export interface NginxRunOptions {
   grpcMessage?: string
   /** Root only: run nginx itself as this user (uid, gid), as the unprivileged pod does. */
   runAs?: {uid: number; gid: number}
+  /** Also listen with TLS, with this key pair written as the backend's Secret mounts it (tls.crt, tls.key). */
+  tls?: TlsKeyPair
 }
 
 export async function startNginx(dir: string, options: NginxRunOptions): Promise<RunningNginx> {
@@ -63,6 +68,12 @@ export async function startNginx(dir: string, options: NginxRunOptions): Promise
   chmodSync(dir, 0o755)
   const port = await freePort()
   const grpcPort = await freePort()
+  const tlsPort = options.tls ? await freePort() : undefined
+  if (options.tls) {
+    mkdirSync(path.join(dir, 'tls'), {mode: 0o755})
+    writeFileSync(path.join(dir, 'tls', 'tls.crt'), options.tls.certificate, {mode: 0o644})
+    writeFileSync(path.join(dir, 'tls', 'tls.key'), options.tls.key, {mode: 0o644})
+  }
   const conf = renderNginxConf({
     assets: options.assets ?? [],
     contentRoot: dir,
@@ -73,6 +84,8 @@ export async function startNginx(dir: string, options: NginxRunOptions): Promise
     retryAfter: options.retryAfter,
     status: options.status,
     tempRoot: path.join(dir, 'tmp'),
+    tlsListen: tlsPort === undefined ? undefined : `127.0.0.1:${tlsPort}`,
+    tlsRoot: path.join(dir, 'tls'),
   })
   writeFileSync(path.join(dir, 'nginx.conf'), conf)
   mkdirSync(path.join(dir, 'tmp'), {recursive: true})
@@ -96,11 +109,11 @@ export async function startNginx(dir: string, options: NginxRunOptions): Promise
     await stop()
     throw error
   }
-  return {dir, grpcUrl: `http://127.0.0.1:${grpcPort}`, pid: child.pid!, stop, url}
+  return {dir, grpcUrl: `http://127.0.0.1:${grpcPort}`, pid: child.pid!, stop, tlsUrl: tlsPort === undefined ? undefined : `https://127.0.0.1:${tlsPort}`, url}
 }
 
 /** Writes a rendered page the way the backend ConfigMap mounts it, and serves it with real nginx. */
-export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['runAs']): Promise<RunningNginx> {
+export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['runAs'], tls?: TlsKeyPair): Promise<RunningNginx> {
   const dir = mkdtempSync(path.join(tmpdir(), 'km-nginx-'))
   mkdirSync(path.join(dir, 'assets'))
   for (const [file, body] of [['page.html', page.html], ['page.json', page.json], ['page.xml', page.xml]] as const) {
@@ -108,5 +121,5 @@ export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['run
   }
   for (const [name, content] of Object.entries(page.assets)) writeFileSync(path.join(dir, 'assets', name), content, {mode: 0o644})
   chmodSync(path.join(dir, 'assets'), 0o755)
-  return startNginx(dir, {assets: Object.keys(page.assets), grpcMessage: page.grpcMessage, retryAfter: page.retryAfter, runAs, status: page.status})
+  return startNginx(dir, {assets: Object.keys(page.assets), grpcMessage: page.grpcMessage, retryAfter: page.retryAfter, runAs, status: page.status, tls})
 }

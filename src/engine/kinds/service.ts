@@ -29,7 +29,11 @@ export function carriesGrpc(port: JsonRecord): boolean {
   return ['grpc', 'h2c', 'kubernetes.io/h2c'].includes(appProtocol) || name === 'grpc' || name.startsWith('grpc-')
 }
 
-/** A port whose callers speak TLS to it: 443, a name such as `https` or `tls-*`, or appProtocol https / wss / tls. */
+/**
+ * A port whose callers speak TLS to it: 443, a name such as `https` or `tls-*`, or appProtocol https / wss / tls /
+ * grpcs. It goes to the backend's TLS port, where they complete the handshake (with its self-signed certificate)
+ * and get the page, or a gRPC status over HTTP/2.
+ */
 export function carriesTls(port: JsonRecord): boolean {
   const appProtocol = typeof port.appProtocol === 'string' ? port.appProtocol.toLowerCase() : ''
   const name = typeof port.name === 'string' ? port.name.toLowerCase() : ''
@@ -41,6 +45,7 @@ export function carriesTls(port: JsonRecord): boolean {
 }
 
 function targetPortFor(port: JsonRecord, backend: BackendRef): number {
+  if (carriesTls(port)) return backend.tlsContainerPort
   return carriesGrpc(port) ? backend.grpcContainerPort : backend.containerPort
 }
 
@@ -93,7 +98,8 @@ function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): S
   const previous = asOriginal(stored)
   const storedPorts = storedCounterparts(current.targetPorts, portKey, previous.targetPorts, portKey)
   const targetPorts = current.targetPorts.flatMap((entry, index) => {
-    const kept = mergedEntry(entry, storedPorts[index], entry.targetPort === backend.containerPort || entry.targetPort === backend.grpcContainerPort)
+    const backendPorts: unknown[] = [backend.containerPort, backend.grpcContainerPort, backend.tlsContainerPort]
+    const kept = mergedEntry(entry, storedPorts[index], backendPorts.includes(entry.targetPort))
     return kept === undefined ? [] : [kept]
   })
   const selector = current.selector === undefined ? undefined : mergedEntry(current.selector, previous.selector, sameJson(current.selector, backend.podLabels))

@@ -13,6 +13,10 @@ export interface BackendRef {
   grpcPort: number
   /** 8081 */
   grpcContainerPort: number
+  /** 443: TLS with the backend's self-signed certificate, for callers that speak HTTPS (or gRPC over TLS). */
+  tlsPort: number
+  /** 8443 */
+  tlsContainerPort: number
   podLabels: Record<string, string>
 }
 

@@ -6,7 +6,7 @@ import {kindModule} from '../../../src/engine/kinds/index.js'
 import {service} from '../../../src/engine/kinds/service.js'
 import {BACKEND, NAMESPACE, deepFreeze, pick, seededRandom, withSpec} from './support.js'
 
-type Port = {name?: string; port: number; protocol?: string; targetPort?: number | string; nodePort?: number}
+type Port = {name?: string; port: number; protocol?: string; targetPort?: number | string; nodePort?: number; appProtocol?: string}
 
 function web(): KubeObject {
   return {
@@ -58,6 +58,30 @@ describe('engine/kinds/service', () => {
     ])
     expect(spec.clusterIP).to.equal('10.96.12.34')
     expect(spec.type).to.equal('NodePort')
+  })
+
+  it('a port that carries TLS goes to the backend TLS port, and comes back exactly', () => {
+    const obj = web()
+    portsOf(obj.spec).push(
+      {name: 'https', port: 443, protocol: 'TCP', targetPort: 'https'},
+      {appProtocol: 'kubernetes.io/wss', name: 'ws', port: 8081, protocol: 'TCP', targetPort: 9001},
+      {name: 'grpcs', port: 50_052, protocol: 'TCP', targetPort: 50_052},
+    )
+    const {object, original} = switched(obj)
+    expect(portsOf(object.spec).map((p) => [p.name, p.targetPort])).to.deep.equal([
+      ['http', 8080],
+      ['metrics', 8080],
+      ['grpc', 8081],
+      ['https', 8443],
+      ['ws', 8443],
+      ['grpcs', 8443],
+    ])
+    expect(service.isSwitched(object, BACKEND)).to.equal(true)
+    expect(service.restoreSpec(object, original)).to.deep.equal(obj.spec)
+    const drifted = structuredClone(object)
+    portsOf(drifted.spec)[3].targetPort = 'https'
+    const merged = service.mergeOriginal(drifted, original, BACKEND)
+    expect(merged).to.deep.equal(original)
   })
 
   it('captures the selector and each targetPort keyed by port name, else number', () => {

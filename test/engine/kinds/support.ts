@@ -12,6 +12,8 @@ export const BACKEND: BackendRef = {
   podLabels: {'app.kubernetes.io/managed-by': 'kubectl-maintenance', 'kubectl-maintenance.io/hash': '3f9a2c1b'},
   serviceName: 'maintenance-3f9a2c1b',
   servicePort: 80,
+  tlsContainerPort: 8443,
+  tlsPort: 443,
 }
 
 /** The object as the engine writes it when switching: new spec plus the backend annotation. */

@@ -122,6 +122,16 @@ function defaultNamespace(object: JsonObject): void {
   if (!status.phase) status.phase = 'Active'
 }
 
+/** type defaults to Opaque; stringData is write-only: merged into data (base64), winning over data's key, and dropped. */
+function defaultSecret(object: JsonObject): void {
+  setDefault(object, 'type', 'Opaque')
+  const stringData = objectAt(object, 'stringData')
+  if (!stringData) return
+  const data = child(object, 'data')
+  for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(String(value), 'utf8').toString('base64')
+  delete object.stringData
+}
+
 /** Fills what the apiserver would; mutates and returns the object. Runs on create and on every update. */
 export function applyDefaults(def: ResourceDef, object: JsonObject): JsonObject {
   switch (def.kind) {
@@ -145,6 +155,9 @@ export function applyDefaults(def: ResourceDef, object: JsonObject): JsonObject 
       break
     case 'Pod':
       defaultPodSpec(child(object, 'spec'))
+      break
+    case 'Secret':
+      defaultSecret(object)
       break
   }
   if (def.custom) applyCustomResourceSchema(object, `${def.group}/${def.version}`, def.kind)

@@ -53,6 +53,7 @@ function custom(group: string, version: string, plural: string, kind: string, op
 export const RESOURCES: ResourceDef[] = [
   builtin('', 'v1', 'namespaces', 'Namespace', {namespaced: false, shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], statusSubresource: true, returnsDeletedObject: true}),
   builtin('', 'v1', 'configmaps', 'ConfigMap', {shortNames: ['cm']}),
+  builtin('', 'v1', 'secrets', 'Secret'),
   builtin('', 'v1', 'services', 'Service', {shortNames: ['svc'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], statusSubresource: true, returnsDeletedObject: true, categories: ['all']}),
   builtin('', 'v1', 'events', 'Event', {shortNames: ['ev']}),
   builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', {shortNames: ['sa']}),

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {type ApiServer, startApiServer} from '../apiserver.js'
-import {CM, type Reply, configMap, dig, post} from './test-client.js'
+import {CM, type Reply, call, configMap, dig, post} from './test-client.js'
 
 const ING = '/apis/networking.k8s.io/v1/namespaces/default/ingresses'
 const SVC = '/api/v1/namespaces/default/services'
@@ -51,6 +51,24 @@ describe('in-process API server: validation of what is written', () => {
     expect(String(big.body.message)).to.contain('Too long: must have at most 1048576 bytes')
     const badKey = await post(server, CM, configMap('b', 'default', {'a/b': 'x'}))
     expect(causes(badKey)[0]).to.match(/^data\[a\/b\]: Invalid value: "a\/b": a valid config key must consist of/)
+  })
+
+  it('Secrets: kubernetes.io/tls needs tls.crt and tls.key, data is base64, stringData goes into data, the type cannot change', async () => {
+    const SECRETS = '/api/v1/namespaces/default/secrets'
+    const missing = await post(server, SECRETS, {data: {'tls.crt': 'Q0VSVA=='}, metadata: {name: 'a'}, type: 'kubernetes.io/tls'})
+    expect(missing.status).to.equal(422)
+    expect(causes(missing)).to.deep.equal(['data[tls.key]: Required value'])
+    const undecodable = await post(server, SECRETS, {data: {key: 'not base64!'}, metadata: {name: 'b'}})
+    expect(undecodable.status).to.equal(400)
+    const written = await post(server, SECRETS, {data: {'tls.crt': 'Q0VSVA=='}, metadata: {name: 'c'}, stringData: {'tls.key': 'KEY'}, type: 'kubernetes.io/tls'})
+    expect(written.status).to.equal(201)
+    expect(written.body.data).to.deep.equal({'tls.crt': 'Q0VSVA==', 'tls.key': 'S0VZ'})
+    expect(written.body).not.to.have.property('stringData')
+    const opaque = await post(server, SECRETS, {metadata: {name: 'd'}})
+    expect(opaque.body.type).to.equal('Opaque')
+    const retyped = await call(server, 'PATCH', `${SECRETS}/c`, {type: 'Opaque'}, 'application/merge-patch+json')
+    expect(retyped.status).to.equal(422)
+    expect(causes(retyped)).to.deep.equal(['type: Invalid value: "Opaque": field is immutable'])
   })
 
   it('requires pathType on Ingress paths', async () => {

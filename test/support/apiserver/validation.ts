@@ -25,6 +25,7 @@ import {ClusterRoleBinding} from 'kubernetes-models/rbac.authorization.k8s.io/v1
 import {Role} from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role'
 import {RoleBinding} from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding'
 import {ConfigMap} from 'kubernetes-models/v1/ConfigMap'
+import {Secret} from 'kubernetes-models/v1/Secret'
 import {Event} from 'kubernetes-models/v1/Event'
 import {Namespace} from 'kubernetes-models/v1/Namespace'
 import {Pod} from 'kubernetes-models/v1/Pod'
@@ -41,6 +42,7 @@ type ModelClass = new (data: never) => {validate(): void}
 const MODELS: Record<string, ModelClass> = {
   'v1/Namespace': Namespace,
   'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
   'v1/Service': Service,
   'v1/Event': Event,
   'v1/ServiceAccount': ServiceAccount,
@@ -273,6 +275,40 @@ function configMapErrors(object: JsonObject): FieldError[] {
   return errors
 }
 
+/** Keys every Secret of a built-in type must hold (ValidateSecret in kube-apiserver). */
+const SECRET_REQUIRED_KEYS: Record<string, string[]> = {
+  'kubernetes.io/basic-auth': [],
+  'kubernetes.io/dockercfg': ['.dockercfg'],
+  'kubernetes.io/dockerconfigjson': ['.dockerconfigjson'],
+  'kubernetes.io/service-account-token': [],
+  'kubernetes.io/ssh-auth': ['ssh-privatekey'],
+  'kubernetes.io/tls': ['tls.crt', 'tls.key'],
+}
+
+/**
+ * Secret data is base64 in JSON: a value that does not decode is refused by the decoder (400) before validation;
+ * then keys as in a ConfigMap, 1 MiB in all, and the keys the type requires.
+ */
+function secretErrors(object: JsonObject): FieldError[] {
+  const errors: FieldError[] = []
+  const data = objectAt(object, 'data') ?? {}
+  let total = 0
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
+      throw badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0`)
+    }
+    if (key.length > 253) errors.push(fieldErrors.invalid(`data[${key}]`, key, 'must be no more than 253 characters'))
+    else if (!CONFIG_KEY.test(key)) errors.push(fieldErrors.invalid(`data[${key}]`, key, MESSAGES.configKey))
+    total += Buffer.from(value, 'base64').length
+  }
+  if (total > MAX_CONFIGMAP_BYTES) errors.push(fieldErrors.tooLong('data', MAX_CONFIGMAP_BYTES))
+  const type = typeof object.type === 'string' ? object.type : 'Opaque'
+  for (const key of SECRET_REQUIRED_KEYS[type] ?? []) {
+    if (!Object.hasOwn(data, key)) errors.push(fieldErrors.required(`data[${key}]`))
+  }
+  return errors
+}
+
 function portNumberError(path: string, value: unknown): FieldError | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : fieldErrors.invalid(path, value, 'must be between 1 and 65535, inclusive')
 }
@@ -417,6 +453,8 @@ function kindErrors(def: ResourceDef, object: JsonObject): FieldError[] {
   switch (def.kind) {
     case 'ConfigMap':
       return configMapErrors(object)
+    case 'Secret':
+      return secretErrors(object)
     case 'Ingress':
       return ingressErrors(object)
     case 'Service':
@@ -457,6 +495,10 @@ export function immutableFieldErrors(def: ResourceDef, oldObject: JsonObject, ne
   }
   if (def.kind === 'ConfigMap' && oldObject.immutable === true && (!deepEqual(oldObject.data, newObject.data) || !deepEqual(oldObject.binaryData, newObject.binaryData))) {
     return [fieldErrors.forbidden('data', 'field is immutable when `immutable` is set')]
+  }
+  if (def.kind === 'Secret') {
+    if (oldObject.type !== newObject.type) return [fieldErrors.invalid('type', newObject.type, 'field is immutable')]
+    if (oldObject.immutable === true && !deepEqual(oldObject.data, newObject.data)) return [fieldErrors.forbidden('data', 'field is immutable when `immutable` is set')]
   }
   return []
 }
