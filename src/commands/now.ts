@@ -60,14 +60,9 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     for (const note of await gitopsNotes(client, window)) this.note(note)
     // With data on stdout (json, yaml, name), the routing before -> after goes to stderr so stdout stays parseable.
     const log = output === 'table' ? (line: string) => this.log(line) : (line: string) => this.note(line)
-    const report = await applyNow(client, {
-      log,
-      namespace: window.namespace,
-      notes: decisionNotes(checked),
-      targets: window.targets,
-      timeoutMs: this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms,
-      waitingFor: `waiting for the maintenance backend of ${window.name} to become ready`,
-    })
+    const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
+    const waitingFor = `waiting for the maintenance backend of ${window.name} to become ready`
+    const report = await applyNow(client, {log, namespace: window.namespace, notes: decisionNotes(checked), targets: window.targets, timeoutMs, waitingFor})
     if (report.waitingOn.length > 0) log(`backend ${report.waitingOn.join(', ')} is starting; the targets are switched when it is ready (next reconcile)`)
   }
 
