@@ -5,6 +5,7 @@ import type {Window} from '../../src/model/window.js'
 import type {BackendManifests} from '../../src/render/backend.js'
 
 import {plan} from '../../src/engine/plan.js'
+import {engineMadeBackend} from './backends.js'
 import {DEFAULT_PLAN_OPTIONS} from '../../src/engine/types.js'
 
 const NOW = Date.parse('2026-12-24T21:00:00Z')
@@ -33,20 +34,7 @@ function observed(parts: Partial<Observed>): Observed {
 
 /** A ready backend the engine made: its ConfigMap holds `manifests` exactly (or, by name only, content matching its name). */
 function readyBackend(manifests: string | BackendManifests, createdAt = NOW - MIN): ObservedBackend {
-  const name = typeof manifests === 'string' ? manifests : manifests.name
-  const digest = typeof manifests === 'string' ? 'unknown' : manifests.digest
-  return {
-    configMap: {digest, matchesName: true, uid: `cm-${name}`},
-    createdAt,
-    deployment: {ownerUid: `cm-${name}`, uid: `deploy-${name}`},
-    hasConfigMap: true,
-    hasDeployment: true,
-    hasService: true,
-    name,
-    namespace: 'shop',
-    ready: true,
-    service: {ownerUid: `cm-${name}`, uid: `svc-${name}`},
-  }
+  return typeof manifests === 'string' ? engineMadeBackend(manifests, 'unknown', createdAt) : engineMadeBackend(manifests.name, manifests.digest, createdAt)
 }
 
 function types(actions: Action[]): string[] {

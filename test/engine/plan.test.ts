@@ -9,6 +9,7 @@ import {backendRefByName} from '../../src/engine/backend-ref.js'
 import {ingress as ingressKind} from '../../src/engine/kinds/ingress.js'
 import {plan} from '../../src/engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../../src/engine/types.js'
+import {engineMadeBackend} from './backends.js'
 
 /**
  * The planner as a table, in the style of sample-controller's tests: each case is an observed state and a time, and
@@ -66,21 +67,9 @@ function annotationBackend(pageName: string, targets = ['shop']): string {
   return planned(create.manifests)
 }
 
-/** A ready backend the engine made: its ConfigMap holds what was rendered, its Deployment and Service are owned by it. */
+/** A ready backend the engine made, holding what was rendered for `name`. */
 function ready(name: string, createdAt = NOW - MIN): ObservedBackend {
-  const digest = RENDERED.get(name)?.digest ?? 'unknown'
-  return {
-    configMap: {digest, matchesName: true, uid: `cm-${name}`},
-    createdAt,
-    deployment: {ownerUid: `cm-${name}`, uid: `deploy-${name}`},
-    hasConfigMap: true,
-    hasDeployment: true,
-    hasService: true,
-    name,
-    namespace: NS,
-    ready: true,
-    service: {ownerUid: `cm-${name}`, uid: `svc-${name}`},
-  }
+  return engineMadeBackend(name, RENDERED.get(name)?.digest ?? 'unknown', createdAt, NS)
 }
 
 function starting(name: string, createdAt = NOW - MIN): ObservedBackend {
