@@ -83,7 +83,10 @@ export async function commandManifest(pjson = readPackageJson()): Promise<Interf
     const commands = path.relative(root, path.join(ROOT, 'src', 'commands'))
     const plugin = new Plugin({errorOnManifestCreate: true, ignoreManifest: true, isRoot: true, pjson: {...pjson, oclif: {...pjson.oclif, commands}} as Interfaces.PJSON, root})
     await plugin.load()
-    const entries = Object.entries(plugin.manifest.commands).map(([id, {isESM: _isESM, relativePath: _relativePath, ...cached}]) => [id, cached])
+    // Sorted: oclif imports the command files concurrently and records them in the order the imports finish.
+    const entries = Object.entries(plugin.manifest.commands)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, {isESM: _isESM, relativePath: _relativePath, ...cached}]) => [id, cached])
     return {commands: Object.fromEntries(entries), version: plugin.manifest.version}
   } finally {
     rmSync(root, {force: true, recursive: true})

@@ -6,7 +6,7 @@ import {parse} from 'yaml'
 
 import {readMachO, readPe, RT_RCDATA} from '../../scripts/executable-format.js'
 import {commandFor, injectedBlob} from '../../scripts/package-check.js'
-import {PLATFORMS, archiveName, collectShas, executableName, krewProblems, renderManifest, type Platform} from '../../scripts/package-manifest.js'
+import {PLATFORMS, archiveName, collectShas, executableName, krewProblems, platformKey, renderManifest, type Platform} from '../../scripts/package-manifest.js'
 import {nodeRuntime} from '../../scripts/package-node.js'
 import type {BuiltPackage} from '../../scripts/package.js'
 import {startCluster, windowConfigMap} from '../commands/fixtures.js'
@@ -60,6 +60,16 @@ describe('the package of every platform, built here from the pinned Node 24', fu
       expect(lines[0]).to.match(/^-rw-r--r-- root\/root .* LICENSE$/)
       expect(lines[1]).to.match(new RegExp(`^-rwxr-xr-x root/root .* ${executableName(entry.platform).replace('.', '\\.')}$`))
     }
+  })
+  // From a process of its own, as a release build runs: this suite's process has imported every command by now.
+  it('builds the same archive from the same inputs (darwin/amd64 again, into another directory, from a new process)', async () => {
+    const again = await run(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [
+      path.join(PROJECT_ROOT, 'test', 'packaging', 'build-in-new-process.ts'),
+      platformKey(DARWIN_AMD64),
+      mkdtempSync(path.join(tmpdir(), 'km-package-again-')),
+    ])
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stdout.trim()).to.equal(built.find((entry) => entry.platform.os === 'darwin')?.sha256)
   })
 })
 
