@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars'
 import path from 'node:path'
 
+import {type GateRender, gateTemplateValues} from './gate.js'
 import {ASSET_NAME} from './page.js'
 import {loadTemplate} from './templates.js'
 
@@ -25,6 +26,8 @@ export interface NginxOptions {
   tlsListen?: string
   /** Directory holding tls.crt and tls.key (PEM), required with tlsListen. */
   tlsRoot?: string
+  /** The gate: what passes through to the original backend; absent: every request gets the page. */
+  gate?: GateRender
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -86,8 +89,9 @@ export function renderNginxConf(o: NginxOptions): string {
   nginxTemplate ??= Handlebars.create().compile(loadTemplate('nginx.conf.hbs'), {noEscape: true, strict: true})
   return nginxTemplate({
     assets: o.assets.map((name) => ({name: checked(name, ASSET_NAME, 'asset name'), type: assetContentType(name)})),
+    gate: o.gate ? gateTemplateValues(o.gate) : undefined,
     contentRoot: checked(o.contentRoot.replace(/\/+$/, '') || '/', SAFE_PATH, 'content root'),
-    errorCodes: [...new Set([trigger, 404, 405, 413])].sort((a, b) => a - b).join(' '),
+    errorCodes: [...new Set([trigger, 404, 405, 413, ...(o.gate ? [502, 504] : [])])].sort((a, b) => a - b).join(' '),
     grpcListen: o.grpcListen === undefined ? undefined : checked(o.grpcListen, SAFE_LISTEN, 'gRPC listen address'),
     grpcMessage: grpcPercentEncode(o.grpcMessage ?? 'Down for maintenance'),
     listen: checked(o.listen, SAFE_LISTEN, 'listen address'),

@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {TlsKeyPair} from '../../src/render/backend.js'
+import type {GateRender} from '../../src/render/gate.js'
 import type {RenderedPage} from '../../src/render/page.js'
 
 import {renderNginxConf} from '../../src/render/nginx-conf.js'
@@ -60,6 +61,11 @@ export interface NginxRunOptions {
   runAs?: {uid: number; gid: number}
   /** Also listen with TLS, with this key pair written as the backend's Secret mounts it (tls.crt, tls.key). */
   tls?: TlsKeyPair
+  /**
+   * The gate, with the listen port's upstream given as `address` (port 0 stands for the main listener); `keyConf` is
+   * written where `gate.keyFile` says, `resolver` (e.g. "127.0.0.1:9") into a resolver include.
+   */
+  gate?: {settings: Omit<GateRender, 'keyFile' | 'resolverFile' | 'upstreams'>; upstream?: string; keyConf?: string; resolver?: string}
 }
 
 export async function startNginx(dir: string, options: NginxRunOptions): Promise<RunningNginx> {
@@ -74,7 +80,16 @@ export async function startNginx(dir: string, options: NginxRunOptions): Promise
     writeFileSync(path.join(dir, 'tls', 'tls.crt'), options.tls.certificate, {mode: 0o644})
     writeFileSync(path.join(dir, 'tls', 'tls.key'), options.tls.key, {mode: 0o644})
   }
+  const gate = options.gate
+  if (gate?.keyConf !== undefined) writeFileSync(path.join(dir, 'gate.conf'), gate.keyConf, {mode: 0o644})
+  if (gate?.resolver !== undefined) writeFileSync(path.join(dir, 'resolver.conf'), `resolver ${gate.resolver} ipv6=off valid=1s;\n`, {mode: 0o644})
   const conf = renderNginxConf({
+    gate: gate && {
+      ...gate.settings,
+      keyFile: path.join(dir, 'gate.conf'),
+      resolverFile: gate.resolver === undefined ? undefined : path.join(dir, 'resolver.conf'),
+      upstreams: gate.upstream === undefined ? [] : [{address: gate.upstream, port}],
+    },
     assets: options.assets ?? [],
     contentRoot: dir,
     grpcListen: `127.0.0.1:${grpcPort}`,
@@ -113,7 +128,7 @@ export async function startNginx(dir: string, options: NginxRunOptions): Promise
 }
 
 /** Writes a rendered page the way the backend ConfigMap mounts it, and serves it with real nginx. */
-export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['runAs'], tls?: TlsKeyPair): Promise<RunningNginx> {
+export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['runAs'], tls?: TlsKeyPair, gate?: NginxRunOptions['gate']): Promise<RunningNginx> {
   const dir = mkdtempSync(path.join(tmpdir(), 'km-nginx-'))
   mkdirSync(path.join(dir, 'assets'))
   for (const [file, body] of [['page.html', page.html], ['page.json', page.json], ['page.xml', page.xml]] as const) {
@@ -121,5 +136,5 @@ export async function servePage(page: RenderedPage, runAs?: NginxRunOptions['run
   }
   for (const [name, content] of Object.entries(page.assets)) writeFileSync(path.join(dir, 'assets', name), content, {mode: 0o644})
   chmodSync(path.join(dir, 'assets'), 0o755)
-  return startNginx(dir, {assets: Object.keys(page.assets), grpcMessage: page.grpcMessage, retryAfter: page.retryAfter, runAs, status: page.status, tls})
+  return startNginx(dir, {assets: Object.keys(page.assets), gate, grpcMessage: page.grpcMessage, retryAfter: page.retryAfter, runAs, status: page.status, tls})
 }
