@@ -6,19 +6,39 @@ import path from 'node:path'
 import type {RenderedPage} from '../render/page.js'
 
 import {ClusterError, UserError} from '../model/errors.js'
+import {type GateSettings} from '../render/gate.js'
 import {renderNginxConf} from '../render/nginx-conf.js'
 
 export const NGINX_MISSING = 'nginx not found: install the Debian package nginx (apt-get install nginx)'
 /** Debian installs nginx in /usr/sbin, which a normal user's PATH often lacks. */
 const SBIN_DIRS = ['/usr/sbin', '/usr/local/sbin', '/sbin']
 
+/** The gate of a preview: its settings, the upstream every passing request goes to, and the cookie key include. */
+export interface PreviewGate {
+  settings: GateSettings
+  /** ADDRESS:PORT */
+  upstream: string
+  /** gateKeyConf(...): the cookie key and table, which in a cluster the backend's Secret holds. */
+  keyConf: string
+}
+
 /** The files of the backend ConfigMap, laid out as the pod mounts them, with an nginx.conf for this directory. Returns the files written. */
-export function writePreview(root: string, page: RenderedPage, listen: string): string[] {
+export function writePreview(root: string, page: RenderedPage, listen: string, gate?: PreviewGate): string[] {
   const assetNames = Object.keys(page.assets).sort()
   const temp = path.join(root, 'tmp')
+  const port = Number(listen.slice(listen.lastIndexOf(':') + 1))
   let conf: string
   try {
-    conf = renderNginxConf({assets: assetNames, contentRoot: root, listen, pidFile: path.join(temp, 'nginx.pid'), retryAfter: page.retryAfter, status: page.status, tempRoot: temp})
+    conf = renderNginxConf({
+      assets: assetNames,
+      contentRoot: root,
+      gate: gate && {...gate.settings, keyFile: path.join(root, 'gate.conf'), upstreams: [{address: gate.upstream, port}]},
+      listen,
+      pidFile: path.join(temp, 'nginx.pid'),
+      retryAfter: page.retryAfter,
+      status: page.status,
+      tempRoot: temp,
+    })
   } catch (error) {
     throw new UserError(`${(error as Error).message}; write the preview to a directory whose path has no quotes, "$", ";", braces or backslashes`)
   }
@@ -28,6 +48,7 @@ export function writePreview(root: string, page: RenderedPage, listen: string): 
     ['page.json', page.json],
     ['page.xml', page.xml],
     ['nginx.conf', conf],
+    ...(gate ? [['gate.conf', gate.keyConf] as [string, string]] : []),
     ...assetNames.map((name): [string, Buffer] => [path.join('assets', name), page.assets[name]]),
   ]
   if (assetNames.length > 0) mkdirSync(path.join(root, 'assets'), {recursive: true})
@@ -86,7 +107,7 @@ function accessLog(dir: string): number {
 }
 
 /** Runs nginx in the foreground over a temporary directory until Ctrl-C (or SIGTERM), then removes it. */
-export async function serve(nginx: string, page: RenderedPage, port: number): Promise<void> {
+export async function serve(nginx: string, page: RenderedPage, port: number, gate?: PreviewGate): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kubectl-maintenance-preview-'))
   // As root, nginx's workers run as nobody and must be able to read the page.
   chmodSync(dir, 0o755)
@@ -96,7 +117,7 @@ export async function serve(nginx: string, page: RenderedPage, port: number): Pr
   const stopSignals = ['SIGINT', 'SIGTERM'] as const
   let onSignal = () => {}
   try {
-    writePreview(dir, page, `127.0.0.1:${port}`)
+    writePreview(dir, page, `127.0.0.1:${port}`, gate)
     const log = accessLog(dir)
     child = spawn(nginx, ['-p', dir, '-e', 'stderr', '-c', 'nginx.conf', '-g', 'daemon off;'], {stdio: ['ignore', log, 'pipe']})
     if (log !== 2) closeSync(log)

@@ -1,15 +1,18 @@
 import {Flags} from '@oclif/core'
+import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 
 import {KubeCommand} from '../cli/base-command.js'
 import {terminalSafe} from '../cli/terminal.js'
 import {now} from '../cli/clock.js'
-import {closedToWorkers, findNginx, serve, shellQuote, writePreview} from '../cli/preview-output.js'
+import {gateFlags, parseGateFlags, parseUpstream} from '../cli/gate-input.js'
+import {type PreviewGate, closedToWorkers, findNginx, serve, shellQuote, writePreview} from '../cli/preview-output.js'
 import {fromFlag, zoneFlag} from '../cli/window-input.js'
 import {pageNotFound, resolveStoredPage} from '../kube/pages.js'
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../model/keys.js'
 import {formatLocal, parseWhen} from '../model/time.js'
+import {BYPASS_HEADER, BYPASS_PATH, GATE_TABLE_DAYS, gateKeyConf} from '../render/gate.js'
 import {type PageSource, defaultPage, renderPage} from '../render/page.js'
 import {buildViewModel} from '../render/view-model.js'
 
@@ -27,9 +30,11 @@ The built-in page needs no cluster (no kubeconfig is read). A custom --page is r
     '<%= config.bin %> <%= command.id %> --format json --end "2026-12-25 02:00" --timezone Europe/Berlin',
     '<%= config.bin %> <%= command.id %> --out page --message "DB upgrade" --end +2h',
     '<%= config.bin %> <%= command.id %> --page black-friday -n shop --serve 8080',
+    '<%= config.bin %> <%= command.id %> --serve 8080 --upstream http://127.0.0.1:3000 --bypass-secret my-own-secret-0123 --insecure-cookie --except /healthz',
   ]
 
   static flags = {
+    ...gateFlags,
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
     end: Flags.string({description: 'When the window ends: RFC 3339, a local "2026-11-23 02:00" or "02:00" read in --timezone, or +2h (default: open-ended).'}),
     format: Flags.option({description: 'Which body to print to stdout (default html).', exclusive: ['out', 'serve'], options: FORMATS})(),
@@ -43,6 +48,7 @@ The built-in page needs no cluster (no kubeconfig is read). A custom --page is r
     start: Flags.string({description: 'When the window starts (same forms as --end; default: now).'}),
     timezone: Flags.string({description: "IANA timezone for local times and the page (default: the machine's zone)."}),
     title: Flags.string({description: 'The page title (default: "Down for maintenance").'}),
+    upstream: Flags.string({description: 'Run the gate: requests that pass (--bypass..., --except, --read-only, --allow-cidr) go to this http://ADDRESS:PORT.'}),
   }
 
   async run(): Promise<void> {
@@ -54,6 +60,7 @@ The built-in page needs no cluster (no kubeconfig is read). A custom --page is r
     if (end !== undefined && end <= start) {
       throw new UserError(`--end ${formatLocal(end, timezone)} is not after the start ${formatLocal(start, timezone)}; give a later --end such as +2h`)
     }
+    const gate = this.gate(start, end)
     const nginx = flags.serve === undefined ? undefined : findNginx(flags.nginx)
     const {namespace, source} = await this.pageSource()
     const {contact, message, reason, title} = flags
@@ -62,17 +69,35 @@ The built-in page needs no cluster (no kubeconfig is read). A custom --page is r
 
     if (flags.out !== undefined) {
       const root = path.resolve(flags.out)
-      const written = writePreview(root, page, `127.0.0.1:${flags.port ?? OUT_PORT}`)
+      const written = writePreview(root, page, `127.0.0.1:${flags.port ?? OUT_PORT}`, gate?.gate)
       this.log(written.map((file) => path.join(flags.out as string, path.relative(root, file))).join('\n'))
       process.stderr.write(`Serve it with: nginx -p ${shellQuote(root)} -c nginx.conf  (http://127.0.0.1:${flags.port ?? OUT_PORT}/; stop: add -s stop)\n`)
+      if (gate?.secret !== undefined) process.stderr.write(`Bypass: ${BYPASS_PATH}${gate.secret}  or header ${BYPASS_HEADER}: ${gate.secret}\n`)
       const closed = closedToWorkers(root)
       if (closed) this.warnUser(`nginx started as root runs its workers as nobody, who cannot enter ${closed}: chmod o+x it, or write the preview elsewhere`)
     } else if (nginx !== undefined && flags.serve !== undefined) {
-      await serve(nginx, page, flags.serve)
+      if (gate?.secret !== undefined) process.stderr.write(`Bypass: http://127.0.0.1:${flags.serve}${BYPASS_PATH}${gate.secret}  or header ${BYPASS_HEADER}: ${gate.secret}\n`)
+      await serve(nginx, page, flags.serve, gate?.gate)
     } else {
       const body = page[flags.format ?? 'html']
       process.stdout.write(process.stdout.isTTY ? terminalSafe(body) : body)
     }
+  }
+
+  /** The gate of --upstream and the gate flags; its cookie table runs from now to the end (else GATE_TABLE_DAYS). */
+  private gate(start: number, end: number | undefined): {gate: PreviewGate; secret?: string} | undefined {
+    const {flags} = this
+    const input = parseGateFlags(flags)
+    if (flags.upstream === undefined) {
+      if (input) throw new UserError('the gate flags need --upstream http://ADDRESS:PORT: the server the requests that pass go to')
+      return undefined
+    }
+    const upstream = parseUpstream(flags.upstream)
+    if (flags.out === undefined && flags.serve === undefined) throw new UserError('--upstream needs --out DIR or --serve PORT: the gate is an nginx.conf')
+    if (!input) throw new UserError('--upstream without a gate passes nothing: add --bypass, --bypass-secret, --except, --read-only or --allow-cidr')
+    const from = Math.min(start, now())
+    const keyConf = gateKeyConf(randomBytes(16).toString('hex'), input.settings.bypass?.ttlSeconds ?? 3600, from, end ?? from + GATE_TABLE_DAYS * 86_400_000)
+    return {gate: {keyConf, settings: input.settings, upstream}, secret: input.secret}
   }
 
   /** The built-in page without touching the cluster (no kubeconfig is even read); a custom one resolved like the engine does. */
