@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
+import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
@@ -9,6 +10,9 @@ import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-in
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import {decisionNotes} from '../kube/check-targets.js'
+import type {KubeClient, KubeObject} from '../kube/client.js'
+
+import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
@@ -30,6 +34,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
   ]
 
   static flags = {
+    ...gateFlags,
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
@@ -48,11 +53,13 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
   async run(): Promise<void> {
     // On the second, as annotations are written: the window has begun by the time it is stored.
     const at = Math.floor(now() / 1000) * 1000
-    const draft = await this.draft(at)
+    const gate = parseGateFlags(this.flags)
+    const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
     checkDraftOffline(draft, at)
     const client = await this.client()
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
+    await this.keepSecret(client, stored, gate)
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
     for (const warning of [notInstalled, ...overlaps, ...checked.warnings]) if (warning) this.warnUser(warning)
     const {output} = this.flags
@@ -64,6 +71,13 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const waitingFor = `waiting for the maintenance backend of ${window.name} to become ready`
     const report = await applyNow(client, {log, namespace: window.namespace, notes: decisionNotes(checked), targets: window.targets, timeoutMs, waitingFor})
     if (report.waitingOn.length > 0) log(`backend ${report.waitingOn.join(', ')} is starting; the targets are switched when it is ready (next reconcile)`)
+  }
+
+  /** The bypass secret goes into its Secret, owned by the window; it is never printed here (see kubectl maintenance bypass). */
+  private async keepSecret(client: KubeClient, stored: KubeObject, gate: GateInput | undefined): Promise<void> {
+    if (gate?.secret === undefined) return
+    await createBypassSecret(client, stored, gate.secret, false)
+    this.note(`bypass: kubectl maintenance bypass ${stored.metadata.name} -n ${stored.metadata.namespace} prints the link and the header`)
   }
 
   private async draft(at: number): Promise<WindowDraft> {

@@ -1,12 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 
 import {KubeCommand} from '../cli/base-command.js'
+import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
+import type {KubeClient, KubeObject} from '../kube/client.js'
+
+import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
@@ -29,6 +33,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
   ]
 
   static flags = {
+    ...gateFlags,
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     'dry-run': Flags.boolean({description: 'Print the window that would be written; write nothing (the API server still validates it).'}),
@@ -47,11 +52,13 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
 
   async run(): Promise<void> {
     const at = now()
-    const draft = await this.draft(at)
+    const gate = parseGateFlags(this.flags)
+    const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
     checkDraftOffline(draft, at)
     const client = await this.client()
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window, this.flags['dry-run'])
+    await this.keepSecret(client, stored, gate)
     const notInstalled = cronJobWarning(install, window.namespace, 'nothing will apply this window at its start')
     for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
     const {output} = this.flags
@@ -59,6 +66,13 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     else if (output === 'name') this.log(`configmap/${window.name}`)
     else this.log(`window ${window.name} created${this.flags['dry-run'] ? ' (dry run)' : ''}: ${describeWindow(window)}`)
     for (const note of await gitopsNotes(client, window)) process.stderr.write(`${note}\n`)
+  }
+
+  /** The bypass secret goes into its Secret, owned by the window; it is never printed here (see kubectl maintenance bypass). */
+  private async keepSecret(client: KubeClient, stored: KubeObject, gate: GateInput | undefined): Promise<void> {
+    if (gate?.secret === undefined) return
+    await createBypassSecret(client, stored, gate.secret, this.flags['dry-run'])
+    this.note(`bypass: kubectl maintenance bypass ${stored.metadata.name} -n ${stored.metadata.namespace} prints the link and the header`)
   }
 
   /** Every input checked and turned into a window, before anything talks to the cluster. */

@@ -22,6 +22,8 @@ export const WindowAnnotation = {
   end: `${PREFIX}end`,
   every: `${PREFIX}every`,
   force: `${PREFIX}force`,
+  /** The gate (JSON, see model/gate.ts): bypass digest, exemptions, read-only, allow-list. */
+  gate: `${PREFIX}gate`,
   /** "false": `--no-gitops-pause`, Flux is not paused on the window's targets. */
   gitopsPause: `${PREFIX}gitops-pause`,
   page: `${PREFIX}page`,

@@ -1,4 +1,6 @@
+import {ANNOTATION_JSON_LIMITS, parseBoundedJson} from './bounded-json.js'
 import {parseDuration} from './duration.js'
+import {decodeGate, encodeGate} from './gate.js'
 import {isCustomPageName} from './page-name.js'
 import {UserError} from './errors.js'
 import {DEFAULT_PAGE, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, WindowAnnotation, WindowData} from './keys.js'
@@ -25,7 +27,7 @@ export type ConfigMapObject = {
   data?: Record<string, string>
 }
 
-type Field = 'targets' | 'start' | 'end' | 'timezone' | 'page' | 'every' | 'duration' | 'phase' | 'message' | 'reason' | 'contact'
+type Field = 'gate' | 'targets' | 'start' | 'end' | 'timezone' | 'page' | 'every' | 'duration' | 'phase' | 'message' | 'reason' | 'contact'
 
 interface Problem {
   field: Field
@@ -53,6 +55,7 @@ export function windowToConfigMap(w: Window): ConfigMapObject {
   if (w.phase !== undefined) annotations[WindowAnnotation.phase] = w.phase
   if (w.phaseMessage !== undefined) annotations[WindowAnnotation.phaseMessage] = w.phaseMessage
   if (w.force) annotations[WindowAnnotation.force] = 'true'
+  if (w.gate !== undefined) annotations[WindowAnnotation.gate] = encodeGate(w.gate)
   const data: Record<string, string> = {}
   for (const field of TEXT_FIELDS) {
     const value = w[field]
@@ -98,6 +101,13 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
   const end = decodeTime(annotation(WindowAnnotation.end), WindowAnnotation.end, false, 'end', problems)
   if (end !== undefined) decoded.end = end
   if (annotation(WindowAnnotation.force)?.trim() === 'true') decoded.force = true
+  const gateText = annotation(WindowAnnotation.gate)
+  if (gateText !== undefined) {
+    const parsed = parseBoundedJson(gateText, ANNOTATION_JSON_LIMITS)
+    const result = parsed.ok ? decodeGate(parsed.value) : {problems: [`annotation ${WindowAnnotation.gate}: ${parsed.problem}`]}
+    for (const message of result.problems) problems.push({field: 'gate', message})
+    if (result.gate) decoded.gate = result.gate
+  }
   const optional = {
     duration: annotation(WindowAnnotation.duration)?.trim(),
     every: optionalNormalized(parseCron, annotation(WindowAnnotation.every)),

@@ -1,3 +1,4 @@
+import type {GateSettings} from './gate.js'
 import type {TargetRef} from './target.js'
 
 export const PHASES = ['Scheduled', 'Active', 'Degraded', 'Completed', 'Cancelled', 'Failed'] as const
@@ -30,6 +31,8 @@ export interface Window {
   contact?: string
   /** Switch targets the engine would refuse (webhook and APIService Services, kube-system, TLS ports): `--force`. */
   force?: boolean
+  /** What passes through to the original backend instead of getting the page (`--bypass`, `--except`, ...). */
+  gate?: GateSettings
   /** From the ConfigMap's metadata, when read from a cluster. */
   resourceVersion?: string
   uid?: string

@@ -15,45 +15,19 @@
  *   GATE_TABLE_DAYS); past it the link answers the page and the header still works.
  */
 import {createHash} from 'node:crypto'
-import {isIP} from 'node:net'
+
+import {type GateSettings, MIN_BYPASS_TTL_SECONDS, cidrProblem, exceptProblem} from '../model/gate.js'
+
+export * from '../model/gate.js'
 
 /** Seconds per cookie bucket: $msec's digits above the last three. */
 export const GATE_BUCKET_SECONDS = 1000
 /** How far ahead cookies are issued for a window without an end (or a long one): the Secret stays far below 1 MiB. */
 export const GATE_TABLE_DAYS = 60
-export const DEFAULT_BYPASS_TTL_SECONDS = 12 * 60 * 60
-/** A cookie must outlive its bucket: the shortest TTL. */
-export const MIN_BYPASS_TTL_SECONDS = 60 * 60
-export const BYPASS_HEADER = 'X-Maintenance-Bypass'
-export const BYPASS_COOKIE = 'maintenance_bypass'
-export const BYPASS_PATH = '/_maintenance/bypass/'
 
-const SECRET = /^[A-Za-z0-9_-]{16,128}$/
-/** A path as nginx sees it in $uri: no quotes, `$`, `;`, braces, backslashes, `%` (it is decoded) or spaces. */
-const EXCEPT = /^\/[A-Za-z0-9._~:@!+,=/-]*\*?$/
 const DIGEST = /^[A-Za-z0-9_-]{22}$/
 const SALT = /^[A-Za-z0-9_-]{8,64}$/
 const KEY = /^[0-9a-f]{32}$/
-
-export interface BypassSettings {
-  /** base64url(md5("salt:secret")), no padding. */
-  digest: string
-  salt: string
-  ttlSeconds: number
-  /** The cookie's Secure attribute; off only for plain-HTTP setups (tests, preview). */
-  secureCookie: boolean
-}
-
-/** Everything a window asks of its gate; part of the backend's content (its nginx.conf), so of its hash. */
-export interface GateSettings {
-  bypass?: BypassSettings
-  /** Exact paths, or prefixes ending in `*`. */
-  except: string[]
-  readOnly: boolean
-  allowCidrs: string[]
-  /** 0: the client is the peer address; N: the Nth address from the right of X-Forwarded-For. */
-  trustForwardedFor: number
-}
 
 /** A port of the backend that proxies to one original backend ("host:port", a cluster DNS name or an address). */
 export interface GateUpstream {
@@ -67,29 +41,6 @@ export interface GateRender extends GateSettings {
   keyFile: string
   /** An nginx include with the `resolver` line, written at container start from /etc/resolv.conf. */
   resolverFile?: string
-}
-
-export function isGateActive(gate: GateSettings | undefined): gate is GateSettings {
-  return gate !== undefined && (gate.bypass !== undefined || gate.except.length > 0 || gate.readOnly || gate.allowCidrs.length > 0)
-}
-
-export function secretProblem(secret: string): string | undefined {
-  if (SECRET.test(secret)) return undefined
-  return `the bypass secret must be 16 to 128 characters from A-Z, a-z, 0-9, "-" and "_" (URL-safe, so it can be a path segment and a header)`
-}
-
-export function exceptProblem(path: string): string | undefined {
-  if (EXCEPT.test(path)) return undefined
-  return `--except ${JSON.stringify(path)} is not a path: give an absolute path such as /healthz, or a prefix ending in * such as /api/webhooks/* (letters, digits and . _ ~ : @ ! + , = - /, no query, no %)`
-}
-
-export function cidrProblem(cidr: string): string | undefined {
-  const [address, prefix, ...rest] = cidr.split('/')
-  const family = isIP(address ?? '')
-  const bits = family === 4 ? 32 : 128
-  const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)
-  if (family !== 0 && prefixOk && rest.length === 0) return undefined
-  return `--allow-cidr ${JSON.stringify(cidr)} is not an address or CIDR: give one such as 203.0.113.0/24 or 2001:db8::/32`
 }
 
 export function base64url(bytes: Buffer): string {
