@@ -14,11 +14,11 @@ const PORTS = {
 }
 
 export function backendRef(manifests: BackendManifests): BackendRef {
-  return {...PORTS, podLabels: manifests.podLabels, serviceName: manifests.name}
+  return {...PORTS, podLabels: manifests.podLabels, serviceName: manifests.name, ...(manifests.gate ? {upstreamPorts: manifests.gate.upstreamPorts} : {})}
 }
 
 /** The ref of a backend known only by name (from a target's annotation): its pod labels follow from its hash. */
 export function backendRefByName(name: string): BackendRef {
   const hash = name.startsWith(BACKEND_PREFIX) ? name.slice(BACKEND_PREFIX.length) : name
-  return {...PORTS, podLabels: backendPodLabels(hash), serviceName: name}
+  return {...PORTS, anyGatePort: true, podLabels: backendPodLabels(hash), serviceName: name}
 }

@@ -7,7 +7,8 @@ import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, ROLE_LA
 import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
-import {renderBackend} from '../render/backend.js'
+import {type BackendGate, type Upstream, renderBackend} from '../render/backend.js'
+import {isGateActive} from '../model/gate.js'
 import {type PageContext, buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degradedReason, joinOriginal, pauseOnSwitch, restoreAnnotations, revertDecision, splitOriginal} from './gitops.js'
@@ -60,6 +61,8 @@ class Planner {
   private readonly storedAnnotations = new Map<ObservedTarget, AnnotationOriginal>()
   /** Targets switched again after a GitOps revert, with the count written in the same request. */
   private readonly revertCounts = new Map<ObservedTarget, number>()
+  /** Each target's stored original, read (and refused, if it must be) once per pass. */
+  private readonly originals = new Map<ObservedTarget, unknown>()
   /** Per window: why it is Degraded (a GitOps manager keeps reverting a target; the engine stopped re-switching). */
   private readonly degraded = new Map<string, string[]>()
 
@@ -175,15 +178,34 @@ class Planner {
       timezone: w.timezone,
       window: w.name,
     }
-    const id = JSON.stringify([w.page, context])
+    const gate = isGateActive(w.gate) ? {settings: w.gate, upstreams: this.upstreams(w)} : undefined
+    const id = JSON.stringify([w.page, context, ...(gate ? [gate] : [])])
     const cached = this.rendered.get(id)
     if (cached) return cached
-    const result = this.renderUncached(w.page, context)
+    const result = this.renderUncached(w.page, context, gate && {gate, gateUntil: interval.end})
     this.rendered.set(id, result)
     return result
   }
 
-  private renderUncached(pageName: string, context: PageContext): BackendManifests | Error {
+  /**
+   * The original backends a gated window's targets reach, from what each target would be restored to: its stored
+   * original while in maintenance, else its routing now. Targets not found or whose original cannot be read add none.
+   */
+  private upstreams(w: Window): Upstream[] {
+    const found: Upstream[] = []
+    for (const ref of w.targets) {
+      const target = this.observed.targets.find((t) => t.namespace === w.namespace && formatTarget(t.ref) === formatTarget(ref))
+      if (!target) continue
+      const module = kindModule(target.ref.kind)
+      if (!module.upstreams) continue
+      const inMaintenance = target.object.metadata.annotations?.[TargetAnnotation.original] !== undefined
+      const original = inMaintenance ? this.storedOriginal(target) : module.captureRouting(target.object)
+      if (original !== undefined) found.push(...module.upstreams(original, target.namespace))
+    }
+    return found.sort((a, b) => a.key.localeCompare(b.key))
+  }
+
+  private renderUncached(pageName: string, context: PageContext, gate?: {gate: BackendGate; gateUntil?: number}): BackendManifests | Error {
     const page = resolvePage(this.observed.pages, pageName, context.namespace, this.options.installNamespace)
     if (!page) {
       return new Error(
@@ -193,7 +215,7 @@ class Planner {
     try {
       // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
       const rendered = renderCheckedPage(page, buildViewModel(context), pageName === DEFAULT_PAGE)
-      return renderBackend({image: this.options.image, namespace: context.namespace, page: rendered})
+      return renderBackend({image: this.options.image, namespace: context.namespace, page: rendered, ...gate})
     } catch (error) {
       return new Error(`page "${pageName}" cannot be rendered: ${(error as Error).message}`)
     }
@@ -353,7 +375,9 @@ class Planner {
     const currentBackend = annotations[TargetAnnotation.backend]
     const currentWindow = annotations[TargetAnnotation.window]
 
-    if (inMaintenance && currentBackend === desired.serviceName && module.isSwitched(object, desired)) {
+    // A gated backend routes each entry by its original, so whether the target is switched depends on it.
+    const gatedOriginal = inMaintenance && desired.upstreamPorts !== undefined ? this.storedOriginal(target) : undefined
+    if (inMaintenance && currentBackend === desired.serviceName && module.isSwitched(object, desired, gatedOriginal)) {
       if (currentWindow !== demand.window) this.switchTo(target, demand, 'retarget', this.storedOriginal(target))
       return
     }
@@ -392,6 +416,13 @@ class Planner {
   }
 
   private storedOriginal(target: ObservedTarget): unknown {
+    if (this.originals.has(target)) return this.originals.get(target)
+    const value = this.readOriginal(target)
+    this.originals.set(target, value)
+    return value
+  }
+
+  private readOriginal(target: ObservedTarget): unknown {
     const module = kindModule(target.ref.kind)
     const text = target.object.metadata.annotations?.[TargetAnnotation.original] ?? ''
     const parsed = parseBoundedJson(text, ANNOTATION_JSON_LIMITS)
@@ -435,7 +466,7 @@ class Planner {
     const desired = backendRef(demand.manifests)
     let spec: Record<string, unknown>
     try {
-      spec = module.switchSpec(target.object, desired)
+      spec = module.switchSpec(target.object, desired, original)
     } catch (error) {
       const w = this.observed.windows.find((candidate) => candidate.namespace === target.namespace && candidate.name === demand.window)
       const {message} = error as Error

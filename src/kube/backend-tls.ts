@@ -8,6 +8,7 @@ import {promisify} from 'node:util'
 import forge from 'node-forge'
 
 import {type BackendManifests, type TlsKeyPair, backendTlsSecret} from '../render/backend.js'
+import {GATE_TABLE_DAYS, gateKeyConf} from '../render/gate.js'
 import {type KubeClient, isAlreadyExists} from './client.js'
 import {Resources} from './resources.js'
 
@@ -60,10 +61,20 @@ export async function selfSignedCertificate(name: string, namespace: string, now
  * volume. The engine never reads Secrets: one that exists already (a pass killed after making it) is left as it is.
  */
 export async function ensureTlsSecret(client: KubeClient, namespace: string, manifests: BackendManifests, ownerUid: string, now: number): Promise<void> {
-  const secret = backendTlsSecret(manifests, namespace, ownerUid, await selfSignedCertificate(manifests.name, namespace, now))
+  const secret = backendTlsSecret(manifests, namespace, ownerUid, await selfSignedCertificate(manifests.name, namespace, now), gateSecretConf(manifests, now))
   try {
     await client.create(Resources.secrets, namespace, secret)
   } catch (error) {
     if (!isAlreadyExists(error)) throw error
   }
+}
+
+/**
+ * The gate's cookie key (random, made here and never read back) and the cookies it issues per 1000 s until the
+ * window's end: nginx needs them in clear, so they live in the backend's Secret and never in its ConfigMap.
+ */
+export function gateSecretConf(manifests: BackendManifests, now: number): string | undefined {
+  const ttl = manifests.gate?.bypassTtlSeconds
+  if (ttl === undefined) return undefined
+  return gateKeyConf(randomBytes(16).toString('hex'), ttl, now, manifests.gate?.until ?? now + GATE_TABLE_DAYS * 86_400_000)
 }

@@ -4,6 +4,8 @@ import type {RenderedPage} from './page.js'
 
 import {BACKEND_PREFIX, HASH_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
 import {CONFIGMAP_LIMIT_BYTES} from '../model/limits.js'
+import {type GateSettings, isGateActive} from '../model/gate.js'
+import {type GateUpstream} from './gate.js'
 import {renderNginxConf} from './nginx-conf.js'
 
 /**
@@ -34,11 +36,48 @@ export const HEALTHZ_PATH = '/_maintenance/healthz'
  */
 export const TLS_ROOT = '/etc/maintenance-tls'
 
+/** The gate's ports: one per original backend, the same number on the Service and in the pod. */
+export const GATE_PORT_BASE = 8100
+export const MAX_UPSTREAMS = 64
+/** Written at container start from the pod's /etc/resolv.conf, so nginx resolves Service names with cluster DNS. */
+export const RESOLVER_FILE = `${TEMP_ROOT}/resolver.conf`
+/** The gate's cookie key and table, a key of the backend's Secret (see kube/backend-tls.ts and render/gate.ts). */
+export const GATE_KEY_FILE = `${TLS_ROOT}/gate.conf`
+
+export function isGatePort(port: unknown): boolean {
+  return typeof port === 'number' && port >= GATE_PORT_BASE && port < GATE_PORT_BASE + MAX_UPSTREAMS
+}
+
+/** An original backend the gate proxies to: `key` names it for the kind modules, `address` is host:port. */
+export interface Upstream {
+  key: string
+  address: string
+}
+
+/** The gate of a backend: its settings and its original backends. */
+export interface BackendGate {
+  settings: GateSettings
+  upstreams: Upstream[]
+}
+
 
 export interface BackendInput {
   namespace: string
   page: RenderedPage
   image?: string
+  /** Absent (or asking for nothing): every request gets the page, exactly as without a gate. */
+  gate?: BackendGate
+  /** Until when the gate's Secret issues bypass cookies (the window's end); not part of the content. */
+  gateUntil?: number
+}
+
+/** What the backend's Secret needs for the gate, and where each original backend is proxied from. */
+export interface RenderedGate {
+  /** Upstream key -> the backend Service's port for it. */
+  upstreamPorts: Record<string, number>
+  /** For the cookie table: the TTL, and until when (undefined: GATE_TABLE_DAYS from its creation). */
+  bypassTtlSeconds?: number
+  until?: number
 }
 
 export interface BackendManifests {
@@ -50,6 +89,7 @@ export interface BackendManifests {
   configMap: object
   deployment: object
   service: object
+  gate?: RenderedGate
 }
 
 /** The labels of a backend's pods (and of all three objects), which follow from its hash alone. */
@@ -62,8 +102,18 @@ export function backendPodLabels(hash: string): Record<string, string> {
   }
 }
 
-export function backendNginxConf(page: RenderedPage): string {
+/** Ports for the distinct upstreams, in the order of their addresses, so equal gates render equally. */
+function gatePorts(upstreams: Upstream[]): {ports: GateUpstream[]; byKey: Record<string, number>} {
+  const addresses = [...new Set(upstreams.map((upstream) => upstream.address))].sort()
+  if (addresses.length > MAX_UPSTREAMS) throw new Error(`the gate would need ${addresses.length} ports, one per original backend; at most ${MAX_UPSTREAMS}: split the window`)
+  const ports = addresses.map((address, index) => ({address, port: GATE_PORT_BASE + index}))
+  const byAddress = new Map(ports.map((entry) => [entry.address, entry.port]))
+  return {byKey: Object.fromEntries(upstreams.map((upstream) => [upstream.key, byAddress.get(upstream.address)!])), ports}
+}
+
+export function backendNginxConf(page: RenderedPage, gate?: {settings: GateSettings; ports: GateUpstream[]}): string {
   return renderNginxConf({
+    gate: gate && {...gate.settings, keyFile: GATE_KEY_FILE, resolverFile: RESOLVER_FILE, upstreams: gate.ports},
     assets: Object.keys(page.assets).sort(),
     contentRoot: CONTENT_ROOT,
     grpcListen: String(BACKEND_GRPC_CONTAINER_PORT),
@@ -138,7 +188,8 @@ function configMapBytes(data: Record<string, string>, binaryData: Record<string,
 export function renderBackend(input: BackendInput): BackendManifests {
   const image = input.image ?? BACKEND_IMAGE
   const {page, namespace} = input
-  const nginxConf = backendNginxConf(page)
+  const gated = isGateActive(input.gate?.settings) ? {...input.gate!, ...gatePorts(input.gate!.upstreams)} : undefined
+  const nginxConf = backendNginxConf(page, gated)
   const hash = contentHash(page, nginxConf, image)
   const name = `${BACKEND_PREFIX}${hash}`
   const labels = backendPodLabels(hash)
@@ -180,8 +231,16 @@ export function renderBackend(input: BackendInput): BackendManifests {
           automountServiceAccountToken: false,
           containers: [
             {
-              args: ['-e', 'stderr', '-c', `${CONTENT_ROOT}/nginx.conf`, '-g', 'daemon off;'],
-              command: ['nginx'],
+              ...(gated
+                ? {
+                    // nginx resolves the original Services with the pod's DNS server, read here since nginx cannot.
+                    args: [
+                      '-c',
+                      `awk '$1 == "nameserver" { print "resolver " ($2 ~ /:/ ? "[" $2 "]" : $2) " valid=10s;"; exit }' /etc/resolv.conf > ${RESOLVER_FILE} && exec nginx -e stderr -c ${CONTENT_ROOT}/nginx.conf -g 'daemon off;'`,
+                    ],
+                    command: ['/bin/sh'],
+                  }
+                : {args: ['-e', 'stderr', '-c', `${CONTENT_ROOT}/nginx.conf`, '-g', 'daemon off;'], command: ['nginx']}),
               image,
               imagePullPolicy: 'IfNotPresent',
               livenessProbe: probe(10),
@@ -190,6 +249,7 @@ export function renderBackend(input: BackendInput): BackendManifests {
                 {containerPort: BACKEND_CONTAINER_PORT, name: 'http', protocol: 'TCP'},
                 {containerPort: BACKEND_GRPC_CONTAINER_PORT, name: 'grpc', protocol: 'TCP'},
                 {containerPort: BACKEND_TLS_CONTAINER_PORT, name: 'https', protocol: 'TCP'},
+                ...(gated?.ports ?? []).map(({port}) => ({containerPort: port, name: `gate-${port - GATE_PORT_BASE}`, protocol: 'TCP'})),
               ],
               readinessProbe: probe(1),
               resources: {limits: {memory: '32Mi'}, requests: {cpu: '10m', memory: '16Mi'}},
@@ -246,6 +306,7 @@ export function renderBackend(input: BackendInput): BackendManifests {
         {name: 'http', port: BACKEND_PORT, protocol: 'TCP', targetPort: BACKEND_CONTAINER_PORT},
         {appProtocol: 'kubernetes.io/h2c', name: 'grpc', port: BACKEND_GRPC_PORT, protocol: 'TCP', targetPort: BACKEND_GRPC_CONTAINER_PORT},
         {appProtocol: 'https', name: 'https', port: BACKEND_TLS_PORT, protocol: 'TCP', targetPort: BACKEND_TLS_CONTAINER_PORT},
+        ...(gated?.ports ?? []).map(({port}) => ({name: `gate-${port - GATE_PORT_BASE}`, port, protocol: 'TCP', targetPort: port})),
       ],
       selector: {...labels},
       type: 'ClusterIP',
@@ -253,7 +314,8 @@ export function renderBackend(input: BackendInput): BackendManifests {
   }
 
   const digest = backendDataDigest(configMap.data, configMap.binaryData)
-  return {configMap, deployment, digest, hash, name, podLabels: {...labels}, service}
+  const gate: RenderedGate | undefined = gated && {bypassTtlSeconds: gated.settings.bypass?.ttlSeconds, until: input.gateUntil, upstreamPorts: gated.byKey}
+  return {configMap, deployment, digest, hash, name, podLabels: {...labels}, service, ...(gate ? {gate} : {})}
 }
 
 export interface TlsKeyPair {
@@ -267,10 +329,14 @@ export interface TlsKeyPair {
  * The backend's TLS Secret, named like the backend and owned by its ConfigMap, so it goes when the backend goes.
  * The key pair is an input: it is random, so it is generated in the I/O shell and never hashed.
  */
-export function backendTlsSecret(manifests: Pick<BackendManifests, 'hash' | 'name'>, namespace: string, ownerUid: string, pair: TlsKeyPair): object {
+export function backendTlsSecret(manifests: Pick<BackendManifests, 'hash' | 'name'>, namespace: string, ownerUid: string, pair: TlsKeyPair, gateConf?: string): object {
   return {
     apiVersion: 'v1',
-    data: {'tls.crt': Buffer.from(pair.certificate).toString('base64'), 'tls.key': Buffer.from(pair.key).toString('base64')},
+    data: {
+      ...(gateConf === undefined ? {} : {'gate.conf': Buffer.from(gateConf).toString('base64')}),
+      'tls.crt': Buffer.from(pair.certificate).toString('base64'),
+      'tls.key': Buffer.from(pair.key).toString('base64'),
+    },
     immutable: true,
     kind: 'Secret',
     metadata: {

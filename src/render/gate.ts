@@ -88,7 +88,7 @@ export function forwardedTail(trusted: number): string {
 const UPSTREAM = /^(?:[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/
 
 /** Checks and shapes the gate for the template; throws what cannot be rendered safely. */
-export function gateTemplateValues(gate: GateRender): object {
+export function gateTemplateValues(gate: GateRender, mainListen: string): object {
   if (gate.bypass) {
     if (!DIGEST.test(gate.bypass.digest)) throw new Error('gate: the bypass digest is not base64url md5')
     if (!SALT.test(gate.bypass.salt)) throw new Error('gate: the bypass salt is not 8 to 64 URL-safe characters')
@@ -108,6 +108,8 @@ export function gateTemplateValues(gate: GateRender): object {
     readOnly: gate.readOnly || undefined,
     resolverFile: gate.resolverFile,
     trustForwardedFor: gate.trustForwardedFor > 0 ? gate.trustForwardedFor : undefined,
+    /** Upstream ports other than the main listener need a listen of their own (same host as the main one). */
+    listens: gate.upstreams.filter(({port}) => port !== Number(mainListen.slice(mainListen.lastIndexOf(':') + 1))).map(({port}) => (mainListen.includes(':') ? `${mainListen.slice(0, mainListen.lastIndexOf(':'))}:${port}` : String(port))),
     upstreams: gate.upstreams,
   }
 }

@@ -89,7 +89,7 @@ export function renderNginxConf(o: NginxOptions): string {
   nginxTemplate ??= Handlebars.create().compile(loadTemplate('nginx.conf.hbs'), {noEscape: true, strict: true})
   return nginxTemplate({
     assets: o.assets.map((name) => ({name: checked(name, ASSET_NAME, 'asset name'), type: assetContentType(name)})),
-    gate: o.gate ? gateTemplateValues(o.gate) : undefined,
+    gate: o.gate ? gateTemplateValues(o.gate, o.listen) : undefined,
     contentRoot: checked(o.contentRoot.replace(/\/+$/, '') || '/', SAFE_PATH, 'content root'),
     errorCodes: [...new Set([trigger, 404, 405, 413, ...(o.gate ? [502, 504] : [])])].sort((a, b) => a - b).join(' '),
     grpcListen: o.grpcListen === undefined ? undefined : checked(o.grpcListen, SAFE_LISTEN, 'gRPC listen address'),

@@ -1,5 +1,6 @@
 import type {KindModule} from './types.js'
 
+import {isGatePort} from '../../render/backend.js'
 import {definedOnly} from './shared.js'
 import {routeListKind} from './route-list.js'
 
@@ -9,7 +10,7 @@ function isOptionalInteger(value: unknown, min: number): boolean {
 
 /** Gateway API HTTPRoute: every `rules[].backendRefs` becomes the backend Service; redirect-only rules and filters stay. */
 export const httproute: KindModule = routeListKind({
-  backendRefs: (backend) => [{group: '', kind: 'Service', name: backend.serviceName, port: backend.servicePort}],
+  backendRefs: (backend, _entry, port) => [{group: '', kind: 'Service', name: backend.serviceName, port: port ?? backend.servicePort}],
   checkIdentity(check, entry, path) {
     check.optionalString(entry.name, `${path}.name`)
     if (entry.matches !== undefined) check.array(entry.matches, `${path}.matches`)
@@ -27,11 +28,11 @@ export const httproute: KindModule = routeListKind({
   identity: (entry) => (entry.name === undefined ? definedOnly({matches: entry.matches}) : {name: entry.name}),
   identityFields: ['name', 'matches'],
   /** The API server fills in group "", kind Service and weight 1, so those may be read back present or absent. */
-  isBackendRef: (ref, backend, namespace) =>
+  isBackendRef: (ref, backend, namespace, port) =>
     ref.name === backend.serviceName &&
     (ref.group ?? '') === '' &&
     (ref.kind ?? 'Service') === 'Service' &&
-    ref.port === backend.servicePort &&
+    (ref.port === (port ?? backend.servicePort) || (backend.anyGatePort === true && isGatePort(ref.port))) &&
     (ref.namespace === undefined || ref.namespace === namespace) &&
     (ref.weight === undefined || (typeof ref.weight === 'number' && ref.weight > 0)),
   kind: 'httproute',

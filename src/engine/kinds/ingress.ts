@@ -1,4 +1,5 @@
-import type {BackendRef, KindModule, KubeObject} from './types.js'
+import {isGatePort} from '../../render/backend.js'
+import {type BackendRef, type KindModule, type KubeObject, type UpstreamRef, upstreamKey} from './types.js'
 
 import {checkProtocolAnnotations, protocolAnnotations, speaksGrpc, switchedAnnotations} from './protocol-annotations.js'
 import {
@@ -54,13 +55,39 @@ function routesTo(value: unknown, serviceName: string): boolean {
 }
 
 function isExactly(value: unknown, backend: BackendRef, port: number): boolean {
-  return (
-    isRecord(value) &&
-    value.resource === undefined &&
-    routesTo(value, backend.serviceName) &&
-    isRecord((value.service as JsonRecord).port) &&
-    ((value.service as JsonRecord).port as JsonRecord).number === port
-  )
+  if (!isRecord(value) || value.resource !== undefined || !routesTo(value, backend.serviceName) || !isRecord((value.service as JsonRecord).port)) return false
+  const number = ((value.service as JsonRecord).port as JsonRecord).number
+  return number === port || (backend.anyGatePort === true && isGatePort(number))
+}
+
+/** The original Service port a backend reference reached, when it names a Service by port number. */
+function upstreamOf(value: unknown, namespace: string): UpstreamRef | undefined {
+  if (!isRecord(value) || !isRecord(value.service) || typeof value.service.name !== 'string' || !isRecord(value.service.port)) return undefined
+  const {number} = value.service.port
+  return typeof number === 'number' ? upstreamKey(namespace, value.service.name, number) : undefined
+}
+
+function upstreams(original: unknown, namespace: string): UpstreamRef[] {
+  const stored = asOriginal(original)
+  return [stored.defaultBackend, ...stored.paths.map((entry) => entry.backend)].flatMap((value) => upstreamOf(value, namespace) ?? [])
+}
+
+/**
+ * The port each slot goes to: with a gate, the one proxying to what the slot reached originally (a gRPC Ingress,
+ * a resource backend or a named port: the page's); without, the page's port for all.
+ */
+function slotPorts(obj: KubeObject, backend: BackendRef, original: unknown): {defaultPort: number; pathPorts: number[]} {
+  const port = backendPort(obj, backend)
+  const slots = pathSlots(obj.spec ?? {})
+  if (backend.upstreamPorts === undefined || speaksGrpc(obj)) return {defaultPort: port, pathPorts: slots.map(() => port)}
+  const namespace = obj.metadata.namespace ?? ''
+  const stored = original === undefined ? capture(obj) : asOriginal(original)
+  const gated = (value: unknown) => {
+    const upstream = upstreamOf(value, namespace)
+    return (upstream && backend.upstreamPorts?.[upstream.key]) ?? port
+  }
+  const originals = storedCounterparts(slots, keyOfSlot, stored.paths, originalKey)
+  return {defaultPort: gated(stored.defaultBackend), pathPorts: originals.map((entry) => gated(entry?.backend))}
 }
 
 function pathSlots(spec: JsonRecord): PathSlot[] {
@@ -99,20 +126,20 @@ function asOriginal(value: unknown): IngressOriginal {
   return definedOnly({annotations, defaultBackend: value.defaultBackend, paths})
 }
 
-function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
+function switchSpec(obj: KubeObject, backend: BackendRef, original?: unknown): JsonRecord {
   const spec = copySpec(obj)
-  const port = backendPort(obj, backend)
-  if (spec.defaultBackend !== undefined) spec.defaultBackend = backendService(backend, port)
-  for (const {path} of pathSlots(spec)) path.backend = backendService(backend, port)
+  const {defaultPort, pathPorts} = slotPorts(obj, backend, original)
+  if (spec.defaultBackend !== undefined) spec.defaultBackend = backendService(backend, defaultPort)
+  pathSlots(spec).forEach(({path}, index) => (path.backend = backendService(backend, pathPorts[index])))
   return spec
 }
 
-function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
+function isSwitched(obj: KubeObject, backend: BackendRef, original?: unknown): boolean {
   const spec = obj.spec ?? {}
-  const port = backendPort(obj, backend)
   if (Object.keys(protocolAnnotations(obj)).length > 0) return false
-  if (spec.defaultBackend !== undefined && !isExactly(spec.defaultBackend, backend, port)) return false
-  return pathSlots(spec).every(({path}) => isExactly(path.backend, backend, port))
+  const {defaultPort, pathPorts} = slotPorts(obj, backend, original)
+  if (spec.defaultBackend !== undefined && !isExactly(spec.defaultBackend, backend, defaultPort)) return false
+  return pathSlots(spec).every(({path}, index) => isExactly(path.backend, backend, pathPorts[index]))
 }
 
 /** Annotations still at what the switch set keep their stored original; ones changed back since are the new original. */
@@ -224,5 +251,6 @@ export const ingress: KindModule = {
   restoreSpec,
   switchAnnotations: switchedAnnotations,
   switchSpec,
+  upstreams,
   validateOriginal,
 }

@@ -1,5 +1,6 @@
 import type {KindModule} from './types.js'
 
+import {isGatePort} from '../../render/backend.js'
 import {definedOnly, recordsOf} from './shared.js'
 import {routeListKind} from './route-list.js'
 
@@ -10,10 +11,10 @@ export const ingressroute: KindModule = routeListKind({
    * weighted) for the window; the original brings them back. A route that spoke h2c to its services (gRPC) gets the
    * backend's h2c port, so gRPC callers read a gRPC status.
    */
-  backendRefs: (backend, entry) =>
+  backendRefs: (backend, entry, port) =>
     recordsOf(entry.services).some((ref) => ref.scheme === 'h2c')
       ? [{kind: 'Service', name: backend.serviceName, port: backend.grpcPort, scheme: 'h2c'}]
-      : [{kind: 'Service', name: backend.serviceName, port: backend.servicePort}],
+      : [{kind: 'Service', name: backend.serviceName, port: port ?? backend.servicePort}],
   checkIdentity(check, entry, path) {
     check.optionalString(entry.match, `${path}.match`)
   },
@@ -25,11 +26,13 @@ export const ingressroute: KindModule = routeListKind({
   },
   identity: (entry) => definedOnly({match: entry.match}),
   identityFields: ['match'],
-  isBackendRef: (ref, backend, namespace) =>
+  isBackendRef: (ref, backend, namespace, port) =>
     ref.name === backend.serviceName &&
     (ref.kind ?? 'Service') === 'Service' &&
-    ((ref.port === backend.servicePort && ref.scheme === undefined) || (ref.port === backend.grpcPort && ref.scheme === 'h2c')) &&
+    ((ref.scheme === undefined && (ref.port === (port ?? backend.servicePort) || (backend.anyGatePort === true && isGatePort(ref.port)))) ||
+      (ref.port === backend.grpcPort && ref.scheme === 'h2c')) &&
     (ref.namespace === undefined || ref.namespace === namespace),
+  keepsPagePort: (entry) => recordsOf(entry.services).some((ref) => ref.scheme === 'h2c' || ref.scheme === 'https'),
   kind: 'ingressroute',
   listField: 'routes',
   refsField: 'services',

@@ -1,5 +1,7 @@
 import type {TargetKind} from '../../model/target.js'
-import type {BackendRef, KindModule, KubeObject} from './types.js'
+import type {BackendRef, KindModule, KubeObject, UpstreamRef} from './types.js'
+
+import {upstreamKey} from './types.js'
 
 import {
   type JsonRecord,
@@ -28,10 +30,15 @@ export interface RouteListDefinition {
   identity(entry: JsonRecord): JsonRecord
   identityFields: string[]
   checkIdentity(check: ShapeCheck, entry: JsonRecord, path: string): void
-  /** The references that replace an entry's own (which may ask for a protocol, e.g. Traefik's `scheme: h2c`). */
-  backendRefs(backend: BackendRef, entry: JsonRecord): JsonRecord[]
+  /**
+   * The references that replace an entry's own (which may ask for a protocol, e.g. Traefik's `scheme: h2c`); `port`
+   * is the gate's port for the entry's original backend, when it has one.
+   */
+  backendRefs(backend: BackendRef, entry: JsonRecord, port?: number): JsonRecord[]
   /** The reference sends all of an entry's traffic to the backend (fields the API server defaults may be absent or present). */
-  isBackendRef(ref: JsonRecord, backend: BackendRef, namespace: string | undefined): boolean
+  isBackendRef(ref: JsonRecord, backend: BackendRef, namespace: string | undefined, port?: number): boolean
+  /** Whether the entry keeps the page's own port whatever the gate (gRPC over h2c). */
+  keepsPagePort?(entry: JsonRecord): boolean
   checkRef(check: ShapeCheck, ref: JsonRecord, path: string): void
   /**
    * Entry filters that keep sending traffic to the real backends (HTTPRoute RequestMirror): removed for the window.
@@ -58,10 +65,33 @@ export function routeListKind(def: RouteListDefinition): KindModule {
   })
   const storedEntries = (original: unknown): JsonRecord[] => (isRecord(original) ? recordsOf(original[def.listField]) : [])
 
-  function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
+  /** The original Service port an entry's traffic went to: its first reference to a Service by port number. */
+  const upstreamOf = (refs: unknown, namespace: string): UpstreamRef | undefined => {
+    const ref = recordsOf(refs).find((candidate) => (candidate.kind ?? 'Service') === 'Service' && (candidate.group ?? '') === '' && typeof candidate.name === 'string')
+    if (!ref || typeof ref.port !== 'number') return undefined
+    return upstreamKey(typeof ref.namespace === 'string' ? ref.namespace : namespace, ref.name as string, ref.port)
+  }
+
+  const upstreams = (original: unknown, namespace: string): UpstreamRef[] => storedEntries(original).flatMap((entry) => upstreamOf(entry[def.refsField], namespace) ?? [])
+
+  /** Per routed entry, the gate's port for its original backend (undefined: the page's port). */
+  const gatePorts = (obj: KubeObject, backend: BackendRef, original: unknown): Array<number | undefined> => {
+    const entries = routed(obj.spec ?? {})
+    if (backend.upstreamPorts === undefined) return entries.map(() => undefined)
+    const namespace = obj.metadata.namespace ?? ''
+    const originals = storedCounterparts(entries, keyOf, storedEntries(original ?? capture(obj)), keyOf)
+    return entries.map((entry, index) => {
+      if (def.keepsPagePort?.(originals[index] ?? entry)) return undefined
+      const upstream = upstreamOf(refsOf(originals[index]), namespace)
+      return upstream ? backend.upstreamPorts?.[upstream.key] : undefined
+    })
+  }
+
+  function switchSpec(obj: KubeObject, backend: BackendRef, original?: unknown): JsonRecord {
     const spec = copySpec(obj)
-    for (const entry of routed(spec)) {
-      entry[def.refsField] = def.backendRefs(backend, entry)
+    const ports = gatePorts(obj, backend, original)
+    for (const [index, entry] of routed(spec).entries()) {
+      entry[def.refsField] = def.backendRefs(backend, entry, ports[index])
       if (stopped && hasStopped(entry)) {
         const kept = recordsOf(entry[stopped.field]).filter((filter) => !stopped.matches(filter))
         if (kept.length > 0) entry[stopped.field] = kept
@@ -71,10 +101,11 @@ export function routeListKind(def: RouteListDefinition): KindModule {
     return spec
   }
 
-  function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
-    return routed(obj.spec ?? {}).every((entry) => {
+  function isSwitched(obj: KubeObject, backend: BackendRef, original?: unknown): boolean {
+    const ports = gatePorts(obj, backend, original)
+    return routed(obj.spec ?? {}).every((entry, index) => {
       const refs = recordsOf(entry[def.refsField])
-      return refs.length === 1 && def.isBackendRef(refs[0], backend, obj.metadata.namespace) && !hasStopped(entry)
+      return refs.length === 1 && def.isBackendRef(refs[0], backend, obj.metadata.namespace, ports[index]) && !hasStopped(entry)
     })
   }
 
@@ -133,5 +164,5 @@ export function routeListKind(def: RouteListDefinition): KindModule {
     })
   }
 
-  return {captureRouting: capture, isSwitched, kind: def.kind, mergeOriginal, restoreSpec, switchSpec, validateOriginal}
+  return {captureRouting: capture, isSwitched, kind: def.kind, mergeOriginal, restoreSpec, switchSpec, upstreams, validateOriginal}
 }

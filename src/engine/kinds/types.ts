@@ -18,6 +18,21 @@ export interface BackendRef {
   /** 8443 */
   tlsContainerPort: number
   podLabels: Record<string, string>
+  /** A gated backend: the Service port that proxies to each original backend, by upstreamKey(). */
+  upstreamPorts?: Record<string, number>
+  /** A backend known only by name: any port of the gate's range counts as pointing at it. */
+  anyGatePort?: boolean
+}
+
+/** An original backend a routing entry reached, as the gate proxies to it. */
+export interface UpstreamRef {
+  key: string
+  address: string
+}
+
+/** How the gate names an original Service port: by namespace, name and port number. */
+export function upstreamKey(namespace: string, name: string, port: number): UpstreamRef {
+  return {address: `${name}.${namespace}.svc.cluster.local:${port}`, key: `${namespace}/${name}:${port}`}
 }
 
 export interface KindModule {
@@ -25,9 +40,11 @@ export interface KindModule {
   /** What would be replaced, exactly as it is now, as a JSON-serialisable value (this goes into the original annotation). */
   captureRouting(obj: KubeObject): unknown
   /** The spec with every routing entry pointing at the backend; all other fields untouched (deep copy, input not mutated). */
-  switchSpec(obj: KubeObject, backend: BackendRef): Record<string, unknown>
-  /** True when every routing entry already points at the backend (no drift). */
-  isSwitched(obj: KubeObject, backend: BackendRef): boolean
+  switchSpec(obj: KubeObject, backend: BackendRef, original?: unknown): Record<string, unknown>
+  /** True when every routing entry already points at the backend (no drift); a gated one by the port of its original. */
+  isSwitched(obj: KubeObject, backend: BackendRef, original?: unknown): boolean
+  /** The gate: the original backends (Services and ports) the original routing reaches; absent: the kind has no gate. */
+  upstreams?(original: unknown, namespace: string): UpstreamRef[]
   /**
    * Drift: entries someone changed back while in maintenance. Returns the new original: for entries that still point
    * at the backend, the stored original's; for entries that were changed (or added) since, what is there now.
