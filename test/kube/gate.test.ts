@@ -1,0 +1,137 @@
+import {expect} from 'chai'
+import {KubeConfig} from '@kubernetes/client-node'
+
+import {KubeClient} from '../../src/kube/client.js'
+import {readConfig} from '../../src/kube/kubeconfig.js'
+import {type PassReport, reconcile} from '../../src/kube/reconcile.js'
+import {Resources} from '../../src/kube/resources.js'
+import {bypassDigest, encodeGate} from '../../src/render/gate.js'
+import {type ApiServer, startApiServer} from '../support/apiserver.js'
+import {shopTargets} from '../fixtures/targets.js'
+import {KINDS, NS, type Obj, PREFIX, rfc3339, windowConfigMap} from '../reliability/support.js'
+
+const SECRET = 'a-bypass-secret-nobody-guesses-42'
+const SALT = 'salt-for-tests'
+const GATE = encodeGate({
+  allowCidrs: [],
+  bypass: {digest: bypassDigest(SALT, SECRET), salt: SALT, secureCookie: true, ttlSeconds: 12 * 3600},
+  except: ['/healthz'],
+  readOnly: false,
+  trustForwardedFor: 0,
+})
+
+describe('kube/gate: a gated window against the in-process API server', function () {
+  this.timeout(60_000)
+  let server: ApiServer
+  let client: KubeClient
+
+  beforeEach(async () => {
+    server = await startApiServer({readyDelayMs: 0})
+    server.seed(...shopTargets(NS))
+    const loaded = readConfig(KubeConfig, {kubeconfig: server.kubeconfigPath, namespace: NS})
+    client = new KubeClient(loaded.config, loaded.namespace, loaded.contextName, {attempts: 3, baseDelayMs: 1, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))})
+  })
+
+  afterEach(async () => {
+    await server.close()
+  })
+
+  const pass = (): Promise<PassReport> => reconcile(client, {horizonMs: 0, namespace: NS, waitForTransitions: true})
+  const objects = (apiVersion: string, kind: string): Obj[] => server.objects(apiVersion, kind, NS) as Obj[]
+  const ours = (): string[] =>
+    [...objects('apps/v1', 'Deployment'), ...objects('v1', 'Service'), ...objects('v1', 'ConfigMap'), ...objects('v1', 'Secret')]
+      .filter((o) => o.metadata.labels?.[`${PREFIX}role`] === 'backend')
+      .map((o) => `${String(o.kind)}/${o.metadata.name}`)
+
+  async function endWindow(name: string): Promise<void> {
+    await client.patch(Resources.configMaps, NS, name, 'merge', {metadata: {annotations: {[`${PREFIX}end`]: rfc3339(Date.now() - 1000)}}})
+    // The garbage collector of the in-process API server removes what the backend ConfigMap owned.
+    for (let tries = 0; tries < 3; tries++) await pass()
+  }
+
+  const routed = {
+    httproute: (spec: Obj['spec']) => (spec as {rules: Array<{backendRefs: Array<{name: string; port: number}>}>}).rules.map((rule) => rule.backendRefs.map((ref) => `${ref.name}:${ref.port}`).join('+')),
+    ingress: (spec: Obj['spec']) =>
+      (spec as {rules: Array<{http: {paths: Array<{path: string; backend: {service: {name: string; port: {number?: number; name?: string}}}}>}}>}).rules.flatMap((rule) =>
+        rule.http.paths.map((path) => `${path.path} -> ${path.backend.service.name}:${path.backend.service.port.number ?? path.backend.service.port.name}`),
+      ),
+    ingressroute: (spec: Obj['spec']) => (spec as {routes: Array<{services: Array<{name: string; port: number}>}>}).routes.map((route) => route.services.map((ref) => `${ref.name}:${ref.port}`).join('+')),
+  }
+
+  for (const kind of KINDS.filter((entry) => entry.kind !== 'Service')) {
+    it(`${kind.ref}: each original backend gets a port of the backend, the end restores exactly and leaves nothing`, async () => {
+      const original = structuredClone((server.object(kind.apiVersion, kind.kind, NS, kind.name) as Obj).spec)
+      server.seed(windowConfigMap('gated', [kind.ref], Date.now() - 1000, Date.now() + 3_600_000, {[`${PREFIX}gate`]: GATE}))
+      const report = await pass()
+      expect(report.errors).to.deep.equal([])
+      const switched = server.object(kind.apiVersion, kind.kind, NS, kind.name) as Obj
+      const backend = switched.metadata.annotations![`${PREFIX}backend`]
+      const service = server.object('v1', 'Service', NS, backend) as {spec: {ports: Array<{name: string; port: number; targetPort: number}>}}
+      const gatePorts = service.spec.ports.filter((port) => port.name.startsWith('gate-')).map((port) => `${port.name}:${port.port}->${port.targetPort}`)
+      const configMap = server.object('v1', 'ConfigMap', NS, backend) as {data: Record<string, string>}
+      const upstreamLines = configMap.data['nginx.conf'].split('\n').filter((line) => /^ {4}81\d\d "/.test(line)).map((line) => line.trim())
+
+      const views = {
+        httproute: {
+          ports: ['gate-0:8100->8100'],
+          routed: [`${backend}:8100`],
+          upstreams: [`8100 "web.${NS}.svc.cluster.local:8080";`],
+        },
+        ingress: {
+          // A named port cannot be resolved to a number without reading the Service: that path gets the page.
+          ports: ['gate-0:8100->8100'],
+          routed: [`/ -> ${backend}:80`, `/api -> ${backend}:8100`],
+          upstreams: [`8100 "shop-api.${NS}.svc.cluster.local:8080";`],
+        },
+        ingressroute: {
+          // Weighted services: the gate proxies to the first.
+          ports: ['gate-0:8100->8100'],
+          routed: [`${backend}:8100`],
+          upstreams: [`8100 "api-v1.${NS}.svc.cluster.local:80";`],
+        },
+      }[kind.name === 'shop' ? 'ingress' : kind.name === 'api' ? 'ingressroute' : 'httproute']
+      const routes = routed[kind.name === 'shop' ? 'ingress' : kind.name === 'api' ? 'ingressroute' : 'httproute'](switched.spec)
+      expect({ports: gatePorts, routed: routes, upstreams: upstreamLines}).to.deep.equal(views)
+
+      // The secret is nowhere in clear: not in the window, the backend ConfigMap, the backend Secret or an Event.
+      const everything = JSON.stringify([objects('v1', 'ConfigMap'), objects('v1', 'Secret'), objects('v1', 'Event')])
+      expect(everything).not.to.include(SECRET)
+      expect(everything).not.to.include(Buffer.from(SECRET).toString('base64'))
+      const secret = server.object('v1', 'Secret', NS, backend) as {data: Record<string, string>}
+      expect(Object.keys(secret.data).sort()).to.deep.equal(['gate.conf', 'tls.crt', 'tls.key'])
+      expect(Buffer.from(secret.data['gate.conf'], 'base64').toString()).to.match(/^map "" \$maintenance_gate_key \{\n {2}default "[0-9a-f]{32}";/)
+
+      // A second pass changes nothing: the gate ports count as switched.
+      const again = await pass()
+      expect(again.errors).to.deep.equal([])
+      expect((server.object(kind.apiVersion, kind.kind, NS, kind.name) as Obj).metadata.resourceVersion).to.equal(switched.metadata.resourceVersion)
+
+      await endWindow('gated')
+      const restored = server.object(kind.apiVersion, kind.kind, NS, kind.name) as Obj
+      expect(restored.spec).to.deep.equal(original)
+      expect(ours()).to.deep.equal([])
+    })
+  }
+
+  it('gives windows that differ only in their gate different backends', async () => {
+    const now = Date.now()
+    server.seed(
+      windowConfigMap('plain', ['ingress/shop'], now - 1000, now + 3_600_000),
+      windowConfigMap('gated', ['httproute/web'], now - 1000, now + 3_600_000, {[`${PREFIX}gate`]: GATE}),
+      windowConfigMap('read-only', ['ingressroute/api'], now - 1000, now + 3_600_000, {[`${PREFIX}gate`]: '{"readOnly":true}'}),
+    )
+    await pass()
+    const names = KINDS.filter((kind) => kind.kind !== 'Service').map((kind) => (server.object(kind.apiVersion, kind.kind, NS, kind.name) as Obj).metadata.annotations![`${PREFIX}backend`])
+    expect(new Set(names).size).to.equal(3)
+  })
+
+  it('marks a window whose gate annotation is not valid Failed, touching nothing', async () => {
+    const before = structuredClone(server.object('networking.k8s.io/v1', 'Ingress', NS, 'shop'))
+    server.seed(windowConfigMap('bad', ['ingress/shop'], Date.now() - 1000, Date.now() + 3_600_000, {[`${PREFIX}gate`]: '{"except":["no-slash"]}'}))
+    await pass()
+    const window = server.object('v1', 'ConfigMap', NS, 'bad') as Obj
+    expect(window.metadata.annotations![`${PREFIX}phase`]).to.equal('Failed')
+    expect(window.metadata.annotations![`${PREFIX}phase-message`]).to.include('--except "no-slash" is not a path')
+    expect(server.object('networking.k8s.io/v1', 'Ingress', NS, 'shop')).to.deep.equal(before)
+  })
+})
