@@ -200,7 +200,7 @@ class Planner {
       if (!module.upstreams) continue
       const inMaintenance = target.object.metadata.annotations?.[TargetAnnotation.original] !== undefined
       const original = inMaintenance ? this.storedOriginal(target) : module.captureRouting(target.object)
-      if (original !== undefined) found.push(...module.upstreams(original, target.namespace))
+      if (original !== undefined) found.push(...module.upstreams(original, target.namespace, target.ref.name))
     }
     return found.sort((a, b) => a.key.localeCompare(b.key))
   }

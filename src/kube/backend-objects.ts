@@ -41,12 +41,35 @@ export async function createBackend(client: KubeClient, action: CreateBackend, n
   ownerUid ??= (await client.list(Resources.configMaps, namespace, {fieldSelector: `metadata.name=${manifests.name}`}))[0]?.metadata.uid
   if (ownerUid === undefined) throw new ClusterError(`ConfigMap ${manifests.name} is gone: the next pass makes the backend again`)
   const ownerReferences = [{apiVersion: 'v1', controller: true, kind: 'ConfigMap', name: manifests.name, uid: ownerUid}]
+  if (action.missing.includes('service')) await ensureShadows(client, namespace, manifests.shadows ?? [], ownerReferences[0])
   if (action.missing.includes('deployment')) {
     await ensureTlsSecret(client, namespace, manifests, ownerUid, now())
     await createOrVerify(client, 'deployment', action, now, (existing) => deploymentContentProblem(existing, manifests.hash), ownerReferences)
   }
   if (action.missing.includes('service')) {
     await createOrVerify(client, 'service', action, now, (existing) => serviceContentProblem(existing, manifests.hash), ownerReferences)
+  }
+}
+
+/**
+ * The gate's shadow Services (Service targets' original pods). One already there (another backend's, equal by its
+ * content-derived name) gets this backend's ConfigMap as a further owner, so it goes only with the last of them.
+ */
+async function ensureShadows(client: KubeClient, namespace: string, shadows: object[], owner: {uid: string}): Promise<void> {
+  for (const shadow of shadows as KubeObject[]) {
+    try {
+      await client.create(Resources.services, namespace, {...shadow, metadata: {...shadow.metadata, ownerReferences: [{...owner, controller: false}]}})
+      continue
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error
+    }
+    const [existing] = await client.list<KubeObject>(Resources.services, namespace, {fieldSelector: `metadata.name=${shadow.metadata.name}`})
+    const owners = ((existing?.metadata as {ownerReferences?: Array<{uid?: string}>} | undefined)?.ownerReferences ?? [])
+    if (!existing || owners.some((ref) => ref.uid === owner.uid)) continue
+    await client.patch(Resources.services, namespace, shadow.metadata.name, 'json', [
+      {op: 'test', path: '/metadata/resourceVersion', value: existing.metadata.resourceVersion},
+      {op: owners.length > 0 ? 'add' : 'add', path: owners.length > 0 ? '/metadata/ownerReferences/-' : '/metadata/ownerReferences', value: owners.length > 0 ? {...owner, controller: false} : [{...owner, controller: false}]},
+    ])
   }
 }
 

@@ -52,6 +52,8 @@ export function isGatePort(port: unknown): boolean {
 export interface Upstream {
   key: string
   address: string
+  /** A Service the backend makes to reach it, owned by the backend (the shadow of a Service target). */
+  shadow?: object
 }
 
 /** The gate of a backend: its settings and its original backends. */
@@ -90,6 +92,8 @@ export interface BackendManifests {
   deployment: object
   service: object
   gate?: RenderedGate
+  /** Shadow Services the gate proxies to (Service targets), made with the backend and owned by its ConfigMap. */
+  shadows?: object[]
 }
 
 /** The labels of a backend's pods (and of all three objects), which follow from its hash alone. */
@@ -315,7 +319,8 @@ export function renderBackend(input: BackendInput): BackendManifests {
 
   const digest = backendDataDigest(configMap.data, configMap.binaryData)
   const gate: RenderedGate | undefined = gated && {bypassTtlSeconds: gated.settings.bypass?.ttlSeconds, until: input.gateUntil, upstreamPorts: gated.byKey}
-  return {configMap, deployment, digest, hash, name, podLabels: {...labels}, service, ...(gate ? {gate} : {})}
+  const shadows = gated ? [...new Map(gated.upstreams.flatMap((upstream) => (upstream.shadow ? [[JSON.stringify(upstream.shadow), upstream.shadow] as const] : []))).values()] : []
+  return {configMap, deployment, digest, hash, name, podLabels: {...labels}, service, ...(gate ? {gate} : {}), ...(shadows.length > 0 ? {shadows} : {})}
 }
 
 export interface TlsKeyPair {

@@ -113,6 +113,30 @@ describe('kube/gate: a gated window against the in-process API server', function
     })
   }
 
+  it('service/db: a shadow Service owned by the backend selects the original pods; the end restores exactly and removes it', async () => {
+    const original = structuredClone((server.object('v1', 'Service', NS, 'db') as Obj).spec)
+    server.seed(windowConfigMap('gated', ['service/db'], Date.now() - 1000, Date.now() + 3_600_000, {[`${PREFIX}gate`]: GATE}))
+    const report = await pass()
+    expect(report.errors).to.deep.equal([])
+    const switched = server.object('v1', 'Service', NS, 'db') as Obj & {spec: {ports: Array<{targetPort: unknown}>; selector: Record<string, string>}}
+    const backend = switched.metadata.annotations![`${PREFIX}backend`]
+    expect(switched.spec.ports.map((port) => port.targetPort)).to.deep.equal([8100])
+    expect(switched.spec.selector[`${PREFIX}hash`]).to.equal(backend.slice('maintenance-'.length))
+    const shadows = objects('v1', 'Service').filter((service) => service.metadata.labels?.[`${PREFIX}role`] === 'shadow') as Array<Obj & {spec: {ports: unknown; selector: unknown}; metadata: {ownerReferences?: Array<{name: string}>}}>
+    expect(shadows.map((shadow) => [shadow.spec.ports, shadow.spec.selector, shadow.metadata.ownerReferences?.map((ref) => ref.name)])).to.deep.equal([
+      [[{name: 'pg', port: 5432, protocol: 'TCP', targetPort: 'postgres'}], {app: 'postgres', tier: 'db'}, [backend]],
+    ])
+    const configMap = server.object('v1', 'ConfigMap', NS, backend) as {data: Record<string, string>}
+    expect(configMap.data['nginx.conf']).to.include(`8100 "${shadows[0].metadata.name}.${NS}.svc.cluster.local:5432";`)
+    expect((await pass()).errors).to.deep.equal([])
+    expect((server.object('v1', 'Service', NS, 'db') as Obj).metadata.resourceVersion).to.equal(switched.metadata.resourceVersion)
+
+    await endWindow('gated')
+    expect((server.object('v1', 'Service', NS, 'db') as Obj).spec).to.deep.equal(original)
+    expect(ours()).to.deep.equal([])
+    expect(objects('v1', 'Service').filter((service) => service.metadata.labels?.[`${PREFIX}role`] === 'shadow')).to.deep.equal([])
+  })
+
   it('gives windows that differ only in their gate different backends', async () => {
     const now = Date.now()
     server.seed(

@@ -1,4 +1,8 @@
-import type {BackendRef, KindModule, KubeObject} from './types.js'
+import {createHash} from 'node:crypto'
+
+import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL} from '../../model/keys.js'
+import {isGatePort} from '../../render/backend.js'
+import {type BackendRef, type KindModule, type KubeObject, type UpstreamRef} from './types.js'
 
 import {type JsonRecord, canonicalJson, copySpec, definedOnly, isRecord, mergedEntry, recordsOf, storedCounterparts, sameJson, validateWith} from './shared.js'
 
@@ -44,9 +48,47 @@ export function carriesTls(port: JsonRecord): boolean {
   )
 }
 
-function targetPortFor(port: JsonRecord, backend: BackendRef): number {
+function targetPortFor(port: JsonRecord, backend: BackendRef, namespace = '', name = '', original?: ServiceOriginal): number {
   if (carriesTls(port)) return backend.tlsContainerPort
-  return carriesGrpc(port) ? backend.grpcContainerPort : backend.containerPort
+  if (carriesGrpc(port)) return backend.grpcContainerPort
+  if (backend.upstreamPorts !== undefined && original !== undefined) {
+    const gated = shadowUpstreams(original, namespace, name).find((upstream) => upstream.port === port.port)
+    const gatePort = gated && backend.upstreamPorts[gated.key]
+    if (gatePort !== undefined) return gatePort
+  }
+  return backend.containerPort
+}
+
+export const SHADOW_ROLE = 'shadow'
+
+/**
+ * The gate of a Service target: a shadow Service selecting the original pods by the original selector, with the
+ * original ports, which the gate proxies to (the target itself selects the backend's pods meanwhile). Its name
+ * follows from its content, so equal shadows are one; it is owned by the backend(s) using it.
+ */
+export function shadowService(original: ServiceOriginal, namespace: string): {name: string; manifest: object} | undefined {
+  if (original.selector === undefined) return undefined
+  const ports = original.targetPorts
+    .filter((entry) => !carriesTls(entry) && !carriesGrpc(entry))
+    .map((entry) => ({...(entry.name === undefined ? {} : {name: entry.name}), port: entry.port, protocol: 'TCP', targetPort: entry.targetPort ?? entry.port}))
+  if (ports.length === 0) return undefined
+  const spec = {ports, selector: original.selector, type: 'ClusterIP'}
+  const name = `maintenance-shadow-${createHash('sha256').update(canonicalJson([namespace, spec])).digest('hex').slice(0, 10)}`
+  const labels = {[MANAGED_BY_LABEL]: MANAGED_BY, [ROLE_LABEL]: SHADOW_ROLE}
+  return {manifest: {apiVersion: 'v1', kind: 'Service', metadata: {labels, name, namespace}, spec}, name}
+}
+
+type ShadowUpstream = UpstreamRef & {port: number; shadow: object}
+
+function shadowUpstreams(original: ServiceOriginal, namespace: string, name: string): ShadowUpstream[] {
+  const shadow = shadowService(original, namespace)
+  if (!shadow) return []
+  return (shadow.manifest as {spec: {ports: Array<{port: number}>}}).spec.ports.map(({port}) => ({
+    address: `${shadow.name}.${namespace}.svc.cluster.local:${port}`,
+    key: `service:${namespace}/${name}:${port}`,
+    port,
+    shadow: shadow.manifest,
+  }))
 }
 
 function capture(obj: KubeObject): ServiceOriginal {
@@ -64,7 +106,7 @@ function asOriginal(value: unknown): ServiceOriginal {
 }
 
 /** ExternalName is a DNS alias, not a proxy to pods: a selector on it routes nothing, so it cannot show the page. */
-function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
+function switchSpec(obj: KubeObject, backend: BackendRef, original?: unknown): JsonRecord {
   const spec = copySpec(obj)
   if (spec.type === 'ExternalName') {
     const alias = typeof spec.externalName === 'string' ? ` (an alias of ${spec.externalName})` : ''
@@ -79,14 +121,24 @@ function switchSpec(obj: KubeObject, backend: BackendRef): JsonRecord {
       `service/${obj.metadata.name} has no selector (its Endpoints are managed by hand or by another controller); switching it would overwrite them: put the Ingress, IngressRoute or HTTPRoute in front of it into maintenance instead`,
     )
   }
+  const stored = backend.upstreamPorts === undefined ? undefined : original === undefined ? capture(obj) : asOriginal(original)
+  const {name = '', namespace = ''} = obj.metadata
   spec.selector = {...backend.podLabels}
-  for (const port of recordsOf(spec.ports)) port.targetPort = targetPortFor(port, backend)
+  for (const port of recordsOf(spec.ports)) port.targetPort = targetPortFor(port, backend, namespace, name, stored)
   return spec
 }
 
-function isSwitched(obj: KubeObject, backend: BackendRef): boolean {
+function isSwitched(obj: KubeObject, backend: BackendRef, original?: unknown): boolean {
   const spec = obj.spec ?? {}
-  return spec.type !== 'ExternalName' && sameJson(spec.selector, backend.podLabels) && recordsOf(spec.ports).every((port) => port.targetPort === targetPortFor(port, backend))
+  const stored = backend.upstreamPorts === undefined || original === undefined ? undefined : asOriginal(original)
+  const {name = '', namespace = ''} = obj.metadata
+  const matches = (port: JsonRecord) =>
+    port.targetPort === targetPortFor(port, backend, namespace, name, stored) || (backend.anyGatePort === true && isGatePort(port.targetPort))
+  return spec.type !== 'ExternalName' && sameJson(spec.selector, backend.podLabels) && recordsOf(spec.ports).every((port) => matches(port))
+}
+
+function upstreams(original: unknown, namespace: string, name: string): UpstreamRef[] {
+  return shadowUpstreams(asOriginal(original), namespace, name)
 }
 
 /**
@@ -99,7 +151,7 @@ function mergeOriginal(obj: KubeObject, stored: unknown, backend: BackendRef): S
   const storedPorts = storedCounterparts(current.targetPorts, portKey, previous.targetPorts, portKey)
   const targetPorts = current.targetPorts.flatMap((entry, index) => {
     const backendPorts: unknown[] = [backend.containerPort, backend.grpcContainerPort, backend.tlsContainerPort]
-    const kept = mergedEntry(entry, storedPorts[index], backendPorts.includes(entry.targetPort))
+    const kept = mergedEntry(entry, storedPorts[index], backendPorts.includes(entry.targetPort) || isGatePort(entry.targetPort))
     return kept === undefined ? [] : [kept]
   })
   const selector = current.selector === undefined ? undefined : mergedEntry(current.selector, previous.selector, sameJson(current.selector, backend.podLabels))
@@ -157,5 +209,6 @@ export const service: KindModule = {
   mergeOriginal,
   restoreSpec,
   switchSpec,
+  upstreams,
   validateOriginal,
 }

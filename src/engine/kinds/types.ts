@@ -28,6 +28,8 @@ export interface BackendRef {
 export interface UpstreamRef {
   key: string
   address: string
+  /** A Service the backend makes to reach it (the shadow of a Service target). */
+  shadow?: object
 }
 
 /** How the gate names an original Service port: by namespace, name and port number. */
@@ -44,7 +46,7 @@ export interface KindModule {
   /** True when every routing entry already points at the backend (no drift); a gated one by the port of its original. */
   isSwitched(obj: KubeObject, backend: BackendRef, original?: unknown): boolean
   /** The gate: the original backends (Services and ports) the original routing reaches; absent: the kind has no gate. */
-  upstreams?(original: unknown, namespace: string): UpstreamRef[]
+  upstreams?(original: unknown, namespace: string, name: string): UpstreamRef[]
   /**
    * Drift: entries someone changed back while in maintenance. Returns the new original: for entries that still point
    * at the backend, the stored original's; for entries that were changed (or added) since, what is there now.
