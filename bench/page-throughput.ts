@@ -47,7 +47,7 @@ const WRK_ARGS = ['-t2', '-c32', '-d10s']
 const ROUNDS = 3
 const STATIC_PATH = '/static/page.html'
 
-function sampleView() {
+export function sampleView() {
   const start = Date.UTC(2026, 10, 23, 1)
   return buildViewModel({
     contact: 'ops@example.com',
@@ -136,7 +136,7 @@ async function startBenchNginx(page: RenderedPage): Promise<RunningNginx> {
   return {pageUrl, staticUrl: `http://127.0.0.1:${staticPort}${STATIC_PATH}`, stop, version: await nginxVersion(binary)}
 }
 
-async function waitFor(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+export async function waitFor(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr()}`)
@@ -155,7 +155,7 @@ async function nginxVersion(binary: string): Promise<string> {
   return /nginx\/[\w.]+/.exec(output)?.[0] ?? 'nginx'
 }
 
-function capture(command: string, args: string[]): Promise<string> {
+export function capture(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'pipe']})
     let output = ''

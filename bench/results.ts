@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {DEFAULT_CONCURRENCY} from '../src/kube/limiter.js'
 import type {BurstRun, TransitionFigures} from './burst.js'
 import type {FullApplyResult} from './full-apply.js'
+import type {GateThroughputResult} from './gate-throughput.js'
 import type {HostileTenantsResult} from './hostile-tenants.js'
 import type {LargeSteadyResult} from './large-steady.js'
 import type {Machine} from './machine.js'
@@ -39,6 +40,7 @@ export interface BenchResults {
   burst?: {runs: BurstRun[]}
   largeSteady?: LargeSteadyResult
   burst429?: BurstRun
+  gateThroughput?: GateThroughputResult
   [other: string]: unknown
 }
 
@@ -94,6 +96,13 @@ export function summaryRows(results: BenchResults): Row[] {
     const part = '(e) page under wrk, req/s'
     for (const run of e.medians) rows.push([part, `${run.name} (median of ${e.rounds})`, count(run.requestsPerSecond), ''])
     rows.push([part, 'ratio 503 / static (HTML, JSON)', `${e.ratio.html}, ${e.ratio.json}`, '>= 0.95 each'])
+  }
+  const j = results.gateThroughput
+  if (j) {
+    const part = '(j) the gate under wrk, req/s'
+    for (const run of j.medians) rows.push([part, `${run.name} (median of ${j.rounds})`, count(run.requestsPerSecond), ''])
+    rows.push([part, 'ratio through the gate / directly', `${j.gateRatio}${j.gateRatio >= 0.9 ? ' (met)' : ' (NOT met)'}`, '>= 0.9'])
+    rows.push([part, 'ratio gated page 503 / the upstream static 200', String(j.pageRatio), 'as (e)'])
   }
   for (const run of results.burst?.runs ?? []) {
     const part = `(f) burst, ${run.targets} targets, ${latencyLabel(run)}`

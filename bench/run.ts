@@ -10,12 +10,14 @@
  *   g  steady-state pass ten times larger: 500 namespaces, 10,000 Ingresses, 2,000 windows
  *   h  the burst at 20 ms a request with 10 % of requests rejected 429 (Retry-After: 1)
  *   i  a pass with hostile tenants (issue 12) beside the clean pass: wall time and peak RSS
+ *   j  the gate under wrk: through the gate to an upstream vs the upstream directly, and the gated page
  */
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {measureBurst} from './burst.js'
 import {measureFullApply} from './full-apply.js'
+import {measureGateThroughput} from './gate-throughput.js'
 import {measureHostileTenants} from './hostile-tenants.js'
 import {measureLargeSteady} from './large-steady.js'
 import {describeMachine} from './machine.js'
@@ -53,6 +55,7 @@ const PARTS: Record<string, {title: string; run: (log: Log) => Promise<BenchResu
   g: {run: async (log) => ({largeSteady: await measureLargeSteady(log)}), title: 'steady-state pass ten times larger'},
   h: {run: async (log) => ({burst429: await measureBurst(log, {jitterMs: 10, latencyMs: 15, seed: 429, throttleRate: 0.1})}), title: 'the burst with 10 % 429'},
   i: {run: async (log) => ({hostileTenants: await measureHostileTenants(log)}), title: 'a pass with hostile tenants'},
+  j: {run: async (log) => ({gateThroughput: await measureGateThroughput(log)}), title: 'the gate under wrk'},
 }
 
 export function selectedParts(argv: string[]): string[] {

@@ -88,6 +88,11 @@ export function forwardedTail(trusted: number): string {
 const UPSTREAM = /^(?:[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/
 
 /** Checks and shapes the gate for the template; throws what cannot be rendered safely. */
+/** An IPv4 or bracketed IPv6 address with a port: no DNS needed. */
+function isAddress(address: string): boolean {
+  return /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/.test(address)
+}
+
 export function gateTemplateValues(gate: GateRender, mainListen: string): object {
   if (gate.bypass) {
     if (!DIGEST.test(gate.bypass.digest)) throw new Error('gate: the bypass digest is not base64url md5')
@@ -110,6 +115,8 @@ export function gateTemplateValues(gate: GateRender, mainListen: string): object
     trustForwardedFor: gate.trustForwardedFor > 0 ? gate.trustForwardedFor : undefined,
     /** Upstream ports other than the main listener need a listen of their own (same host as the main one). */
     listens: gate.upstreams.filter(({port}) => port !== Number(mainListen.slice(mainListen.lastIndexOf(':') + 1))).map(({port}) => (mainListen.includes(':') ? `${mainListen.slice(0, mainListen.lastIndexOf(':'))}:${port}` : String(port))),
-    upstreams: gate.upstreams,
+    pools: gate.upstreams.flatMap(({address}, index) => (isAddress(address) ? [{address, name: `maintenance_gate_${index}`}] : [])),
+    // A Service name is resolved per request (with the resolver's TTL), so nginx starts without it and notices a new ClusterIP.
+    upstreams: gate.upstreams.map(({address, port}, index) => ({port, target: isAddress(address) ? `maintenance_gate_${index}` : address})),
   }
 }
