@@ -10,6 +10,7 @@ import {deleteObjects, staleObjects} from '../install/remove.js'
 import {toYamlDocuments} from '../install/files.js'
 import {DEFAULT_SCHEDULE, type InstallOptions, bundleRef, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
 import {DEFAULT_MAX_BACKENDS, parseMaxBackends, parseNamespaceSelector} from '../model/install-config.js'
+import {outsideSettings} from '../cli/outside-settings.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE} from '../model/keys.js'
 
@@ -23,17 +24,24 @@ Objects are written with server-side apply, so running install again upgrades in
     '<%= config.bin %> <%= command.id %> --dry-run -o yaml > kubectl-maintenance.yaml',
     '<%= config.bin %> <%= command.id %> --namespaces shop,web',
     '<%= config.bin %> <%= command.id %> --namespace-selector kubectl-maintenance.io/enabled=true --max-backends 5',
+    '<%= config.bin %> <%= command.id %> --notify-url https://hooks.slack.com/services/T000/B000/XXXX --notify-format slack',
+    '<%= config.bin %> <%= command.id %> --alertmanager-url http://alertmanager.monitoring:9093 --silence-grace 10m',
     '<%= config.bin %> <%= command.id %> --image ghcr.io/acme/kubectl-maintenance:0.1.0 --schedule "*/2 * * * *"',
   ]
 
   static flags = {
+    'alertmanager-url': Flags.string({description: 'Alertmanager to silence alerts in during each window (API v2); the CronJob needs network access to it.'}),
     'dry-run': Flags.boolean({description: 'Print the manifests (-o yaml by default) and write nothing; needs no cluster.'}),
     image: Flags.string({description: 'Run this prebuilt image (built from the Dockerfile) instead of the bundle on the official Node image.'}),
     'max-backends': Flags.string({description: `The most maintenance backends one namespace may have at once; a window that would need more is marked Failed. Default ${DEFAULT_MAX_BACKENDS}.`}),
     'namespace-selector': Flags.string({description: 'Serve only namespaces with this label (LABEL=VALUE), e.g. kubectl-maintenance.io/enabled=true.'}),
+    'notify-format': Flags.string({description: 'Body of the notifications: generic (a JSON event) or slack ({text, blocks}). Default generic.'}),
+    'notify-url': Flags.string({description: 'POST a JSON event here on every window transition; a URL with credentials is kept in a Secret. The CronJob needs network access to it.'}),
     namespaces: Flags.string({description: 'Only act in these namespaces (comma-separated): a Role and a CronJob per namespace instead of cluster-wide access.'}),
     output: Flags.option({char: 'o', description: 'Print the manifests (with --dry-run) or the applied objects in this format.', options: ['yaml', 'json'] as const})(),
     schedule: Flags.string({default: DEFAULT_SCHEDULE, description: 'When the CronJob runs (5-field cron).'}),
+    'silence-grace': Flags.string({description: "How long a silence outlasts its window's end. Default 5m."}),
+    'silence-matchers': Flags.string({description: 'Alertmanager matchers of each silence, with {{namespace}}, {{window}}, {{kind}}, {{names}}. Default: namespace="{{namespace}}",{{kind}}=~"{{names}}".'}),
   }
 
   async run(): Promise<void> {
@@ -45,6 +53,7 @@ Objects are written with server-side apply, so running install again upgrades in
       settings: {
         maxBackends: this.flags['max-backends'] === undefined ? DEFAULT_MAX_BACKENDS : parseMaxBackends(this.flags['max-backends']),
         namespaceSelector: this.flags['namespace-selector'] === undefined ? undefined : parseNamespaceSelector(this.flags['namespace-selector']),
+        ...outsideSettings(this.flags),
       },
     }
     const gzipped = options.image === undefined ? readGzippedBundle() : undefined

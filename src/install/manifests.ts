@@ -5,7 +5,7 @@ import type {KubeObject} from '../kube/client.js'
 
 import {UserError} from '../model/errors.js'
 import {INSTALL_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
-import {DEFAULT_INSTALL_CONFIG, INSTALL_CONFIG, type InstallConfig, installConfigData} from '../model/install-config.js'
+import {DEFAULT_INSTALL_CONFIG, INSTALL_CONFIG, type InstallConfig, InstallConfigKey, installConfigData, installSecretData} from '../model/install-config.js'
 import {renderFence} from './fence.js'
 import {CONFIGMAP_LIMIT_BYTES} from '../model/limits.js'
 import {CLUSTER_GRANTS, ENGINE_GRANTS, PAGE_READER_GRANTS, policyRules} from './rbac.js'
@@ -117,7 +117,11 @@ function checkDnsLabel(value: string, flag: string): void {
 /** Renders every object except the bundle ConfigMap; pure, so `install --dry-run` and cronjob/ agree byte for byte. */
 export function renderInstall(options: InstallOptions): InstallManifests {
   validateInstallOptions(options)
-  return {cronJobs: renderCronJobs(options), namespace: [renderNamespace(options.namespace), renderInstallConfig(options)], rbac: renderRbac(options)}
+  return {
+    cronJobs: renderCronJobs(options),
+    namespace: [renderNamespace(options.namespace), renderInstallConfig(options), ...renderConfigSecret(options)],
+    rbac: [...renderRbac(options), ...renderConfigSecretReader(options)],
+  }
 }
 
 /** In install order: what a Job needs exists before the CronJob can start one. */
@@ -127,8 +131,30 @@ export function installOrder(manifests: InstallManifests, bundle?: KubeObject): 
 
 /** The settings every pass reads (SPEC §7), in the install namespace, where only the platform team writes. */
 export function renderInstallConfig(options: InstallOptions): KubeObject {
-  const data = installConfigData(options.settings ?? DEFAULT_INSTALL_CONFIG)
+  const settings = options.settings ?? DEFAULT_INSTALL_CONFIG
+  const data = installConfigData(settings)
+  // The pass reads the Secret only when the ConfigMap names it: no request (and no permission) without credentials.
+  if (Object.keys(installSecretData(settings)).length > 0) data[InstallConfigKey.credentialsSecret] = INSTALL_CONFIG
   return {apiVersion: 'v1', data, kind: 'ConfigMap', metadata: metadata(INSTALL_CONFIG, options.namespace)} as KubeObject
+}
+
+/** URLs with credentials (user info, a query, a Slack webhook's path): a Secret, never the ConfigMap. */
+function renderConfigSecret(options: InstallOptions): KubeObject[] {
+  const data = installSecretData(options.settings ?? DEFAULT_INSTALL_CONFIG)
+  if (Object.keys(data).length === 0) return []
+  const encoded = Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]))
+  return [{apiVersion: 'v1', data: encoded, kind: 'Secret', metadata: metadata(INSTALL_CONFIG, options.namespace), type: 'Opaque'} as KubeObject]
+}
+
+/** The engine reads that one Secret by name, and no other: a Role in the install namespace with resourceNames. */
+function renderConfigSecretReader(options: InstallOptions): KubeObject[] {
+  if (renderConfigSecret(options).length === 0) return []
+  const rbacApi = 'rbac.authorization.k8s.io/v1'
+  const subjects = [{kind: 'ServiceAccount', name: APP_NAME, namespace: options.namespace}]
+  return [
+    {apiVersion: rbacApi, kind: 'Role', metadata: metadata(INSTALL_CONFIG, options.namespace), rules: [{apiGroups: [''], resourceNames: [INSTALL_CONFIG], resources: ['secrets'], verbs: ['get']}]},
+    {apiVersion: rbacApi, kind: 'RoleBinding', metadata: metadata(INSTALL_CONFIG, options.namespace), roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: INSTALL_CONFIG}, subjects},
+  ] as KubeObject[]
 }
 
 function renderNamespace(namespace: string): KubeObject {

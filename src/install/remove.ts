@@ -49,6 +49,15 @@ async function fenceObjects(client: KubeClient): Promise<KubeObject[]> {
   ]
 }
 
+/** The Secret with credentialed URLs and the Role that lets the engine read it (install --notify-url / --alertmanager-url). */
+async function configSecretObjects(client: KubeClient, installNamespace: string): Promise<KubeObject[]> {
+  return [
+    ...(await managedNamed(client, Resources.roleBindings, installNamespace, INSTALL_CONFIG)),
+    ...(await managedNamed(client, Resources.roles, installNamespace, INSTALL_CONFIG)),
+    ...(await managedNamed(client, Resources.secrets, installNamespace, INSTALL_CONFIG)),
+  ]
+}
+
 async function managedNamed(client: KubeClient, type: ResourceType, namespace: string | undefined, name: string): Promise<KubeObject[]> {
   const object = await client.getIfExists(type, namespace, name)
   return object && isManaged(object) ? [withType(object, type)] : []
@@ -65,6 +74,7 @@ export async function installedObjects(client: KubeClient, installNamespace: str
     ...(await labelled(Resources.cronJobs, installNamespace)),
     ...(await bundleConfigMaps(client, installNamespace)),
     ...(await managedNamed(client, Resources.configMaps, installNamespace, INSTALL_CONFIG)),
+    ...(await managedNamed(client, Resources.secrets, installNamespace, INSTALL_CONFIG)),
     ...(await labelled(Resources.roleBindings)),
     ...(await labelled(Resources.roles)),
     ...(await fenceObjects(client)),
@@ -119,6 +129,7 @@ export async function staleObjects(client: KubeClient, installNamespace: string,
     ...(await bundleConfigMaps(client, installNamespace)),
     ...roles.flat(),
     ...clusterGrant,
+    ...(await configSecretObjects(client, installNamespace)),
   ]
   const wanted = new Set(desired.map((object) => objectKey(object)))
   return candidates.filter((object) => !wanted.has(objectKey(object)))

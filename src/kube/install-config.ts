@@ -1,4 +1,5 @@
-import {type InstallConfig, DEFAULT_INSTALL_CONFIG, INSTALL_CONFIG, parseInstallConfig} from '../model/install-config.js'
+import {type InstallConfig, DEFAULT_INSTALL_CONFIG, INSTALL_CONFIG, InstallConfigKey, parseInstallConfig} from '../model/install-config.js'
+import {MANAGED_BY, MANAGED_BY_LABEL} from '../model/keys.js'
 import {ApiError, type KubeClient, type KubeObject} from './client.js'
 import {Resources} from './resources.js'
 
@@ -14,7 +15,25 @@ export async function readInstallConfig(client: KubeClient, installNamespace: st
     if (error instanceof ApiError && error.code === 403) return {config: DEFAULT_INSTALL_CONFIG, problems: []}
     throw error
   }
-  return configMap ? parseInstallConfig(configMap.data) : {config: DEFAULT_INSTALL_CONFIG, problems: []}
+  if (!configMap) return {config: DEFAULT_INSTALL_CONFIG, problems: []}
+  const secret = configMap.data?.[InstallConfigKey.credentialsSecret] === INSTALL_CONFIG ? await readConfigSecret(client, installNamespace) : {}
+  return parseInstallConfig(configMap.data, secret)
+}
+
+/**
+ * The URLs with credentials, from the Secret of the same name. A user running `now` may not read it (403): that pass
+ * then sends nothing, and the CronJob's next pass does.
+ */
+async function readConfigSecret(client: KubeClient, installNamespace: string): Promise<Record<string, string>> {
+  let secret: (KubeObject & {data?: Record<string, string>}) | undefined
+  try {
+    secret = await client.getIfExists(Resources.secrets, installNamespace, INSTALL_CONFIG)
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 403) return {}
+    throw error
+  }
+  if (!secret || secret.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return {}
+  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]))
 }
 
 /** The namespaces a namespace selector picks, read each round (a namespace labelled meanwhile is served at once). */

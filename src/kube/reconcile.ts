@@ -1,4 +1,5 @@
 import type {Action, Observed, Plan, PlanOptions} from '../engine/types.js'
+import type {Window} from '../model/window.js'
 
 import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
@@ -9,6 +10,7 @@ import {EventRecorder} from './events.js'
 import {readInstallConfig, selectedNamespaces} from './install-config.js'
 import {type ObserveScope, observe} from './observe.js'
 import {Resources} from './resources.js'
+import {Outside} from '../notify/outside.js'
 
 export interface Clock {
   now(): number
@@ -32,6 +34,8 @@ export interface PassOptions {
   clock?: Clock
   /** Called with each change as it happens. */
   onChange?: (line: string) => void
+  /** Waits between webhook retries (tests shorten them). */
+  outsideSleep?: (ms: number) => Promise<void>
 }
 
 export interface PassReport {
@@ -64,10 +68,13 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
   // A 429 or 503 is retried after its Retry-After only while that still lands within the horizon.
   if (options.horizonMs > 0) client.retryWithin(deadline, () => clock.now())
   const events = new EventRecorder(client)
+  const outside: {current?: Outside} = {}
   let report: PassReport | undefined
   try {
-    report = await passRounds(client, options, clock, deadline, events)
+    report = await passRounds(client, options, clock, deadline, events, outside)
   } finally {
+    // Webhooks and silences run beside the rounds (no switch waits for them); the pass waits for them once, here.
+    await outside.current?.settled()
     // A pass that stopped on an error still leaves its Events written.
     const failures = await events.settled()
     client.retryWithin(undefined)
@@ -76,7 +83,7 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
   return report
 }
 
-async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder): Promise<PassReport> {
+async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder, outside: {current?: Outside}): Promise<PassReport> {
   const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   const scope = {installNamespace: planOptions.installNamespace, namespace: options.namespace}
@@ -85,6 +92,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
   const blockedBackends = new Map<string, string>()
   const installConfig = await readInstallConfig(client, planOptions.installNamespace)
   planOptions.maxBackendsPerNamespace ??= installConfig.config.maxBackends
+  if (!options.dryRun) outside.current = Outside.for(client, installConfig.config, events, {now: () => clock.now(), sleep: options.outsideSleep})
   // The namespace selector chooses what the CronJob (-A) serves; a pass for one namespace is a user's own.
   const observeScope = async (): Promise<ObserveScope> => ({
     ...scope,
@@ -97,12 +105,15 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
   for (;;) {
     let decided: Plan
     let now: number
+    let windows: Window[]
     if (ahead && (await windowVersions(client, options.namespace)) === ahead.windowVersions) {
       decided = ahead.decided
       now = ahead.at
+      windows = ahead.windows
     } else {
       const started = clock.now()
       const observed = await observe(client, await observeScope())
+      windows = observed.windows
       now = clock.now()
       decided = decide(observed, now)
       prepareMs = clock.now() - started
@@ -132,6 +143,8 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       continue
     }
     rounds = 0
+    // Settled: the windows as last read say what happened (phases are written only after the switches), told outside.
+    outside.current?.start(windows)
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     if (wakeup === undefined || wakeup > deadline) return report
     const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
@@ -153,12 +166,14 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
 interface Ahead {
   at: number
   decided: Plan
+  windows: Window[]
   windowVersions: string
 }
 
 async function readAhead(client: KubeClient, scope: ObserveScope, at: number, decide: (observed: Observed, at: number) => Plan): Promise<Ahead> {
   const versions = await windowVersions(client, scope.namespace)
-  return {at, decided: decide(await observe(client, scope), at), windowVersions: versions}
+  const observed = await observe(client, scope)
+  return {at, decided: decide(observed, at), windows: observed.windows, windowVersions: versions}
 }
 
 /** Every window's name and resourceVersion: one list request, to tell whether any window changed. */

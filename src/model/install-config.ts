@@ -3,12 +3,21 @@
  * `install` and read by every pass. Only the platform team writes there; tenants cannot.
  */
 import {UserError} from './errors.js'
+import {type AlertmanagerSettings, type NotifySettings, DEFAULT_SILENCE_GRACE_MS, parseEndpointUrl, parseNotifyFormat, parseSilenceGrace} from './notify-config.js'
+import {parseSilenceTemplate} from './silence-matchers.js'
 
 export const INSTALL_CONFIG = 'kubectl-maintenance-config'
 
 export const InstallConfigKey = {
+  alertmanagerUrl: 'alertmanager-url',
+  /** Names the Secret holding URLs with credentials, when install wrote one. */
+  credentialsSecret: 'credentials-secret',
   maxBackends: 'max-backends',
   namespaceSelector: 'namespace-selector',
+  notifyFormat: 'notify-format',
+  notifyUrl: 'notify-url',
+  silenceGrace: 'silence-grace',
+  silenceMatchers: 'silence-matchers',
 } as const
 
 /** Backends one namespace may have at once, unless install says otherwise. */
@@ -24,6 +33,10 @@ export interface InstallConfig {
   maxBackends: number
   /** Only namespaces with this label are served; absent: every namespace. */
   namespaceSelector?: NamespaceSelector
+  /** Where every transition is POSTed (install --notify-url). */
+  notify?: NotifySettings
+  /** Where silences are made for active windows (install --alertmanager-url). */
+  alertmanager?: AlertmanagerSettings
 }
 
 export const DEFAULT_INSTALL_CONFIG: InstallConfig = {maxBackends: DEFAULT_MAX_BACKENDS}
@@ -57,20 +70,39 @@ export function formatNamespaceSelector(selector: NamespaceSelector): string {
   return `${selector.label}=${selector.value}`
 }
 
-/** The ConfigMap's data for these settings. */
+/** The ConfigMap's data for these settings: everything but URLs with credentials (installSecretData). */
 export function installConfigData(config: InstallConfig): Record<string, string> {
+  const {alertmanager, notify} = config
+  const inConfigMap = (url: string, flag: string, format?: NotifySettings['format']) => !parseEndpointUrl(url, flag, format).secret
   return {
     [InstallConfigKey.maxBackends]: String(config.maxBackends),
     ...(config.namespaceSelector ? {[InstallConfigKey.namespaceSelector]: formatNamespaceSelector(config.namespaceSelector)} : {}),
+    ...(notify ? {[InstallConfigKey.notifyFormat]: notify.format} : {}),
+    ...(notify && inConfigMap(notify.url, InstallConfigKey.notifyUrl, notify.format) ? {[InstallConfigKey.notifyUrl]: notify.url} : {}),
+    ...(alertmanager && inConfigMap(alertmanager.url, InstallConfigKey.alertmanagerUrl) ? {[InstallConfigKey.alertmanagerUrl]: alertmanager.url} : {}),
+    ...(alertmanager ? {[InstallConfigKey.silenceGrace]: `${alertmanager.graceMs / 1000}s`} : {}),
+    ...(alertmanager?.matchers === undefined ? {} : {[InstallConfigKey.silenceMatchers]: alertmanager.matchers}),
   }
 }
 
-/** Reads the settings; a value that does not parse is a problem and its default is used. */
-export function parseInstallConfig(data: Record<string, string> = {}): {config: InstallConfig; problems: string[]} {
+/** The Secret's data (the Secret of the same name): URLs that carry credentials; empty when there are none. */
+export function installSecretData(config: InstallConfig): Record<string, string> {
+  const {alertmanager, notify} = config
+  return {
+    ...(notify && parseEndpointUrl(notify.url, InstallConfigKey.notifyUrl, notify.format).secret ? {[InstallConfigKey.notifyUrl]: notify.url} : {}),
+    ...(alertmanager && parseEndpointUrl(alertmanager.url, InstallConfigKey.alertmanagerUrl).secret ? {[InstallConfigKey.alertmanagerUrl]: alertmanager.url} : {}),
+  }
+}
+
+/**
+ * Reads the settings from the ConfigMap's data and the Secret's (decoded); a URL may be in either, the Secret's wins.
+ * A value that does not parse is a problem and its default is used (no webhook, no Alertmanager).
+ */
+export function parseInstallConfig(data: Record<string, string> = {}, secretData: Record<string, string> = {}): {config: InstallConfig; problems: string[]} {
   const config: InstallConfig = {...DEFAULT_INSTALL_CONFIG}
   const problems: string[] = []
-  const read = (key: string, parse: (text: string) => void) => {
-    const text = data[key]
+  const read = (key: string, parse: (text: string) => void, fromSecret = false) => {
+    const text = (fromSecret ? secretData[key] : undefined) ?? data[key]
     if (text === undefined) return
     try {
       parse(text)
@@ -84,5 +116,33 @@ export function parseInstallConfig(data: Record<string, string> = {}): {config: 
   read(InstallConfigKey.namespaceSelector, (text) => {
     config.namespaceSelector = parseNamespaceSelector(text, InstallConfigKey.namespaceSelector)
   })
+  let format: NotifySettings['format'] = 'generic'
+  read(InstallConfigKey.notifyFormat, (text) => {
+    format = parseNotifyFormat(text, InstallConfigKey.notifyFormat)
+  })
+  read(
+    InstallConfigKey.notifyUrl,
+    (text) => {
+      config.notify = {format, url: parseEndpointUrl(text, InstallConfigKey.notifyUrl).url}
+    },
+    true,
+  )
+  read(
+    InstallConfigKey.alertmanagerUrl,
+    (text) => {
+      config.alertmanager = {graceMs: DEFAULT_SILENCE_GRACE_MS, url: parseEndpointUrl(text, InstallConfigKey.alertmanagerUrl).url}
+    },
+    true,
+  )
+  if (config.alertmanager) {
+    const alertmanager = config.alertmanager
+    read(InstallConfigKey.silenceGrace, (text) => {
+      alertmanager.graceMs = parseSilenceGrace(text, InstallConfigKey.silenceGrace)
+    })
+    read(InstallConfigKey.silenceMatchers, (text) => {
+      parseSilenceTemplate(text, InstallConfigKey.silenceMatchers)
+      alertmanager.matchers = text
+    })
+  }
   return {config, problems}
 }

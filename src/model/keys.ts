@@ -61,7 +61,11 @@ export const INSTALL_NAMESPACE = 'kubectl-maintenance'
 export const WindowData = {
   contact: 'contact',
   message: 'message',
+  /** Written by the engine: the notifications sent for this window (bounded JSON). */
+  notifications: 'notifications',
   reason: 'reason',
+  /** Written by the engine: the Alertmanager silences made for this window (bounded JSON). */
+  silences: 'silences',
 } as const
 
 /** Value of the `window` annotation on a target switched by an enable annotation rather than a window. */

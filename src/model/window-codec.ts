@@ -121,6 +121,9 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
     const value = data[WindowData[field]]
     if (value !== undefined) decoded[field] = value
   }
+  // What the engine recorded of the world outside (sent notifications, silence ids): read raw, parsed within limits.
+  const outside = {notifications: data[WindowData.notifications], silences: data[WindowData.silences]}
+  if (outside.notifications !== undefined || outside.silences !== undefined) decoded.outside = outside
   for (const key of ['resourceVersion', 'uid', 'creationTimestamp'] as const) {
     const value = metadata[key]
     if (typeof value === 'string') decoded[key] = value

@@ -33,6 +33,8 @@ export interface Window {
   force?: boolean
   /** What passes through to the original backend instead of getting the page (`--bypass`, `--except`, ...). */
   gate?: GateSettings
+  /** The engine's records of what it did outside the cluster, as stored (engine/notifications.ts and engine/silences.ts parse them within limits). */
+  outside?: {notifications?: string; silences?: string}
   /** From the ConfigMap's metadata, when read from a cluster. */
   resourceVersion?: string
   uid?: string

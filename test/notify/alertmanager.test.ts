@@ -1,0 +1,143 @@
+import {expect} from 'chai'
+
+import {type GettableSilence} from '../../src/engine/silences.js'
+import {FakeClock, NS, Resources, Shop, clientFor, pass, rfc3339, windowConfigMap} from '../reliability/support.js'
+import {ALERTMANAGER_MISSING, type RunningAlertmanager, findAlertmanager, startAlertmanager} from '../support/alertmanager.js'
+import {requireSystemBinary} from '../support/system-binary.js'
+import {seedInstallConfig} from './support.js'
+
+const WINDOW = 'db-upgrade'
+const HOUR = 3_600_000
+const GRACE = 5 * 60_000
+
+function recorded(shop: Shop): Record<string, string> {
+  const text = (shop.window(WINDOW) as {data?: Record<string, string>} | undefined)?.data?.silences
+  return text === undefined ? {} : (JSON.parse(text) as Record<string, string>)
+}
+
+function matchersOf(silence: GettableSilence): string[] {
+  return silence.matchers.map((m) => `${m.name}${m.isEqual === false ? '!' : '='}${m.isRegex ? '~' : ''}"${m.value}"`).sort()
+}
+
+/** Alertmanager keeps times to the millisecond or finer; compare to the second. */
+function second(text: string): string {
+  return rfc3339(Math.round(Date.parse(text) / 1000) * 1000)
+}
+
+describe('Alertmanager silences (the real prometheus-alertmanager on loopback)', function () {
+  this.timeout(60_000)
+  let alertmanager: RunningAlertmanager
+  let shop: Shop
+  let clock: FakeClock
+
+  before(async function () {
+    alertmanager = await startAlertmanager(requireSystemBinary(this, findAlertmanager(), ALERTMANAGER_MISSING))
+  })
+
+  after(async () => {
+    await alertmanager?.stop()
+  })
+
+  beforeEach(async () => {
+    shop = await Shop.start()
+    clock = new FakeClock(Date.now())
+  })
+
+  afterEach(async () => {
+    await shop?.close()
+  })
+
+  const enginePass = () => pass(clientFor(shop.server.kubeconfigPath), {clock})
+  const silence = (id: string) => alertmanager.api<GettableSilence>(`silence/${id}`)
+
+  it('silences each target kind during the window, moves the end on extend, re-creates one deleted by hand, expires them at the end', async () => {
+    seedInstallConfig(shop, {'alertmanager-url': alertmanager.url})
+    const start = clock.now() - 1000
+    const end = start + HOUR
+    shop.server.seed(windowConfigMap(WINDOW, ['ingress/shop', 'service/db'], start, end))
+    const report = await enginePass()
+    expect(report.errors).to.deep.equal([])
+    expect(shop.phase(WINDOW)).to.equal('Active')
+
+    const ids = recorded(shop)
+    expect(Object.keys(ids).sort()).to.deep.equal(['ingress', 'service'])
+    const ingress = await silence(ids.ingress)
+    const service = await silence(ids.service)
+    expect(ingress.status.state).to.equal('active')
+    expect(matchersOf(ingress)).to.deep.equal(['ingress=~"shop"', `namespace="${NS}"`])
+    expect(matchersOf(service)).to.deep.equal(['namespace="shop"', 'service=~"db"'])
+    expect(second(ingress.endsAt)).to.equal(rfc3339(end + GRACE))
+    expect(ingress.createdBy).to.equal('kubectl-maintenance')
+    const uid = (shop.window(WINDOW)!.metadata as {uid?: string}).uid
+    expect(ingress.comment).to.include(`window ${NS}/${WINDOW} (uid ${uid})`)
+
+    // A second pass changes nothing: the same silences, no new one.
+    const before = (await alertmanager.api<GettableSilence[]>('silences')).length
+    await enginePass()
+    expect(recorded(shop)).to.deep.equal(ids)
+    expect((await alertmanager.api<GettableSilence[]>('silences')).length).to.equal(before)
+
+    // extend: the window's end moves 30 minutes; so do the silences'.
+    const extended = end + 30 * 60_000
+    await shop.setEnd(shop.server.kubeconfigPath, WINDOW, extended)
+    clock.advance(2000)
+    await enginePass()
+    const afterExtend = recorded(shop)
+    for (const id of Object.values(afterExtend)) {
+      const moved = await silence(id)
+      expect(moved.status.state).to.equal('active')
+      expect(second(moved.endsAt)).to.equal(rfc3339(extended + GRACE))
+    }
+
+    // Someone expires the service silence by hand while the window is active: the next pass makes it again.
+    const expire = await fetch(`${alertmanager.url}/api/v2/silence/${afterExtend.service}`, {method: 'DELETE'})
+    expect(expire.status).to.equal(200)
+    expect((await silence(afterExtend.service)).status.state).to.equal('expired')
+    clock.advance(2000)
+    await enginePass()
+    const recreated = recorded(shop)
+    expect(recreated.service).to.not.equal(afterExtend.service)
+    expect((await silence(recreated.service)).status.state).to.equal('active')
+    expect(matchersOf(await silence(recreated.service))).to.deep.equal(['namespace="shop"', 'service=~"db"'])
+
+    // end: the window ends now; its silences are expired and the ids leave the window.
+    clock.advance(2000)
+    await shop.setEnd(shop.server.kubeconfigPath, WINDOW, clock.now() - 500)
+    await enginePass()
+    expect(shop.phase(WINDOW)).to.equal('Completed')
+    for (const id of Object.values(recreated)) expect((await silence(id)).status.state, id).to.equal('expired')
+    expect(recorded(shop)).to.deep.equal({})
+  })
+
+  it('follows the install-level matcher template and grace, and never expires a silence that is not its own', async () => {
+    seedInstallConfig(shop, {'alertmanager-url': alertmanager.url, 'silence-grace': '10m', 'silence-matchers': 'namespace="{{namespace}}",app=~"{{names}}"'})
+    // Someone else's silence, whose id a tenant writes onto their window.
+    const foreign = await fetch(`${alertmanager.url}/api/v2/silences`, {
+      body: JSON.stringify({comment: 'on-call', createdBy: 'alice', endsAt: rfc3339(Date.now() + HOUR), matchers: [{isRegex: false, name: 'team', value: 'payments'}], startsAt: rfc3339(Date.now())}),
+      headers: {'Content-Type': 'application/json'},
+      method: 'POST',
+    })
+    const foreignId = ((await foreign.json()) as {silenceID: string}).silenceID
+    const start = clock.now() - 1000
+    const end = start + HOUR
+    const window = windowConfigMap(WINDOW, ['ingress/shop', 'service/db'], start, end)
+    ;(window as {data: Record<string, string>}).data.silences = JSON.stringify({window: foreignId})
+    shop.server.seed(window)
+    await enginePass()
+    const ids = recorded(shop)
+    expect(Object.keys(ids)).to.deep.equal(['window'])
+    expect(ids.window, 'a silence of its own, not the foreign one').to.not.equal(foreignId)
+    const own = await silence(ids.window)
+    expect(matchersOf(own)).to.deep.equal(['app=~"db|shop"', 'namespace="shop"'])
+    expect(second(own.endsAt)).to.equal(rfc3339(end + 10 * 60_000))
+
+    // The tenant writes the foreign id onto their window again before it ends.
+    await shop.edit(shop.server.kubeconfigPath, Resources.configMaps, WINDOW, {data: {silences: JSON.stringify({window: foreignId})}})
+    clock.advance(2000)
+    await shop.setEnd(shop.server.kubeconfigPath, WINDOW, clock.now() - 500)
+    await enginePass()
+    expect((await silence(foreignId)).status.state, "the on-call's silence stays").to.equal('active')
+    expect(shop.phase(WINDOW)).to.equal('Completed')
+    expect(recorded(shop)).to.deep.equal({})
+  })
+})
