@@ -121,7 +121,7 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
     const start = clock.now() - 1000
     const end = start + HOUR
     const window = windowConfigMap(WINDOW, ['ingress/shop', 'service/db'], start, end)
-    ;(window as {data: Record<string, string>}).data.silences = JSON.stringify({window: foreignId})
+    ;(window as unknown as {data: Record<string, string>}).data.silences = JSON.stringify({window: foreignId})
     shop.server.seed(window)
     await enginePass()
     const ids = recorded(shop)

@@ -61,7 +61,7 @@ async function lifecycle(shop: Shop, clock: FakeClock, receiver: Receiver, failA
 }
 
 const SWEEP_TARGETS = ['service/db']
-const SWEEP_STRIDE = Number.parseInt(process.env.NOTIFY_SWEEP_STRIDE ?? '', 10) || 8
+const SWEEP_STRIDE = Number.parseInt(process.env.NOTIFY_SWEEP_STRIDE ?? '', 10) || 30
 const LIFECYCLE = ['Scheduled', 'Announced', 'Active', 'Extended', 'Completed']
 
 function startOfNextSecond(): number {
@@ -182,7 +182,7 @@ describe('webhook notifications (real local receiver)', function () {
     const ledgerWrites = log.flatMap((entry, index) => (entry.method === 'PATCH' && JSON.stringify(entry.body ?? '').includes('notifications') ? [index] : []))
     const points = new Set<number>()
     for (let k = 0; k <= apiRequests; k += SWEEP_STRIDE) points.add(k)
-    for (const index of ledgerWrites) for (let k = index - 3; k <= index + 1; k++) if (k >= 0 && k <= apiRequests) points.add(k)
+    for (const index of ledgerWrites) for (let k = index - 1; k <= index + 1; k++) if (k >= 0 && k <= apiRequests) points.add(k)
     expect(ledgerWrites.length, 'the clean lifecycle recorded each transition').to.equal(LIFECYCLE.length)
 
     let duplicated = 0
