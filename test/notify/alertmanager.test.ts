@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import {type GettableSilence} from '../../src/engine/silences.js'
 import {FakeClock, NS, Resources, Shop, clientFor, pass, rfc3339, windowConfigMap} from '../reliability/support.js'
 import {ALERTMANAGER_MISSING, type RunningAlertmanager, findAlertmanager, startAlertmanager} from '../support/alertmanager.js'
+import {runCommand} from '../support/run-command.js'
 import {requireSystemBinary} from '../support/system-binary.js'
 import {seedInstallConfig} from './support.js'
 
@@ -80,7 +81,7 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
     // extend: the window's end moves 30 minutes; so do the silences'.
     const extended = end + 30 * 60_000
     await shop.setEnd(shop.server.kubeconfigPath, WINDOW, extended)
-    clock.advance(2000)
+    clock.current = Date.now()
     await enginePass()
     const afterExtend = recorded(shop)
     for (const id of Object.values(afterExtend)) {
@@ -93,7 +94,7 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
     const expire = await fetch(`${alertmanager.url}/api/v2/silence/${afterExtend.service}`, {method: 'DELETE'})
     expect(expire.status).to.equal(200)
     expect((await silence(afterExtend.service)).status.state).to.equal('expired')
-    clock.advance(2000)
+    clock.current = Date.now()
     await enginePass()
     const recreated = recorded(shop)
     expect(recreated.service).to.not.equal(afterExtend.service)
@@ -101,7 +102,7 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
     expect(matchersOf(await silence(recreated.service))).to.deep.equal(['namespace="shop"', 'service=~"db"'])
 
     // end: the window ends now; its silences are expired and the ids leave the window.
-    clock.advance(2000)
+    clock.current = Date.now()
     await shop.setEnd(shop.server.kubeconfigPath, WINDOW, clock.now() - 500)
     await enginePass()
     expect(shop.phase(WINDOW)).to.equal('Completed')
@@ -133,11 +134,38 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
 
     // The tenant writes the foreign id onto their window again before it ends.
     await shop.edit(shop.server.kubeconfigPath, Resources.configMaps, WINDOW, {data: {silences: JSON.stringify({window: foreignId})}})
-    clock.advance(2000)
+    clock.current = Date.now()
     await shop.setEnd(shop.server.kubeconfigPath, WINDOW, clock.now() - 500)
     await enginePass()
     expect((await silence(foreignId)).status.state, "the on-call's silence stays").to.equal('active')
     expect(shop.phase(WINDOW)).to.equal('Completed')
+    expect(recorded(shop)).to.deep.equal({})
+  })
+
+  it('the commands do it at once: reconcile makes the silence, extend moves its end, end expires it', async () => {
+    seedInstallConfig(shop, {'alertmanager-url': alertmanager.url})
+    const start = Date.now() - 1000
+    const end = start + HOUR
+    shop.server.seed(windowConfigMap(WINDOW, ['service/db'], start, end))
+    const env = {KUBECONFIG: shop.server.kubeconfigPath, KUBECTL_MAINTENANCE_NOW: undefined}
+    const cli = (...argv: string[]) => runCommand([...argv, '-n', NS], {env})
+
+    const reconciled = await cli('reconcile')
+    expect(reconciled.exitCode, reconciled.stderr).to.equal(0)
+    const {service: id} = recorded(shop)
+    expect((await silence(id)).status.state).to.equal('active')
+    expect(second((await silence(id)).endsAt)).to.equal(rfc3339(end + GRACE))
+
+    const extended = await cli('extend', WINDOW, '--by', '30m')
+    expect(extended.exitCode, extended.stderr).to.equal(0)
+    const afterExtend = recorded(shop).service
+    expect((await silence(afterExtend)).status.state).to.equal('active')
+    expect(second((await silence(afterExtend)).endsAt)).to.equal(rfc3339(end + 30 * 60_000 + GRACE))
+
+    const ended = await cli('end', WINDOW)
+    expect(ended.exitCode, ended.stderr).to.equal(0)
+    expect(shop.phase(WINDOW)).to.equal('Completed')
+    expect((await silence(afterExtend)).status.state).to.equal('expired')
     expect(recorded(shop)).to.deep.equal({})
   })
 })
