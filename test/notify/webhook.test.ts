@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {parseLedger} from '../../src/engine/notifications.js'
-import {ALL_REFS, FakeClock, NS, Shop, clientFor, pass, rfc3339, windowConfigMap} from '../reliability/support.js'
+import {ALL_REFS, FakeClock, NS, PREFIX, Resources, Shop, clientFor, pass, rfc3339, windowConfigMap} from '../reliability/support.js'
 import {type Receiver, postsByKey, startReceiver} from '../support/receiver.js'
 import {seedInstallConfig} from './support.js'
 
@@ -136,6 +136,38 @@ describe('webhook notifications (real local receiver)', function () {
     expect(warnings[0].message).to.match(/notifying http:\/\/127\.0\.0\.1:\d+\/… of Active failed .*answered 500: down; the next pass tries again/)
     expect(receiver.received.length, 'three attempts').to.equal(3)
     expect((shop.window(WINDOW) as {data?: Record<string, string>}).data?.notifications, 'nothing recorded as sent').to.equal(undefined)
+  })
+
+  it('--notify-format slack, URL from the Secret: a {text, blocks} body with the key in the header and a context block', async () => {
+    shop = await Shop.start()
+    receiver = await startReceiver()
+    seedInstallConfig(shop, {'notify-format': 'slack'}, {'notify-url': `${receiver.url}?token=abc`})
+    const clock = new FakeClock(startOfNextSecond())
+    shop.server.seed(windowConfigMap(WINDOW, ['service/db'], clock.now() - 1000, clock.now() + HOUR))
+    await pass(clientFor(shop.server.kubeconfigPath), {clock, outsideSleep: noWait})
+    expect(receiver.received.length).to.equal(1)
+    const [request] = receiver.received
+    expect(request.path).to.equal('/hooks/maintenance?token=abc')
+    const body = request.body as {text: string; blocks: Array<{type: string; elements?: Array<{text: string}>}>}
+    expect(body.text).to.equal(`Maintenance started: ${NS}/${WINDOW}`)
+    expect(body.blocks.map((block) => block.type)).to.deep.equal(['section', 'context'])
+    expect(body.blocks[1].elements?.[0].text).to.include(String(request.headers['idempotency-key']))
+  })
+
+  it('cancel before the start: Cancelled for the occurrence that was scheduled, then nothing more', async () => {
+    shop = await Shop.start()
+    receiver = await startReceiver()
+    seedInstallConfig(shop, {'notify-url': receiver.url})
+    const clock = new FakeClock(startOfNextSecond())
+    const start = clock.now() + 48 * HOUR
+    shop.server.seed(windowConfigMap(WINDOW, ['service/db'], start, start + HOUR))
+    const enginePass = () => pass(clientFor(shop.server.kubeconfigPath), {clock, outsideSleep: noWait})
+    await enginePass()
+    await shop.edit(shop.server.kubeconfigPath, Resources.configMaps, WINDOW, {metadata: {annotations: {[`${PREFIX}phase`]: 'Cancelled'}}})
+    await enginePass()
+    await enginePass()
+    expect(receiver.received.map((request) => (request.body as {transition: string}).transition)).to.deep.equal(['Scheduled', 'Cancelled'])
+    expect(String(receiver.received[1].headers['idempotency-key'])).to.match(new RegExp(`/${rfc3339(start)}/Cancelled$`))
   })
 
   it('with a crash after every webhook request: each transition reaches the receiver, a second time only with the same key', async () => {
