@@ -23,6 +23,8 @@ import {HttpFailure, request} from './http.js'
 export const RETRY_DELAYS_MS = [250, 1000]
 /** A window's work starts no request later than this after it was started. */
 export const WINDOW_BUDGET_MS = 15_000
+/** Windows worked on at once: a pass with hundreds of transitions does not open hundreds of connections to a receiver. */
+export const MAX_WINDOWS_AT_ONCE = 8
 
 export interface OutsideOptions {
   now: () => number
@@ -44,6 +46,8 @@ export class Outside {
   private readonly ledgers = new Map<string, LedgerEntry[]>()
   private readonly silenceRecords = new Map<string, Record<string, string>>()
   private readonly alertmanager?: AlertmanagerApi
+  private active = 0
+  private readonly waiting: Array<() => void> = []
 
   constructor(
     private readonly client: KubeClient,
@@ -80,7 +84,10 @@ export class Outside {
   }
 
   private async drain(id: string, first: Window, entry: WindowWork): Promise<void> {
-    let w: Window | undefined = first
+    if (this.active >= MAX_WINDOWS_AT_ONCE) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.active++
+    // What was read while this waited for its turn is newer than what it was started with.
+    let w: Window | undefined = entry.queued ?? first
     try {
       while (w) {
         entry.queued = undefined
@@ -89,6 +96,8 @@ export class Outside {
       }
     } finally {
       this.work.delete(id)
+      this.active--
+      this.waiting.shift()?.()
     }
   }
 
