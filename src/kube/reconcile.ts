@@ -9,6 +9,7 @@ import {EventRecorder} from './events.js'
 import {readInstallConfig, selectedNamespaces} from './install-config.js'
 import {type ObserveScope, observe} from './observe.js'
 import {Resources} from './resources.js'
+import {FeedWriter} from './schedule-feed.js'
 
 export interface Clock {
   now(): number
@@ -78,6 +79,7 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
 
 async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder): Promise<PassReport> {
   const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
+  planOptions.actor ??= client.actor()
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   const scope = {installNamespace: planOptions.installNamespace, namespace: options.namespace}
   let rounds = 0
@@ -94,6 +96,8 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
   const decide = (observed: Observed, at: number): Plan => plan(observed, at, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
   let prepareMs = 0
   let ahead: Ahead | undefined
+  const feeds = planOptions.restoreEverything ? undefined : new FeedWriter(client, events)
+  let lastObserved: {observed: Observed; scope: ObserveScope} | undefined
   for (;;) {
     let decided: Plan
     let now: number
@@ -102,7 +106,9 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       now = ahead.at
     } else {
       const started = clock.now()
-      const observed = await observe(client, await observeScope())
+      const scope = await observeScope()
+      const observed = await observe(client, scope)
+      lastObserved = {observed, scope}
       now = clock.now()
       decided = decide(observed, now)
       prepareMs = clock.now() - started
@@ -132,6 +138,12 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       continue
     }
     rounds = 0
+    if (feeds && lastObserved) {
+      const synced = await syncFeeds(feeds, lastObserved.observed, lastObserved.scope, clock.now())
+      for (const line of synced.changes) options.onChange?.(line)
+      report.changes.push(...synced.changes)
+      report.errors.push(...synced.errors)
+    }
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     if (wakeup === undefined || wakeup > deadline) return report
     const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
@@ -143,6 +155,13 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     }
     await clock.sleep(Math.max(0, wakeup - clock.now()))
   }
+}
+
+/** The schedule feed of every namespace the pass serves, from what it last read (SPEC §7). */
+async function syncFeeds(feeds: FeedWriter, observed: Observed, scope: ObserveScope, now: number): Promise<{changes: string[]; errors: string[]}> {
+  const withWindows = new Set([...observed.windows, ...observed.invalidWindows].map((w) => w.namespace))
+  const namespaces = scope.namespace === undefined ? (scope.namespaces ?? [undefined]) : [scope.namespace]
+  return feeds.sync(namespaces, withWindows, observed.windows, now)
 }
 
 /**
