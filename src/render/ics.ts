@@ -75,7 +75,7 @@ export function escapeText(text: string): string {
     .replaceAll(';', '\\;')
     .replaceAll(',', '\\,')
     .replaceAll(/\r\n|\r|\n/g, '\\n')
-    .replaceAll(/[\u0000-\u0008\u000A-\u001F\u007F]/g, ' ')
+    .replaceAll(/\p{Cc}/gu, (char) => (char === '\t' ? char : ' '))
 }
 
 /** Folds a content line to at most 75 octets per line (continuations start with one space), whole characters only. */
