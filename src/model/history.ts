@@ -38,7 +38,7 @@ export function parseHistory(text: string | undefined): {entries: HistoryEntry[]
 /** The stored history with one more entry, keeping the last 50: the value written with the phase change. */
 export function appendHistory(text: string | undefined, entry: {at: number; phase: string; message: string; by: string}): string {
   const {entries} = parseHistory(text)
-  entries.push(bounded({by: entry.by, message: entry.message, phase: entry.phase, time: toRfc3339Utc(entry.at)}))
+  entries.push(bounded({by: entry.by, message: entry.message, phase: entry.phase, time: toRfc3339Utc(Math.floor(entry.at / 1000) * 1000)}))
   return JSON.stringify(entries.slice(-MAX_HISTORY_ENTRIES))
 }
 
