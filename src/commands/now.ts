@@ -6,7 +6,7 @@ import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
-import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {CREATE_OUTPUTS, announceFlag, announceOf, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import {decisionNotes} from '../kube/check-targets.js'
@@ -16,7 +16,6 @@ import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
-import {parseAnnounce} from '../model/exceptions.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
 
@@ -36,8 +35,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
 
   static flags = {
     ...gateFlags,
-    announce: Flags.string({description: 'How long before the start the schedule feed announces it (banner time in schedule.json, alarm in schedule.ics): 24h (default), 7d, 30m.'}),
-    contact: Flags.string({description: 'Who to contact, shown on the page.'}),
+    ...{announce: announceFlag, contact: Flags.string({description: 'Who to contact, shown on the page.'})},
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
@@ -98,8 +96,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
       end = until
     }
     return {
-      announce: flags.announce === undefined ? undefined : fromFlag('announce', () => parseAnnounce(flags.announce as string)).text,
-      contact: flags.contact,
+      ...{announce: announceOf(flags.announce), contact: flags.contact},
       ...(flags['gitops-pause'] ? {} : {gitopsPause: false as const}),
       end,
       force: flags.force || undefined,

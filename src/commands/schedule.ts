@@ -5,7 +5,7 @@ import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
-import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {CREATE_OUTPUTS, announceFlag, announceOf, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
@@ -14,7 +14,7 @@ import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
-import {localDate, parseAnnounce, parseSkipList} from '../model/exceptions.js'
+import {localDate, parseSkipList} from '../model/exceptions.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {parseCron} from '../model/recurrence.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
@@ -35,7 +35,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
 
   static flags = {
     ...gateFlags,
-    announce: Flags.string({description: 'How long before the start the schedule feed announces it (banner time in schedule.json, alarm in schedule.ics): 24h (default), 7d, 30m.'}),
+    announce: announceFlag,
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     'dry-run': Flags.boolean({description: 'Print the window that would be written; write nothing (the API server still validates it).'}),
@@ -97,7 +97,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
       throw new UserError(`--end ${formatLocal(end, timezone)} is not after --start ${formatLocal(start, timezone)}; give a later --end or a --duration`)
     }
     return {
-      announce: flags.announce === undefined ? undefined : fromFlag('announce', () => parseAnnounce(flags.announce as string)).text,
+      announce: announceOf(flags.announce),
       contact: flags.contact,
       ...(flags['gitops-pause'] ? {} : {gitopsPause: false as const}),
       duration: every ? duration?.text : undefined,
