@@ -52,6 +52,8 @@ const MAX_ROUNDS_PER_WAKEUP = 6
 const READ_AHEAD_FACTOR = 2
 const READ_AHEAD_MARGIN_MS = 100
 const MAX_READ_AHEAD_MS = 15_000
+/** The schedule feed is written only when the next transition is at least this far off (or the pass ends). */
+const FEED_SYNC_MIN_GAP_MS = 5000
 /** A shorter wait (a readiness poll) is not worth reading ahead for. */
 const MIN_WAIT_TO_READ_AHEAD_MS = 1000
 
@@ -138,13 +140,15 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       continue
     }
     rounds = 0
-    if (feeds && lastObserved) {
+    const wakeup = nextWakeup(decided, options.waitForTransitions, now)
+    // The feed is brought up to date when the pass has time: never between a transition and the next one due soon.
+    const lastRound = wakeup === undefined || wakeup > deadline
+    if (feeds && lastObserved && (lastRound || wakeup - clock.now() > FEED_SYNC_MIN_GAP_MS)) {
       const synced = await syncFeeds(feeds, lastObserved.observed, lastObserved.scope, clock.now())
       for (const line of synced.changes) options.onChange?.(line)
       report.changes.push(...synced.changes)
       report.errors.push(...synced.errors)
     }
-    const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     if (wakeup === undefined || wakeup > deadline) return report
     const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
     if (options.waitForTransitions && wakeup - clock.now() >= MIN_WAIT_TO_READ_AHEAD_MS) {
