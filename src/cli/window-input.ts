@@ -1,4 +1,7 @@
+import {Flags} from '@oclif/core'
+
 import {UserError} from '../model/errors.js'
+import {parseAnnounce} from '../model/exceptions.js'
 import {type TargetRef, parseTarget} from '../model/target.js'
 import {machineZone, parseZone} from '../model/time.js'
 
@@ -27,3 +30,11 @@ export function parseTargets(texts: string[]): TargetRef[] {
 }
 
 export const CREATE_OUTPUTS = ['table', 'json', 'yaml', 'name'] as const
+
+/** `--announce DUR` of schedule and now: how long before the start the schedule feed announces the window. */
+export const announceFlag = Flags.string({description: 'How long before the start the schedule feed announces it (banner time in schedule.json, alarm in schedule.ics): 24h (default), 7d, 30m.'})
+
+/** The --announce value to store (its compact form), checked. */
+export function announceOf(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : fromFlag('announce', () => parseAnnounce(text)).text
+}

@@ -53,7 +53,7 @@ export function windowRow(window: Window, configMap: unknown, now: number, allNa
         formatTargets(window.targets, ','),
         formatWhen(interval.start, window.timezone),
         formatWhen(interval.end, window.timezone),
-        window.phase ?? 'Pending',
+        phaseCell(window),
         window.page,
       ],
       allNamespaces ? window.namespace : undefined,
@@ -61,8 +61,19 @@ export function windowRow(window: Window, configMap: unknown, now: number, allNa
     data: configMap,
     name: `configmap/${window.name}`,
     sortStart: interval.start,
-    wideCells: [window.timezone, window.every ?? NONE, window.message ? truncate(window.message) : NONE],
+    wideCells: [window.timezone, everyCell(window), window.message ? truncate(window.message) : NONE],
   }
+}
+
+/** The recorded phase; a paused series says so, since its phase stays what it was. */
+function phaseCell(window: Window): string {
+  const phase = window.phase ?? 'Pending'
+  return window.every !== undefined && window.paused !== undefined ? `${phase} (paused)` : phase
+}
+
+function everyCell(window: Window): string {
+  if (window.every === undefined) return NONE
+  return window.skip && window.skip.length > 0 ? `${window.every} (skip ${window.skip.join(',')})` : window.every
 }
 
 /** An invalid window still shows what it says, so its owner can find and fix it. */

@@ -6,7 +6,7 @@ import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
-import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {CREATE_OUTPUTS, announceFlag, announceOf, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import {decisionNotes} from '../kube/check-targets.js'
@@ -35,7 +35,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
 
   static flags = {
     ...gateFlags,
-    contact: Flags.string({description: 'Who to contact, shown on the page.'}),
+    ...{announce: announceFlag, contact: Flags.string({description: 'Who to contact, shown on the page.'})},
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
@@ -96,7 +96,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
       end = until
     }
     return {
-      contact: flags.contact,
+      ...{announce: announceOf(flags.announce), contact: flags.contact},
       ...(flags['gitops-pause'] ? {} : {gitopsPause: false as const}),
       end,
       force: flags.force || undefined,

@@ -5,7 +5,7 @@ import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
-import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {CREATE_OUTPUTS, announceFlag, announceOf, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
@@ -14,6 +14,7 @@ import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
+import {localDate, parseSkipList} from '../model/exceptions.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {parseCron} from '../model/recurrence.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
@@ -34,6 +35,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
 
   static flags = {
     ...gateFlags,
+    announce: announceFlag,
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     'dry-run': Flags.boolean({description: 'Print the window that would be written; write nothing (the API server still validates it).'}),
@@ -46,6 +48,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
     page: Flags.string({default: DEFAULT_PAGE, description: 'The page to show: default, or a custom page (see kubectl maintenance page list).'}),
     reason: Flags.string({description: 'Why, shown on the page.'}),
+    skip: Flags.string({description: 'With --every: a day (YYYY-MM-DD, in --timezone) on which no occurrence starts. Repeatable.', multiple: true}),
     start: Flags.string({description: 'When the window starts: RFC 3339, a local "2026-11-23 02:00" or "02:00" read in --timezone, or +30m / now.', required: true}),
     timezone: Flags.string({description: "IANA timezone for local times, display and recurrence (default: the machine's zone)."}),
   }
@@ -88,11 +91,13 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     if (duration && duration.ms <= 0) throw new UserError(`--duration ${flags.duration} is not positive; give a length such as 2h`)
     const every = flags.every === undefined ? undefined : fromFlag('every', () => parseCron(flags.every as string))
     if (every && !duration) throw new UserError('--every needs --duration (the length of each occurrence), not --end')
+    const skip = flags.skip === undefined ? undefined : skipDates(flags.skip, every, start, timezone)
     const end = every ? undefined : duration ? start + duration.ms : fromFlag('end', () => parseWhen(flags.end as string, {now: at, zone: timezone}))
     if (end !== undefined && end <= start) {
       throw new UserError(`--end ${formatLocal(end, timezone)} is not after --start ${formatLocal(start, timezone)}; give a later --end or a --duration`)
     }
     return {
+      announce: announceOf(flags.announce),
       contact: flags.contact,
       ...(flags['gitops-pause'] ? {} : {gitopsPause: false as const}),
       duration: every ? duration?.text : undefined,
@@ -104,9 +109,20 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
       namespace: await this.namespace(),
       page: flags.page,
       reason: flags.reason,
+      ...(skip ? {skip} : {}),
       start,
       targets,
       timezone,
     }
   }
+}
+
+/** --skip: days of a recurring window, none before the first occurrence's day. */
+function skipDates(texts: string[], every: string | undefined, start: number, timezone: string): string[] {
+  if (every === undefined) throw new UserError('--skip needs --every: only a recurring window has occurrences to skip (a one-off window is simply not scheduled)')
+  const dates = fromFlag('skip', () => parseSkipList(texts.join(',')))
+  const first = localDate(start, timezone)
+  const past = dates.filter((date) => date < first)
+  if (past.length > 0) throw new UserError(`--skip ${past.join(', ')}: before the window's first day ${first}; give days on or after --start`)
+  return dates
 }

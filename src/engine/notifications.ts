@@ -4,6 +4,7 @@
  * but before notifying leaves the notification due, and the next pass sends it; a ledger entry written after sending
  * means no pass sends it again (only a kill between the two sends it once more, with the same key).
  */
+import {announceMs} from '../model/exceptions.js'
 import type {Window} from '../model/window.js'
 
 import {parseBoundedJson} from '../model/bounded-json.js'
@@ -13,8 +14,6 @@ import {currentInterval, nextInterval} from '../model/window-schedule.js'
 export const TRANSITIONS = ['Scheduled', 'Announced', 'Active', 'Extended', 'Completed', 'Failed', 'Cancelled', 'Degraded'] as const
 export type Transition = (typeof TRANSITIONS)[number]
 
-/** How long before a start the window is announced, unless the window says otherwise. */
-export const DEFAULT_ANNOUNCE_MS = 24 * 3_600_000
 /** Ledger entries kept on the window: several occurrences' worth (each has at most six). */
 export const MAX_LEDGER_ENTRIES = 32
 const LEDGER_LIMITS = {maxBytes: 16 * 1024, maxDepth: 4}
@@ -83,7 +82,7 @@ export function formatLedger(entries: LedgerEntry[], sent: LedgerEntry[]): strin
  * the cluster. An occurrence that opened (Active) and is no longer current is closed with Completed (or the phase
  * that ended it: Cancelled, Failed).
  */
-export function dueNotifications(w: Window, now: number, announceMs = DEFAULT_ANNOUNCE_MS, alsoSent: ReadonlySet<string> = new Set()): Notification[] {
+export function dueNotifications(w: Window, now: number, announceLeadMs = announceMs(w.announce), alsoSent: ReadonlySet<string> = new Set()): Notification[] {
   const {phase, uid} = w
   if (uid === undefined || phase === undefined) return []
   const ledger = parseLedger(w.outside?.notifications)
@@ -107,7 +106,7 @@ export function dueNotifications(w: Window, now: number, announceMs = DEFAULT_AN
       const next = nextInterval(w, now)
       if (!next) break
       add('Scheduled', next.start, next.end)
-      if (now >= next.start - announceMs) add('Announced', next.start, next.end)
+      if (now >= next.start - announceLeadMs) add('Announced', next.start, next.end)
       break
     }
 

@@ -2,11 +2,12 @@ import type {Interval, Window} from '../model/window.js'
 import type {BackendManifests} from '../render/backend.js'
 
 import {ANNOTATION_JSON_LIMITS, parseBoundedJson} from '../model/bounded-json.js'
+import {CRONJOB_ACTOR, appendHistory} from '../model/history.js'
 import {DEFAULT_MAX_BACKENDS} from '../model/install-config.js'
 import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation} from '../model/keys.js'
 import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
-import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
+import {currentInterval, isOver, isPaused, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {type BackendGate, type Upstream, renderBackend} from '../render/backend.js'
 import {isGateActive} from '../model/gate.js'
 import {type PageContext, buildViewModel} from '../render/view-model.js'
@@ -98,11 +99,14 @@ class Planner {
   private failInvalidWindows(): void {
     for (const invalid of this.observed.invalidWindows) {
       if (invalid.phase === 'Failed') continue
+      const message = `invalid window: ${invalid.problems.join('; ')}`
       this.actions.push({
         eventType: 'Warning',
-        message: `invalid window: ${invalid.problems.join('; ')}`,
+        history: this.historyWith(invalid.history, 'Failed', message),
+        message,
         phase: 'Failed',
         reason: 'MaintenanceFailed',
+        resourceVersion: invalid.resourceVersion,
         type: 'setPhase',
         window: {name: invalid.name, namespace: invalid.namespace, uid: invalid.uid},
       })
@@ -663,12 +667,18 @@ class Planner {
     if (w.phase === 'Active' || w.phase === 'Degraded') {
       this.setPhase(w, 'Scheduled', `occurrence ended; next at ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceEnded', 'Normal')
     } else if (w.phase === undefined) {
-      this.setPhase(w, 'Scheduled', `starts ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceScheduled', 'Normal')
+      const when = next ? `starts ${formatLocal(next.start, w.timezone)}` : isPaused(w) ? 'paused' : 'starts never'
+      this.setPhase(w, 'Scheduled', when, 'MaintenanceScheduled', 'Normal')
     }
   }
 
   private setPhase(w: Window, phase: Window['phase'] & string, message: string, reason: string, eventType: 'Normal' | 'Warning'): void {
-    this.actions.push({eventType, message, phase, reason, type: 'setPhase', window: {name: w.name, namespace: w.namespace, uid: w.uid}})
+    const history = this.historyWith(w.history, phase, message)
+    this.actions.push({eventType, history, message, phase, reason, resourceVersion: w.resourceVersion, type: 'setPhase', window: {name: w.name, namespace: w.namespace, uid: w.uid}})
+  }
+
+  private historyWith(stored: string | undefined, phase: string, message: string): string {
+    return appendHistory(stored, {at: this.now, by: this.options.actor ?? CRONJOB_ACTOR, message, phase})
   }
 
   private planWakeups(): void {

@@ -61,6 +61,9 @@ export interface InvalidWindow {
   problems: string[]
   phase?: string
   uid?: string
+  resourceVersion?: string
+  /** The `history` data key as stored, so marking it Failed records the transition too. */
+  history?: string
 }
 
 /** Everything one pass reads, in the order that keeps garbage collection safe (see observe.ts). */
@@ -93,6 +96,8 @@ export interface PlanOptions {
   maxReverts?: number
   /** Uninstall: no target is wanted in maintenance; restore every one and delete every backend. */
   restoreEverything?: boolean
+  /** Who the window history names for this pass's transitions: `cronjob`, or the kubeconfig user running it. */
+  actor?: string
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
@@ -133,7 +138,17 @@ export type Action =
   | {type: 'restore'; target: ObservedTarget; window: string; spec: Record<string, unknown>; labels: Record<string, string>; annotations: Record<string, string>}
   | {type: 'deleteBackend'; namespace: string; name: string; objects: Array<{part: 'configMap' | 'deployment' | 'service'; uid: string}>}
   | {type: 'objectEvent'; involved: {apiVersion: string; kind: string; name: string; namespace: string; uid?: string}; reason: string; message: string; eventType: EventType}
-  | {type: 'setPhase'; window: WindowKey; phase: Phase; message: string; reason: string; eventType: EventType}
+  | {
+      type: 'setPhase'
+      window: WindowKey
+      phase: Phase
+      message: string
+      reason: string
+      eventType: EventType
+      /** The window's history with this transition appended, written in the same request (only on the version read). */
+      history: string
+      resourceVersion?: string
+    }
   | {type: 'targetEvent'; target: ObservedTarget; reason: string; message: string; eventType: EventType}
 
 export interface Plan {

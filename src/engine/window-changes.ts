@@ -2,7 +2,8 @@ import type {KubeObject} from '../model/kube-object.js'
 import type {Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
-import {ACTIVE_LABEL, LegacyAnnotation, TargetAnnotation, WindowAnnotation} from '../model/keys.js'
+import {appendHistory} from '../model/history.js'
+import {ACTIVE_LABEL, LegacyAnnotation, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
 import {type TargetRef, formatTarget, sameTarget} from '../model/target.js'
 import {formatLocal, toRfc3339Utc} from '../model/time.js'
 import {currentInterval, isOver, nextInterval} from '../model/window-schedule.js'
@@ -16,6 +17,14 @@ export function cancelDecision(window: Window, now: number): CancelDecision {
   if (window.phase === 'Cancelled') return 'cancelled already'
   if (window.phase === 'Completed' || isOver(window, now)) return 'ended already'
   return window.start > now ? 'cancel' : 'end'
+}
+
+/** The data to write with annotations that change a window's phase: its history with the transition, by `actor`. */
+export function historyData(window: Window, annotations: Record<string, string | null>, now: number, actor: string): Record<string, string> | undefined {
+  const phase = annotations[WindowAnnotation.phase]
+  if (typeof phase !== 'string') return undefined
+  const message = annotations[WindowAnnotation.phaseMessage] ?? ''
+  return {[WindowData.history]: appendHistory(window.history, {at: now, by: actor, message, phase})}
 }
 
 /** The annotations that mark a window that has not started Cancelled. */

@@ -1,14 +1,14 @@
 /**
  * The fence around the CronJob's ServiceAccount: a ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) and
  * its binding, so that even a subverted pass (a tampered bundle, a confused deputy) can only create and change
- * backends. For requests of that ServiceAccount only, Deployments and Services it creates must be named
- * `maintenance-*`, its Deployments must run only the backend image and mount no ServiceAccount token, Services it
+ * backends. For requests of that ServiceAccount only, Deployments, Services and ConfigMaps it creates must be named
+ * `maintenance-*` (a ConfigMap may also be the schedule feed `kubectl-maintenance-schedule`), its Deployments must run only the backend image and mount no ServiceAccount token, Services it
  * switches (targets, not named `maintenance-*`) keep their type and externalName, and nothing may be written in
  * kube-system or the install namespace.
  */
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
-import {BACKEND_PREFIX} from '../model/keys.js'
+import {BACKEND_PREFIX, SCHEDULE_CONFIGMAP} from '../model/keys.js'
 import {BACKEND_IMAGE} from '../render/backend.js'
 
 export const FENCE_NAME = 'kubectl-maintenance-fence'
@@ -27,7 +27,8 @@ export function renderFence(installNamespace: string, serviceAccount: string, la
   const user = serviceAccountUser(installNamespace, serviceAccount)
   const isDeployment = "(request.resource.resource == 'deployments')"
   const created = "(request.operation == 'CREATE')"
-  const named = `(object.metadata.name.startsWith(${quoted(BACKEND_PREFIX)}))`
+  const isFeed = `(request.resource.resource == 'configmaps' && object.metadata.name == ${quoted(SCHEDULE_CONFIGMAP)})`
+  const named = `(object.metadata.name.startsWith(${quoted(BACKEND_PREFIX)}) || ${isFeed})`
   const policy = {
     apiVersion: ADMISSION_API,
     kind: 'ValidatingAdmissionPolicy',
@@ -39,17 +40,19 @@ export function renderFence(installNamespace: string, serviceAccount: string, la
         resourceRules: [
           {apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['deployments']},
           {apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['services']},
+          // ConfigMaps it creates: backends' page bodies and the schedule feed; windows it only patches.
+          {apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps']},
         ],
       },
       validations: [
         {
           expression: `!(request.namespace in ['kube-system', ${quoted(installNamespace)}])`,
-          message: `kubectl-maintenance may not write Deployments or Services in kube-system or its install namespace ${installNamespace}`,
+          message: `kubectl-maintenance may not write Deployments or Services, nor create ConfigMaps, in kube-system or its install namespace ${installNamespace}`,
           reason: 'Forbidden',
         },
         {
           expression: `!(${created} || ${isDeployment}) || ${named}`,
-          message: `kubectl-maintenance may only create Deployments and Services named ${BACKEND_PREFIX}*`,
+          message: `kubectl-maintenance may only create Deployments, Services and ConfigMaps named ${BACKEND_PREFIX}* (and the ConfigMap ${SCHEDULE_CONFIGMAP})`,
           reason: 'Forbidden',
         },
         {

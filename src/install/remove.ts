@@ -4,7 +4,7 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 import {isConflict, isNotFound} from '../kube/client.js'
 import {Resources, type ResourceType, apiVersionOf} from '../kube/resources.js'
 import {INSTALL_CONFIG} from '../model/install-config.js'
-import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
+import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, SCHEDULE_CONFIGMAP} from '../model/keys.js'
 import {resourceOf} from './apply.js'
 import {FENCE_NAME, servesAdmissionPolicies} from './fence.js'
 import {APP_NAME, BUNDLE_CONFIGMAP, NAME_LABEL} from './manifests.js'
@@ -139,6 +139,12 @@ export async function staleObjects(client: KubeClient, installNamespace: string,
 export async function managedWindows(client: KubeClient): Promise<KubeObject[]> {
   const windows = await client.list(Resources.configMaps, undefined, {labelSelector: `${ROLE_LABEL}=${Role.window},${MANAGED_BY_LABEL}=${MANAGED_BY}`})
   return windows.map((object) => withType(object, Resources.configMaps))
+}
+
+/** The schedule feed ConfigMaps the engine wrote (SPEC §7), in every namespace: they go with the CronJob that keeps them. */
+export async function scheduleFeeds(client: KubeClient): Promise<KubeObject[]> {
+  const feeds = await client.list(Resources.configMaps, undefined, {labelSelector: `${ROLE_LABEL}=${Role.schedule},${MANAGED_BY_LABEL}=${MANAGED_BY}`})
+  return feeds.filter((object) => object.metadata.name === SCHEDULE_CONFIGMAP).map((object) => withType(object, Resources.configMaps))
 }
 
 /** Deletes each object, in order; onDeleted hears of those that were still there. */

@@ -1,7 +1,7 @@
 import type {Action, ObservedTarget} from '../engine/types.js'
 
 import {ClusterError} from '../model/errors.js'
-import {WindowAnnotation} from '../model/keys.js'
+import {WindowAnnotation, WindowData} from '../model/keys.js'
 import {formatTarget} from '../model/target.js'
 import {BackendNameTakenError, PART_RESOURCES, createBackend} from './backend-objects.js'
 import {type KubeClient, isNotFound, isStale} from './client.js'
@@ -106,8 +106,14 @@ async function applyOne(client: KubeClient, action: Action, now: () => number, e
 
     case 'setPhase': {
       const {window} = action
+      // The history entry goes in the same request as the phase, on the version read: a killed pass loses neither,
+      // and a concurrent writer makes it fail (the pass re-reads) rather than drop or repeat an entry.
       await client.recorder().patch(Resources.configMaps, window.namespace, window.name, 'merge', {
-        metadata: {annotations: {[WindowAnnotation.phase]: action.phase, [WindowAnnotation.phaseMessage]: action.message}},
+        data: {[WindowData.history]: action.history},
+        metadata: {
+          annotations: {[WindowAnnotation.phase]: action.phase, [WindowAnnotation.phaseMessage]: action.message},
+          ...(action.resourceVersion ? {resourceVersion: action.resourceVersion} : {}),
+        },
       })
       const involved = {apiVersion: 'v1', kind: 'ConfigMap', name: window.name, namespace: window.namespace, uid: window.uid}
       events.record(involved, action.reason, action.message, action.eventType, now())

@@ -120,6 +120,15 @@ export class KubeClient {
     this.requestOptions = config.applyToHTTPSOptions(options).then(() => options)
   }
 
+  /**
+   * Who this client acts as, for the window history: `cronjob` in the cluster (the CronJob's ServiceAccount), else
+   * the user of the kubeconfig context, as kubectl names it.
+   */
+  actor(): string {
+    const user = this.config.getCurrentUser()?.name
+    return user === undefined || user === 'inClusterUser' ? 'cronjob' : user
+  }
+
   static async fromOptions(options: ConnectionOptions, retry?: RetryPolicy): Promise<KubeClient> {
     const loaded = await loadConfig(options)
     return new KubeClient(loaded.config, loaded.namespace, loaded.contextName, retry)

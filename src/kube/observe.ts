@@ -3,7 +3,7 @@ import type {PageSource} from '../render/page.js'
 import type {Window} from '../model/window.js'
 
 import {backendIdentityProblem, backendNameHash, configMapOwnerUid, deploymentContentProblem, deploymentImage, serviceContentProblem} from '../engine/ownership.js'
-import {DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation, WindowAnnotation} from '../model/keys.js'
+import {DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
 import {BACKEND_IMAGE, backendDataDigest, configMapContentHash} from '../render/backend.js'
 import {type KubeClient, type KubeObject} from './client.js'
@@ -60,8 +60,10 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
   const invalidWindows: InvalidWindow[] = invalid.map(({configMap, name, namespace, problems}) => ({
     name,
     namespace,
+    history: (configMap as ConfigMap).data?.[WindowData.history],
     phase: configMap.metadata.annotations?.[WindowAnnotation.phase],
     problems,
+    resourceVersion: configMap.metadata.resourceVersion,
     uid: configMap.metadata.uid,
   }))
   const lookalikes: Lookalike[] = []

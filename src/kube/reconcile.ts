@@ -11,6 +11,7 @@ import {readInstallConfig, selectedNamespaces} from './install-config.js'
 import {type ObserveScope, observe} from './observe.js'
 import {Resources} from './resources.js'
 import {Outside} from '../notify/outside.js'
+import {FeedWriter} from './schedule-feed.js'
 
 export interface Clock {
   now(): number
@@ -55,6 +56,8 @@ const MAX_ROUNDS_PER_WAKEUP = 6
 const READ_AHEAD_FACTOR = 2
 const READ_AHEAD_MARGIN_MS = 100
 const MAX_READ_AHEAD_MS = 15_000
+/** The schedule feed is written only when the next transition is at least this far off (or the pass ends). */
+const FEED_SYNC_MIN_GAP_MS = 5000
 /** A shorter wait (a readiness poll) is not worth reading ahead for. */
 const MIN_WAIT_TO_READ_AHEAD_MS = 1000
 
@@ -85,6 +88,7 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
 
 async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder, outside: {current?: Outside}): Promise<PassReport> {
   const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
+  planOptions.actor ??= client.actor()
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
   const scope = {installNamespace: planOptions.installNamespace, namespace: options.namespace}
   let rounds = 0
@@ -102,6 +106,8 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
   const decide = (observed: Observed, at: number): Plan => plan(observed, at, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
   let prepareMs = 0
   let ahead: Ahead | undefined
+  const feeds = planOptions.restoreEverything ? undefined : new FeedWriter(client, events)
+  let lastObserved: {observed: Observed; scope: ObserveScope} | undefined
   for (;;) {
     let decided: Plan
     let now: number
@@ -112,8 +118,10 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       windows = ahead.windows
     } else {
       const started = clock.now()
-      const observed = await observe(client, await observeScope())
+      const scope = await observeScope()
+      const observed = await observe(client, scope)
       windows = observed.windows
+      lastObserved = {observed, scope}
       now = clock.now()
       decided = decide(observed, now)
       prepareMs = clock.now() - started
@@ -146,6 +154,14 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     // Settled: the windows as last read say what happened (phases are written only after the switches), told outside.
     outside.current?.start(windows)
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
+    // The feed is brought up to date when the pass has time: never between a transition and the next one due soon.
+    const lastRound = wakeup === undefined || wakeup > deadline
+    if (feeds && lastObserved && (lastRound || wakeup - clock.now() > FEED_SYNC_MIN_GAP_MS)) {
+      const synced = await syncFeeds(feeds, lastObserved.observed, lastObserved.scope, clock.now())
+      for (const line of synced.changes) options.onChange?.(line)
+      report.changes.push(...synced.changes)
+      report.errors.push(...synced.errors)
+    }
     if (wakeup === undefined || wakeup > deadline) return report
     const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
     if (options.waitForTransitions && wakeup - clock.now() >= MIN_WAIT_TO_READ_AHEAD_MS) {
@@ -156,6 +172,13 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     }
     await clock.sleep(Math.max(0, wakeup - clock.now()))
   }
+}
+
+/** The schedule feed of every namespace the pass serves, from what it last read (SPEC §7). */
+async function syncFeeds(feeds: FeedWriter, observed: Observed, scope: ObserveScope, now: number): Promise<{changes: string[]; errors: string[]}> {
+  const withWindows = new Set([...observed.windows, ...observed.invalidWindows].map((w) => w.namespace))
+  const namespaces = scope.namespace === undefined ? (scope.namespaces ?? [undefined]) : [scope.namespace]
+  return feeds.sync(namespaces, withWindows, observed.windows, now)
 }
 
 /**

@@ -3,7 +3,7 @@ import type {Window} from '../model/window.js'
 import {UserError} from '../model/errors.js'
 import {ROLE_LABEL, Role} from '../model/keys.js'
 import {configMapToWindow, windowToConfigMap} from '../model/window-codec.js'
-import {type CancelDecision, type EndChange, cancelAnnotations, cancelDecision, endChange} from '../engine/window-changes.js'
+import {type CancelDecision, type EndChange, cancelAnnotations, cancelDecision, endChange, historyData} from '../engine/window-changes.js'
 import {type KubeClient, type KubeObject, isAlreadyExists, isConflict, isNotFound} from './client.js'
 import {recordEvent} from './events.js'
 import {Resources} from './resources.js'
@@ -94,12 +94,12 @@ export async function patchWindowAnnotations(
   namespace: string,
   name: string,
   annotations: Record<string, string | null>,
-  options: {resourceVersion?: string; dryRun?: boolean} = {},
+  options: {resourceVersion?: string; dryRun?: boolean; data?: Record<string, string>} = {},
 ): Promise<KubeObject> {
   const metadata: Record<string, unknown> = {annotations}
   if (options.resourceVersion) metadata.resourceVersion = options.resourceVersion
   try {
-    return await client.patch(Resources.configMaps, namespace, name, 'merge', {metadata}, {dryRun: options.dryRun})
+    return await client.patch(Resources.configMaps, namespace, name, 'merge', {metadata, ...(options.data ? {data: options.data} : {})}, {dryRun: options.dryRun})
   } catch (error) {
     if (isNotFound(error)) throw windowNotFound(namespace, name)
     throw error
@@ -109,7 +109,9 @@ export async function patchWindowAnnotations(
 /** Ends a started window at `now` as engine/window-changes.ts decides (for a recurring one, the occurrence in progress unless `whole`). */
 export async function endWindow(client: KubeClient, window: Window, now: number, whole = false): Promise<EndChange> {
   const change = endChange(window, now, whole)
-  await patchWindowAnnotations(client, window.namespace, window.name, change.annotations)
+  const data = historyData(window, change.annotations, now, client.actor())
+  // A phase change carries its history entry, so it is written only on the version read.
+  await patchWindowAnnotations(client, window.namespace, window.name, change.annotations, data ? {data, resourceVersion: window.resourceVersion} : {})
   return change
 }
 
@@ -121,10 +123,11 @@ export async function cancelWindow(client: KubeClient, read: Window, now: number
   let window = read
   for (let attempt = 1; ; attempt++) {
     const decision = cancelDecision(window, now)
-    if (decision === 'end') return {decision, end: (await endWindow(client, window, now, true)).end}
-    if (decision !== 'cancel') return {decision}
+    if (decision !== 'cancel' && decision !== 'end') return {decision}
     try {
-      await patchWindowAnnotations(client, window.namespace, window.name, cancelAnnotations(window, now), {resourceVersion: window.resourceVersion})
+      if (decision === 'end') return {decision, end: (await endWindow(client, window, now, true)).end}
+      const annotations = cancelAnnotations(window, now)
+      await patchWindowAnnotations(client, window.namespace, window.name, annotations, {data: historyData(window, annotations, now, client.actor()), resourceVersion: window.resourceVersion})
       const involved = {apiVersion: 'v1', kind: 'ConfigMap', name: window.name, namespace: window.namespace, uid: window.uid}
       await recordEvent(client, involved, 'MaintenanceCancelled', 'cancelled before its start; it will not be applied', 'Normal', now)
       return {decision}

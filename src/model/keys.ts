@@ -13,10 +13,14 @@ export const ACTIVE_LABEL = `${PREFIX}active`
 export const Role = {
   backend: 'backend',
   page: 'page',
+  /** The schedule feed ConfigMap of a namespace (`kubectl-maintenance-schedule`). */
+  schedule: 'schedule',
   window: 'window',
 } as const
 
 export const WindowAnnotation = {
+  /** How long before each start the feed announces it (`--announce`, a DUR; default 24h). */
+  announce: `${PREFIX}announce`,
   contact: `${PREFIX}contact`,
   duration: `${PREFIX}duration`,
   end: `${PREFIX}end`,
@@ -27,8 +31,12 @@ export const WindowAnnotation = {
   /** "false": `--no-gitops-pause`, Flux is not paused on the window's targets. */
   gitopsPause: `${PREFIX}gitops-pause`,
   page: `${PREFIX}page`,
+  /** Recurring windows: RFC 3339 instant from which no occurrence starts (`pause`), until `resume` removes it. */
+  paused: `${PREFIX}paused`,
   phase: `${PREFIX}phase`,
   phaseMessage: `${PREFIX}phase-message`,
+  /** Recurring windows: local dates (YYYY-MM-DD, comma-separated) on which no occurrence starts (`--skip`, `skip`). */
+  skip: `${PREFIX}skip`,
   start: `${PREFIX}start`,
   targets: `${PREFIX}targets`,
   timezone: `${PREFIX}timezone`,
@@ -60,6 +68,8 @@ export const INSTALL_NAMESPACE = 'kubectl-maintenance'
 /** Window data keys. */
 export const WindowData = {
   contact: 'contact',
+  /** The transitions kept on the window (JSON, last 50): written with each phase change, read only by `history`. */
+  history: 'history',
   message: 'message',
   /** Written by the engine: the notifications sent for this window (bounded JSON). */
   notifications: 'notifications',
@@ -70,3 +80,12 @@ export const WindowData = {
 
 /** Value of the `window` annotation on a target switched by an enable annotation rather than a window. */
 export const ANNOTATION_WINDOW = 'annotation'
+
+/** The schedule feed of a namespace (SPEC §7): `schedule.json` and `schedule.ics`, rewritten only when they change. */
+export const SCHEDULE_CONFIGMAP = 'kubectl-maintenance-schedule'
+export const ScheduleData = {
+  ics: 'schedule.ics',
+  json: 'schedule.json',
+} as const
+/** On the feed ConfigMap: per event, its SEQUENCE, DTSTAMP and content digest, so they stay put while nothing changes. */
+export const SCHEDULE_STATE_ANNOTATION = `${PREFIX}feed-state`

@@ -4,6 +4,7 @@ import {decodeGate, encodeGate} from './gate.js'
 import {isCustomPageName} from './page-name.js'
 import {UserError} from './errors.js'
 import {DEFAULT_PAGE, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, WindowAnnotation, WindowData} from './keys.js'
+import {formatSkipList, parseAnnounce, parseSkipList} from './exceptions.js'
 import {nextOccurrence, parseCron} from './recurrence.js'
 import {type TargetRef, formatTarget, formatTargets, parseTarget, sameTarget} from './target.js'
 import {parseRfc3339, toRfc3339Utc} from './time.js'
@@ -27,7 +28,7 @@ export type ConfigMapObject = {
   data?: Record<string, string>
 }
 
-type Field = 'gate' | 'targets' | 'start' | 'end' | 'timezone' | 'page' | 'every' | 'duration' | 'phase' | 'message' | 'reason' | 'contact'
+type Field = 'gate' | 'targets' | 'start' | 'end' | 'timezone' | 'page' | 'every' | 'duration' | 'phase' | 'message' | 'reason' | 'contact' | 'announce' | 'skip' | 'paused'
 
 interface Problem {
   field: Field
@@ -56,11 +57,15 @@ export function windowToConfigMap(w: Window): ConfigMapObject {
   if (w.phaseMessage !== undefined) annotations[WindowAnnotation.phaseMessage] = w.phaseMessage
   if (w.force) annotations[WindowAnnotation.force] = 'true'
   if (w.gate !== undefined) annotations[WindowAnnotation.gate] = encodeGate(w.gate)
+  if (w.announce !== undefined) annotations[WindowAnnotation.announce] = w.announce
+  if (w.skip !== undefined && w.skip.length > 0) annotations[WindowAnnotation.skip] = formatSkipList(w.skip)
+  if (w.paused !== undefined) annotations[WindowAnnotation.paused] = toRfc3339Utc(w.paused)
   const data: Record<string, string> = {}
   for (const field of TEXT_FIELDS) {
     const value = w[field]
     if (value !== undefined) data[WindowData[field]] = value
   }
+  if (w.history !== undefined) data[WindowData.history] = w.history
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -108,6 +113,7 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
     for (const message of result.problems) problems.push({field: 'gate', message})
     if (result.gate) decoded.gate = result.gate
   }
+  decodeExceptions(annotation, decoded, problems)
   const optional = {
     duration: annotation(WindowAnnotation.duration)?.trim(),
     every: optionalNormalized(parseCron, annotation(WindowAnnotation.every)),
@@ -124,6 +130,8 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
   // What the engine recorded of the world outside (sent notifications, silence ids): read raw, parsed within limits.
   const outside = {notifications: data[WindowData.notifications], silences: data[WindowData.silences]}
   if (outside.notifications !== undefined || outside.silences !== undefined) decoded.outside = outside
+  // Kept as text: list and status never parse it; only the phase writes and `history` do.
+  if (data[WindowData.history] !== undefined) decoded.history = data[WindowData.history]
   for (const key of ['resourceVersion', 'uid', 'creationTimestamp'] as const) {
     const value = metadata[key]
     if (typeof value === 'string') decoded[key] = value
@@ -190,6 +198,10 @@ function windowProblems(w: Window): Problem[] {
   if (w.duration !== undefined) add('duration', parseProblem(() => parseDuration(w.duration as string), 'duration'))
   if (w.every !== undefined && w.duration === undefined) add('duration', 'every is set but duration is not: a recurring window needs both (e.g. every "0 2 * * 0", duration 2h)')
   if (w.duration !== undefined && w.every === undefined) add('every', 'duration is set but every is not: a recurring window needs both (e.g. every "0 2 * * 0", duration 2h); a one-off window uses end')
+  if (w.announce !== undefined) add('announce', parseProblem(() => parseAnnounce(w.announce as string), 'announce'))
+  if (w.skip !== undefined && w.skip.length > 0 && w.every === undefined) add('skip', 'skip dates are set but every is not: only a recurring window has occurrences to skip')
+  if (w.paused !== undefined && w.every === undefined) add('paused', 'paused is set but every is not: only a recurring window can be paused; cancel a one-off window instead')
+  if (w.paused !== undefined && !Number.isFinite(w.paused)) add('paused', 'paused is not a valid time')
   if (w.phase !== undefined && !(PHASES as readonly string[]).includes(w.phase)) add('phase', `phase "${w.phase}" is not one of ${PHASES.join(', ')}`)
   for (const field of TEXT_FIELDS) {
     const bytes = Buffer.byteLength(w[field] ?? '', 'utf8')
@@ -223,6 +235,18 @@ function neverOccursProblem(w: Window, now: number): string | undefined {
   return undefined
 }
 
+function decodeExceptions(annotation: (key: string) => string | undefined, decoded: Window, problems: Problem[]): void {
+  const announce = annotation(WindowAnnotation.announce)?.trim()
+  if (announce !== undefined && announce !== '') decoded.announce = announce
+  const skip = annotation(WindowAnnotation.skip)
+  if (skip !== undefined && skip.trim() !== '') {
+    const [problem] = parseProblems(() => (decoded.skip = parseSkipList(skip)))
+    if (problem !== undefined) problems.push({field: 'skip', message: `annotation ${WindowAnnotation.skip}: ${problem}`})
+  }
+  const paused = decodeTime(annotation(WindowAnnotation.paused), WindowAnnotation.paused, false, 'paused', problems)
+  if (paused !== undefined) decoded.paused = paused
+}
+
 function decodeTime(text: string | undefined, key: string, required: boolean, field: Field, problems: Problem[]): number | undefined {
   if (text === undefined || text.trim() === '') {
     if (required) problems.push({field, message: `annotation ${key} is missing: set it to an RFC 3339 time, e.g. 2026-11-23T01:00:00Z`})
@@ -231,7 +255,7 @@ function decodeTime(text: string | undefined, key: string, required: boolean, fi
   const ms = parseRfc3339(text)
   if (ms === undefined) {
     problems.push({field, message: `annotation ${key} "${text}" is not an RFC 3339 time with offset or Z, e.g. 2026-11-23T01:00:00Z`})
-    return field === 'end' ? Number.NaN : undefined
+    return field === 'end' || field === 'paused' ? Number.NaN : undefined
   }
   return ms
 }

@@ -35,6 +35,14 @@ export interface Window {
   gate?: GateSettings
   /** The engine's records of what it did outside the cluster, as stored (engine/notifications.ts and engine/silences.ts parse them within limits). */
   outside?: {notifications?: string; silences?: string}
+  /** How long before each start the schedule feed announces it, as written (e.g. "24h"); absent: 24h. */
+  announce?: string
+  /** Recurring windows: local dates (YYYY-MM-DD in `timezone`) on which no occurrence starts. */
+  skip?: string[]
+  /** Recurring windows: no occurrence starting at or after this instant happens (paused); one in progress runs on. */
+  paused?: number
+  /** The `history` data key as stored (JSON text), unparsed: only `history` and the phase writes read it. */
+  history?: string
   /** From the ConfigMap's metadata, when read from a cluster. */
   resourceVersion?: string
   uid?: string

@@ -9,7 +9,7 @@ import type {EventRecorder} from '../kube/events.js'
 import type {InstallConfig} from '../model/install-config.js'
 import type {Window} from '../model/window.js'
 
-import {type LedgerEntry, type Notification, DEFAULT_ANNOUNCE_MS, dueNotifications, formatLedger, ledgerEntry, parseLedger} from '../engine/notifications.js'
+import {type LedgerEntry, type Notification, dueNotifications, formatLedger, ledgerEntry, parseLedger} from '../engine/notifications.js'
 import {type GettableSilence, type WantedSilence, parseSilenceRecord, ownedBy, silenceStep, wantedSilences} from '../engine/silences.js'
 import {type KubeClient, isNotFound} from '../kube/client.js'
 import {Resources} from '../kube/resources.js'
@@ -115,7 +115,7 @@ export class Outside {
   private async notify(id: string, observed: Window, deadline: number): Promise<void> {
     const ledger = merged(parseLedger(observed.outside?.notifications), this.ledgers.get(id) ?? [])
     const w: Window = {...observed, outside: {...observed.outside, notifications: formatLedger(ledger, [])}}
-    for (const notification of dueNotifications(w, this.options.now(), this.options.announceMs ?? DEFAULT_ANNOUNCE_MS, this.sent)) {
+    for (const notification of dueNotifications(w, this.options.now(), this.options.announceMs, this.sent)) {
       if (this.options.now() > deadline) return
       if (!(await this.send(w, notification))) continue
       this.sent.add(notification.key)

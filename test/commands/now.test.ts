@@ -37,7 +37,10 @@ describe('now', () => {
       'kubectl-maintenance.io/timezone': 'Europe/Berlin',
     })
     expect(stored.metadata.annotations['kubectl-maintenance.io/phase']).to.equal('Active')
-    expect(stored.data).to.deep.equal({reason: 'Disk full'})
+    const {history, ...data} = stored.data as Record<string, string>
+    expect(data).to.deep.equal({reason: 'Disk full'})
+    // The pass `now` ran is the CLI user's: the history names the kubeconfig user.
+    expect((JSON.parse(history) as Array<{phase: string; by: string}>).map((e) => [e.phase, e.by])).to.deep.equal([['Active', 'in-process']])
     const switched = server.object('v1', 'Service', 'shop', 'web') as {metadata: {labels: Record<string, string>}}
     expect(switched.metadata.labels['kubectl-maintenance.io/active']).to.equal('true')
 

@@ -56,6 +56,7 @@ describe('uninstall', function () {
     expect(lines.filter((line) => line.startsWith('shop/ingress/shop'))).to.deep.equal(['shop/ingress/shop restored after window upgrade'])
     expect(lines.filter((line) => line.endsWith(' deleted') && !line.startsWith('backend'))).to.deep.equal([
       'configmap/upgrade deleted',
+      'configmap/kubectl-maintenance-schedule deleted',
       'cronjob.batch/kubectl-maintenance deleted',
       `configmap/${bundleRef(gzipBundle(Buffer.from('console.log("bundle")\n'))).configMapName} deleted`,
       'configmap/kubectl-maintenance-config deleted',

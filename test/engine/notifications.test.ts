@@ -29,6 +29,11 @@ describe('engine/notifications', () => {
     expect(due(window({phase: 'Scheduled'}))).to.deep.equal(['Scheduled@03:00', 'Announced@03:00'])
   })
 
+  it("the window's --announce sets the lead of Announced", () => {
+    expect(due(window({announce: '1h', phase: 'Scheduled'}))).to.deep.equal(['Scheduled@03:00'])
+    expect(due(window({announce: '3d', phase: 'Scheduled', start: NOW + 48 * HOUR, end: NOW + 49 * HOUR}))).to.deep.equal(['Scheduled@01:00', 'Announced@01:00'])
+  })
+
   it('what the ledger holds is never due again', () => {
     const w = withLedger(window({phase: 'Scheduled'}), [entry('Scheduled', NOW + 2 * HOUR, NOW + 3 * HOUR), entry('Announced', NOW + 2 * HOUR, NOW + 3 * HOUR)])
     expect(due(w)).to.deep.equal([])

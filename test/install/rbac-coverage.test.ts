@@ -35,6 +35,8 @@ async function lifecycle(server: ApiServer, scope: string[], seeds: object[], wi
 
   const started = await reconcile()
   expect(started.stdout, started.stderr).to.match(/switched to backend/)
+  // The schedule feed is among what the pass writes, so its requests are among those checked against the table.
+  expect(server.object('v1', 'ConfigMap', namespace, 'kubectl-maintenance-schedule'), 'the pass wrote the schedule feed').to.not.equal(undefined)
   const loaded = await loadConfig({kubeconfig: server.kubeconfigPath})
   const admin = new KubeClient(loaded.config, loaded.namespace, loaded.contextName)
   for (const w of windows) {

@@ -4,6 +4,7 @@ import {
   ALL_REFS,
   FakeClock,
   KINDS,
+  NS,
   ORIGINAL,
   Resources,
   Shop,
@@ -76,12 +77,30 @@ function expectedSpecs(shop: Shop): Record<string, unknown> {
   return specs
 }
 
+/**
+ * The window's history must hold exactly one entry per phase change that reached the API server (a successful write
+ * of the phase annotation), in order: nothing lost, nothing repeated, whatever request the crash hit.
+ */
+function historyProblems(shop: Shop, k: number | string): string[] {
+  const path = `/api/v1/namespaces/${NS}/configmaps/${WINDOW}`
+  const written = shop.server.requests
+    .filter((entry) => entry.method === 'PATCH' && entry.path === path && entry.status < 300 && !entry.dryRun)
+    .map((entry) => (entry.body as {metadata?: {annotations?: Record<string, string>}} | undefined)?.metadata?.annotations?.['kubectl-maintenance.io/phase'])
+    .filter((phase): phase is string => phase !== undefined)
+  const window = shop.server.object('v1', 'ConfigMap', NS, WINDOW) as {data?: {history?: string}}
+  const history = (JSON.parse(window.data?.history ?? '[]') as Array<{phase: string; by: string}>).map((entry) => entry.phase)
+  const problems: string[] = []
+  if (JSON.stringify(history) !== JSON.stringify(written)) problems.push(`k=${k}: history ${history.join(' > ')} but the phase writes were ${written.join(' > ')}`)
+  if (history.at(-1) !== 'Completed') problems.push(`k=${k}: history ends with ${history.at(-1)}, not Completed`)
+  return problems
+}
+
 function startOfNextSecond(): number {
   return Math.ceil(Date.now() / 1000) * 1000
 }
 
 describe('crash anywhere in a full lifecycle, then converge', function () {
-  this.timeout(120_000)
+  this.timeout(600_000)
 
   it('keeps every target restorable after every pass and converges within 3 clean passes, for every k', async () => {
     const clean = await Shop.start()
@@ -90,6 +109,7 @@ describe('crash anywhere in a full lifecycle, then converge', function () {
     expect(baseline.passesThatThrew).to.equal(0)
     expect(convergenceProblems(clean, expected, {[WINDOW]: 'Completed'}), 'a clean lifecycle converges by itself').to.deep.equal([])
     expect(clean.events('MaintenanceStarted').length, 'the clean lifecycle switched').to.be.greaterThan(0)
+    expect(historyProblems(clean, 'none')).to.deep.equal([])
     await clean.close()
 
     let tried = 0
@@ -112,6 +132,7 @@ describe('crash anywhere in a full lifecycle, then converge', function () {
           problems = convergenceProblems(shop, expected, {[WINDOW]: 'Completed'})
         }
         expect(problems, `k=${k}: not converged after ${MAX_CLEAN_PASSES} clean passes (window ${rfc3339(clock.now())})`).to.deep.equal([])
+        expect(historyProblems(shop, k)).to.deep.equal([])
         mostCleanPasses = Math.max(mostCleanPasses, cleanPasses)
         tried++
       } finally {

@@ -82,7 +82,7 @@ describe('security: the fence around the CronJob ServiceAccount (ValidatingAdmis
   const attacks: Array<{what: string; write: (client: KubeClient) => Promise<unknown>; why: string}> = [
     {
       what: 'a Deployment named like the platform team\'s (payments)',
-      why: 'kubectl-maintenance may only create Deployments and Services named maintenance-*',
+      why: 'kubectl-maintenance may only create Deployments, Services and ConfigMaps named maintenance-* (and the ConfigMap kubectl-maintenance-schedule)',
       write: (client) => {
         const {deployment} = backend(ATTACKER)
         deployment.metadata.name = 'payments'
@@ -91,7 +91,7 @@ describe('security: the fence around the CronJob ServiceAccount (ValidatingAdmis
     },
     {
       what: 'a Service not named maintenance-* (a second name)',
-      why: 'kubectl-maintenance may only create Deployments and Services named maintenance-*',
+      why: 'kubectl-maintenance may only create Deployments, Services and ConfigMaps named maintenance-* (and the ConfigMap kubectl-maintenance-schedule)',
       write: (client) => {
         const {service} = backend(ATTACKER)
         service.metadata.name = 'payments-proxy'
@@ -136,13 +136,18 @@ describe('security: the fence around the CronJob ServiceAccount (ValidatingAdmis
     },
     {
       what: 'a backend in kube-system',
-      why: 'kubectl-maintenance may not write Deployments or Services in kube-system or its install namespace kubectl-maintenance',
+      why: 'kubectl-maintenance may not write Deployments or Services, nor create ConfigMaps, in kube-system or its install namespace kubectl-maintenance',
       write: (client) => client.create(Resources.deployments, 'kube-system', backend('kube-system').deployment),
     },
     {
       what: 'a backend Service in the install namespace',
-      why: 'kubectl-maintenance may not write Deployments or Services in kube-system or its install namespace kubectl-maintenance',
+      why: 'kubectl-maintenance may not write Deployments or Services, nor create ConfigMaps, in kube-system or its install namespace kubectl-maintenance',
       write: (client) => client.create(Resources.services, INSTALL_NS, backend(INSTALL_NS).service),
+    },
+    {
+      what: 'a ConfigMap named like a tenant\'s (a window it could forge)',
+      why: 'kubectl-maintenance may only create Deployments, Services and ConfigMaps named maintenance-* (and the ConfigMap kubectl-maintenance-schedule)',
+      write: (client) => client.create(Resources.configMaps, ATTACKER, {apiVersion: 'v1', data: {message: 'x'}, kind: 'ConfigMap', metadata: {name: 'app-settings', namespace: ATTACKER}}),
     },
     {
       what: 'a Service target turned into an ExternalName (a proxy to anywhere)',

@@ -56,10 +56,14 @@ const POSITIONALS: Record<string, ValueSource> = {
   end: 'windows-and-targets',
   extend: 'windows',
   'gitops:argocd': 'targets',
+  history: 'windows',
   now: 'targets',
   'page:delete': 'pages',
   'page:show': 'pages-and-default',
+  pause: 'windows',
+  resume: 'windows',
   schedule: 'targets',
+  skip: 'windows',
   status: 'targets',
 }
 

@@ -1,0 +1,172 @@
+import type {Window} from '../model/window.js'
+
+import {type Feed, type FeedState, buildFeed, decodeFeedState, encodeFeedState} from '../engine/schedule-feed.js'
+import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, SCHEDULE_CONFIGMAP, SCHEDULE_STATE_ANNOTATION, ScheduleData} from '../model/keys.js'
+import {renderIcs} from '../render/ics.js'
+import {renderScheduleJson} from '../render/schedule-json.js'
+import {type KubeClient, type KubeObject, isAlreadyExists, isNotFound, isStale} from './client.js'
+import {type EventRecorder} from './events.js'
+import {Resources} from './resources.js'
+
+/**
+ * Keeps the `kubectl-maintenance-schedule` ConfigMap of every namespace with windows (SPEC §7). It is read once per
+ * pass (one list) and written only when `schedule.json`, `schedule.ics` or the events' state change, so a steady pass
+ * writes nothing. Ours is the ConfigMap of that name carrying the managed-by and role=schedule labels: one without
+ * them (a tenant's, or anything we did not make) is never overwritten or deleted; the pass leaves it and says so
+ * in a Warning Event on it. Everything read back from ours (the state annotation) is bounded and checked.
+ */
+
+type ConfigMap = KubeObject & {data?: Record<string, string>}
+
+const FEED_SELECTOR = `${ROLE_LABEL}=${Role.schedule}`
+
+interface Stored {
+  uid?: string
+  resourceVersion?: string
+  json?: string
+  ics?: string
+  state: string
+  ours: boolean
+}
+
+export function feedSelector(): string {
+  return FEED_SELECTOR
+}
+
+export function isOurFeed(configMap: KubeObject): boolean {
+  const labels = configMap.metadata.labels ?? {}
+  return configMap.metadata.name === SCHEDULE_CONFIGMAP && labels[MANAGED_BY_LABEL] === MANAGED_BY && labels[ROLE_LABEL] === Role.schedule
+}
+
+/** The feed of each namespace, continuing from each stored state: what the pass writes and `calendar` prints. */
+export function feedsFor(namespaces: string[], windows: Window[], states: Map<string, FeedState>, now: number): Feed[] {
+  return [...namespaces].sort().map((namespace) => buildFeed(namespace, windows, states.get(namespace) ?? new Map(), now))
+}
+
+/** Reads the feed ConfigMaps made by the engine in `namespaces` (undefined: every namespace). */
+export async function readFeeds(client: KubeClient, namespaces: Array<string | undefined>): Promise<Map<string, ConfigMap>> {
+  const found = new Map<string, ConfigMap>()
+  for (const namespace of namespaces) {
+    for (const configMap of await client.list<ConfigMap>(Resources.configMaps, namespace, {labelSelector: FEED_SELECTOR})) {
+      if (configMap.metadata.name === SCHEDULE_CONFIGMAP && configMap.metadata.namespace) found.set(configMap.metadata.namespace, configMap)
+    }
+  }
+  return found
+}
+
+export function storedState(configMap: KubeObject | undefined): FeedState {
+  return decodeFeedState(configMap && isOurFeed(configMap) ? configMap.metadata.annotations?.[SCHEDULE_STATE_ANNOTATION] : undefined)
+}
+
+export class FeedWriter {
+  private stored?: Map<string, Stored>
+  /** Namespaces whose feed name an object we did not make holds, reported once per pass. */
+  private readonly blocked = new Set<string>()
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly events: EventRecorder,
+  ) {}
+
+  /**
+   * Brings the feed of each namespace in `withWindows` up to date and deletes ours where a namespace in `scope` has
+   * no window left. Returns lines for people and errors (with what was being done and the API's answer).
+   */
+  async sync(scope: Array<string | undefined>, withWindows: Set<string>, windows: Window[], now: number): Promise<{changes: string[]; errors: string[]}> {
+    const result = {changes: [] as string[], errors: [] as string[]}
+    try {
+      this.stored ??= await this.read(scope)
+    } catch (error) {
+      result.errors.push(`reading the schedule feeds: ${(error as Error).message}`)
+      return result
+    }
+    const stored = this.stored
+    for (const namespace of [...withWindows].sort()) {
+      if (this.blocked.has(namespace)) continue
+      try {
+        const change = await this.write(namespace, windows, stored.get(namespace), now)
+        if (change) result.changes.push(change)
+      } catch (error) {
+        // Someone changed it meanwhile: read again on the next sync rather than write over what we did not see.
+        if (isStale(error) || isAlreadyExists(error)) this.stored = undefined
+        if (isAlreadyExists(error)) await this.planted(namespace, now)
+        else result.errors.push(`writing the schedule feed of ${namespace}: ${(error as Error).message}`)
+      }
+    }
+    for (const [namespace, feed] of stored) {
+      if (withWindows.has(namespace) || !feed.ours || feed.uid === undefined) continue
+      try {
+        await this.client.delete(Resources.configMaps, namespace, SCHEDULE_CONFIGMAP, false, feed.uid)
+        result.changes.push(`schedule feed ${namespace}/${SCHEDULE_CONFIGMAP} deleted (no windows left)`)
+      } catch (error) {
+        if (!isNotFound(error) && !isStale(error)) result.errors.push(`deleting the schedule feed of ${namespace}: ${(error as Error).message}`)
+      }
+      stored.delete(namespace)
+    }
+    return result
+  }
+
+  private async read(scope: Array<string | undefined>): Promise<Map<string, Stored>> {
+    const stored = new Map<string, Stored>()
+    for (const [namespace, configMap] of await readFeeds(this.client, scope)) stored.set(namespace, describeStored(configMap))
+    return stored
+  }
+
+  private async write(namespace: string, windows: Window[], stored: Stored | undefined, now: number): Promise<string | undefined> {
+    if (stored && !stored.ours) {
+      await this.planted(namespace, now)
+      return undefined
+    }
+    const feed = buildFeed(namespace, windows, decodeFeedState(stored?.state), now)
+    const json = renderScheduleJson([feed])
+    const ics = renderIcs([feed])
+    const state = encodeFeedState(feed.state)
+    if (stored && stored.json === json && stored.ics === ics && stored.state === state) return undefined
+    const data = {[ScheduleData.ics]: ics, [ScheduleData.json]: json}
+    let written: KubeObject
+    if (stored) {
+      written = await this.client.patch(Resources.configMaps, namespace, SCHEDULE_CONFIGMAP, 'merge', {
+        data,
+        metadata: {annotations: {[SCHEDULE_STATE_ANNOTATION]: state}, resourceVersion: stored.resourceVersion},
+      })
+    } else {
+      written = await this.client.create(Resources.configMaps, namespace, {
+        apiVersion: 'v1',
+        data,
+        kind: 'ConfigMap',
+        metadata: {
+          annotations: {[SCHEDULE_STATE_ANNOTATION]: state},
+          labels: {[MANAGED_BY_LABEL]: MANAGED_BY, [ROLE_LABEL]: Role.schedule},
+          name: SCHEDULE_CONFIGMAP,
+          namespace,
+        },
+      })
+    }
+    this.stored?.set(namespace, {ics, json, ours: true, resourceVersion: written.metadata.resourceVersion, state, uid: written.metadata.uid})
+    return `schedule feed ${namespace}/${SCHEDULE_CONFIGMAP} ${stored ? 'updated' : 'created'}: ${feed.occurrences.length} occurrence${feed.occurrences.length === 1 ? '' : 's'}`
+  }
+
+  /** A ConfigMap we did not make holds the feed's name: left alone, with a Warning Event on it once per pass. */
+  private async planted(namespace: string, now: number): Promise<void> {
+    this.blocked.add(namespace)
+    let uid: string | undefined
+    try {
+      uid = (await this.client.getIfExists(Resources.configMaps, namespace, SCHEDULE_CONFIGMAP))?.metadata.uid
+    } catch {
+      uid = undefined
+    }
+    const message = `configmap ${SCHEDULE_CONFIGMAP} was not made by kubectl-maintenance (it lacks the labels ${MANAGED_BY_LABEL}=${MANAGED_BY} and ${FEED_SELECTOR}); the schedule feed of this namespace is not written while it is there: delete it and the next pass writes the feed`
+    this.events.record({apiVersion: 'v1', kind: 'ConfigMap', name: SCHEDULE_CONFIGMAP, namespace, uid}, 'ScheduleFeedBlocked', message, 'Warning', now)
+  }
+}
+
+function describeStored(configMap: ConfigMap): Stored {
+  return {
+    ics: configMap.data?.[ScheduleData.ics],
+    json: configMap.data?.[ScheduleData.json],
+    ours: isOurFeed(configMap),
+    resourceVersion: configMap.metadata.resourceVersion,
+    state: configMap.metadata.annotations?.[SCHEDULE_STATE_ANNOTATION] ?? '',
+    uid: configMap.metadata.uid,
+  }
+}
