@@ -25,6 +25,13 @@ interface ApiGroupList {
 
 export type PatchType = 'json' | 'merge' | 'apply'
 
+/**
+ * The page size of list(), whose caller keeps every object anyway, so the page bounds only the API server's answer
+ * (1,000 routing objects are 1-2 MB): twice kubectl's 500, half the round trips on a large cluster. chunks() for a
+ * caller that keeps only a digest of each object takes its own, smaller page.
+ */
+const WHOLE_LIST_PAGE = 1000
+
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   apply: 'application/apply-patch+yaml',
   json: 'application/json-patch+json',
@@ -152,7 +159,7 @@ export class KubeClient {
   /** Lists every page; namespace undefined lists across all namespaces. */
   async list<T = KubeObject>(type: ResourceType, namespace?: string, selectors: {labelSelector?: string; fieldSelector?: string} = {}): Promise<T[]> {
     let items: T[] = []
-    for await (const chunk of this.chunks<T>(type, namespace, selectors)) {
+    for await (const chunk of this.chunks<T>(type, namespace, selectors, WHOLE_LIST_PAGE)) {
       if (chunk.restarted) items = []
       items.push(...chunk.items)
     }
