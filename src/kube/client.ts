@@ -124,7 +124,7 @@ export class KubeClient {
     if (!cluster) throw new ClusterError(`context "${contextName}" has no cluster`)
     this.server = cluster.server.replace(/\/+$/, '')
     const options: https.RequestOptions = {}
-    this.requestOptions = config.applyToHTTPSOptions(options).then(() => options)
+    this.requestOptions = config.applyToHTTPSOptions(options).then(() => keepingConnectionsAlive(options))
   }
 
   static async fromOptions(options: ConnectionOptions, retry?: RetryPolicy): Promise<KubeClient> {
@@ -313,6 +313,22 @@ export class KubeClient {
     }
     throw apiErrorFrom(method, path, status, body, retryAfter)
   }
+}
+
+/**
+ * client-node gives each client an agent that closes its connection after every request, so each request paid a new
+ * TCP (and TLS) handshake: on a managed control plane a round trip or two more per request, and on both ends CPU that a
+ * burst of hundreds of writes could not spare. The same agent, with its TLS options, keeps them open as kubectl does
+ * (idle sockets do not hold the process). A proxy agent (proxy-url) is left as client-node made it.
+ */
+function keepingConnectionsAlive(options: https.RequestOptions): https.RequestOptions {
+  const {agent} = options
+  if (agent instanceof https.Agent && agent.constructor === https.Agent) {
+    options.agent = new https.Agent({...(agent as https.Agent & {options: https.AgentOptions}).options, keepAlive: true})
+  } else if (agent instanceof http.Agent && agent.constructor === http.Agent) {
+    options.agent = new http.Agent({...(agent as http.Agent & {options: http.AgentOptions}).options, keepAlive: true})
+  }
+  return options
 }
 
 /**
