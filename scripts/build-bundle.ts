@@ -5,13 +5,17 @@
  *   tsx scripts/build-bundle.ts [--outfile PATH]
  */
 import {type Interfaces, Plugin} from '@oclif/core'
-import {build} from 'esbuild'
+import {type PluginBuild, build} from 'esbuild'
 import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import type {BundledPackage} from '../src/bundle/in-memory-plugin.js'
+
+import Handlebars from 'handlebars'
+
+import {TEMPLATE_COMPILE_OPTIONS} from '../src/render/templates.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const BUNDLE_PATH = path.join(ROOT, 'dist', 'kubectl-maintenance.mjs')
@@ -52,6 +56,17 @@ export function entrySource(commands: Array<{id: string; file: string}>): string
 export function embeddedTemplates(templatesDir = path.join(ROOT, 'templates')): Record<string, string> {
   const files = readdirSync(templatesDir).filter((file) => file.endsWith('.hbs')).sort()
   return Object.fromEntries(files.map((file) => [file, readFileSync(path.join(templatesDir, file), 'utf8')]))
+}
+
+/** Each embedded template precompiled by Handlebars with the options src/render compiles it with (templates.ts). */
+export function precompiledTemplates(templates = embeddedTemplates()): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(templates).map(([file, text]) => {
+      const options = TEMPLATE_COMPILE_OPTIONS[file]
+      if (!options) throw new Error(`templates/${file} has no compile options in src/render/templates.ts TEMPLATE_COMPILE_OPTIONS`)
+      return [file, Handlebars.precompile(text, options) as string]
+    }),
+  )
 }
 
 export interface PackageJson {
@@ -116,6 +131,7 @@ export async function templateWorkerSource(): Promise<string> {
 export async function bundleDefines(pjson = readPackageJson()): Promise<Record<string, string>> {
   return {
     __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
+    __KM_PRECOMPILED_TEMPLATES__: JSON.stringify(precompiledTemplates()),
     __KM_TEMPLATE_WORKER__: JSON.stringify(await templateWorkerSource()),
     __KM_OCLIF_MANIFEST__: JSON.stringify(await commandManifest(pjson)),
     __KM_PACKAGE__: JSON.stringify(packageInfo(pjson)),
@@ -132,10 +148,40 @@ const BANNER = [
   'const __dirname = __kmDirname(__filename);',
 ].join('\n')
 
+const CLIENT_NODE_CONFIG = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config\.js$/
+
+/**
+ * client-node's config.js imports its generated API (every model of every Kubernetes type) for makeApiClient, and
+ * node-fetch for applyToFetchOptions; the plugin calls neither (src/kube/client.ts talks raw JSON over node:https with
+ * applyToHTTPSOptions), yet evaluating them was a fifth of every command's start-up. In the bundle, those two imports
+ * of config.js resolve to stand-ins: makeApiClient says it is not available, Headers is Node's own. Everything
+ * KubeConfig does for us (kubeconfig files, in-cluster config, every auth provider, proxies) stays client-node's.
+ */
+export const clientNodeConfigOnly = {
+  name: 'client-node-config-only',
+  setup(build: PluginBuild) {
+    build.onResolve({filter: /^(\.\/gen\/index\.js|node-fetch)$/}, (args) =>
+      CLIENT_NODE_CONFIG.test(args.importer) ? {namespace: 'km-client-node-stand-in', path: args.path} : undefined,
+    )
+    build.onLoad({filter: /.*/, namespace: 'km-client-node-stand-in'}, (args) => ({
+      contents:
+        args.path === 'node-fetch'
+          ? 'export const Headers = globalThis.Headers'
+          : [
+              "const unavailable = () => { throw new Error('client-node API clients are not part of the kubectl-maintenance bundle') }",
+              'export const createConfiguration = unavailable',
+              'export class ServerConfiguration { constructor() { unavailable() } }',
+            ].join('\n'),
+      loader: 'js',
+    }))
+  },
+}
+
 /** What the ESM bundle and the executable's CommonJS variant share: one file for Node 20, minified. */
 export function commonBuildOptions(outfile: string) {
   return {
     bundle: true,
+    plugins: [clientNodeConfigOnly],
     // oclif requires typescript only to run .ts commands in development, which src/bundle/run-bundle.ts switches off.
     external: ['typescript'],
     legalComments: 'none' as const,

@@ -16,7 +16,7 @@ import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degrad
 import {kindModule} from './kinds/index.js'
 import {type BackendPartKind, PART_KINDS, backendNameHash} from './ownership.js'
 import {renderCheckedPage, resolvePage} from './pages.js'
-import {checkSwitch} from './switch-check.js'
+import {type SwitchDecision, checkSwitch} from './switch-check.js'
 import {type Action, DEFAULT_PLAN_OPTIONS, type Observed, type ObservedBackend, type ObservedTarget, type Plan, type PlanOptions} from './types.js'
 
 /** Re-check a backend that is being waited on this often. */
@@ -66,6 +66,8 @@ class Planner {
   private readonly originals = new Map<ObservedTarget, unknown>()
   /** Per window: why it is Degraded (a GitOps manager keeps reverting a target; the engine stopped re-switching). */
   private readonly degraded = new Map<string, string[]>()
+  private needsProtectedServices = false
+  private inUseAdmitted = false
 
   constructor(
     private readonly observed: Observed,
@@ -89,7 +91,13 @@ class Planner {
       this.planWakeups()
     }
     const nextWakeup = this.wakeups.length > 0 ? Math.min(...this.wakeups) : undefined
-    return {actions: this.actions, nextWakeup, problems: this.problems, waitingOn: [...this.waitingOn].sort()}
+    return {
+      actions: this.actions,
+      nextWakeup,
+      problems: this.problems,
+      waitingOn: [...this.waitingOn].sort(),
+      ...(this.needsProtectedServices ? {needsProtectedServices: true} : {}),
+    }
   }
 
   private live(w: Window): boolean {
@@ -142,14 +150,11 @@ class Planner {
    * progress before the ones to come.
    */
   private admit(namespace: string, name: string, window: string): boolean {
+    if (!this.inUseAdmitted) this.admitBackendsInUse()
     let admitted = this.admitted.get(namespace)
     if (!admitted) {
       admitted = new Set()
       this.admitted.set(namespace, admitted)
-      for (const target of this.observed.targets) {
-        const backend = target.object.metadata.annotations?.[TargetAnnotation.backend]
-        if (target.namespace === namespace && backend !== undefined && backendNameHash(backend) !== undefined) admitted.add(backend)
-      }
     }
     if (admitted.has(name)) return true
     const cap = this.options.maxBackendsPerNamespace ?? DEFAULT_MAX_BACKENDS
@@ -164,6 +169,21 @@ class Planner {
     if (w) this.fail(w, message)
     else this.problems.push(`${namespace}: ${message}`)
     return false
+  }
+
+  /** The backends targets already point at, per namespace: one walk over the targets for every namespace. */
+  private admitBackendsInUse(): void {
+    this.inUseAdmitted = true
+    for (const target of this.observed.targets) {
+      const backend = target.object.metadata.annotations?.[TargetAnnotation.backend]
+      if (backend === undefined || backendNameHash(backend) === undefined) continue
+      let admitted = this.admitted.get(target.namespace)
+      if (!admitted) {
+        admitted = new Set()
+        this.admitted.set(target.namespace, admitted)
+      }
+      admitted.add(backend)
+    }
   }
 
   /**
@@ -298,7 +318,7 @@ class Planner {
         admitted.push(ref)
         continue
       }
-      const decision = checkSwitch(target, {force: w.force === true, neighbours: this.observed.targets, protectedServices: this.observed.protectedServices})
+      const decision = this.checkSwitch(target, w.force === true)
       if (decision.verdict === 'refuse') {
         this.fail(w, decision.message)
         return undefined
@@ -310,10 +330,15 @@ class Planner {
     return admitted
   }
 
+  private checkSwitch(target: ObservedTarget, force: boolean): SwitchDecision {
+    if (target.ref.kind === 'service' && this.observed.protectedServicesUnread) this.needsProtectedServices = true
+    return checkSwitch(target, {force, neighbours: this.observed.targets, protectedServices: this.observed.protectedServices})
+  }
+
   /** The enable annotation has no window to fail: a refused or pointless switch is a Warning Event on the target. */
   private admitsAnnotated(target: ObservedTarget): boolean {
     if (target.object.metadata.annotations?.[TargetAnnotation.original] !== undefined) return true
-    const decision = checkSwitch(target, {force: false, neighbours: this.observed.targets, protectedServices: this.observed.protectedServices})
+    const decision = this.checkSwitch(target, false)
     if (decision.verdict === 'switch') return true
     if (decision.verdict === 'refuse') this.problems.push(`${target.namespace}/${formatTarget(target.ref)}: ${decision.message}`)
     const reason = decision.verdict === 'refuse' ? 'MaintenanceRefused' : 'MaintenanceSkipped'

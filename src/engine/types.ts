@@ -76,6 +76,11 @@ export interface Observed {
   backends: ObservedBackend[]
   /** Services the API server calls (admission webhooks, APIServices); absent when they could not be read. */
   protectedServices?: ProtectedService[]
+  /**
+   * Not read yet (three cluster-wide lists a pass needs only when a Service is about to be switched): a plan that
+   * would decide such a switch says so in `needsProtectedServices`, and is made again once they are read.
+   */
+  protectedServicesUnread?: boolean
   /** Objects labelled role=backend that cannot be backends; optional for callers that build Observed by hand. */
   lookalikes?: Lookalike[]
 }
@@ -159,4 +164,6 @@ export interface Plan {
   waitingOn: string[]
   /** Problems that make the pass fail although it carries on (e.g. a tampered original that cannot be restored). */
   problems: string[]
+  /** A Service switch was decided without the protected Services (observed.protectedServicesUnread): read them, plan again. */
+  needsProtectedServices?: boolean
 }

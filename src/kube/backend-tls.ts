@@ -5,7 +5,7 @@
  */
 import {generateKeyPair, randomBytes} from 'node:crypto'
 import {promisify} from 'node:util'
-import forge from 'node-forge'
+import type forgeModule from 'node-forge'
 
 import {type BackendManifests, type TlsKeyPair, backendTlsSecret} from '../render/backend.js'
 import {GATE_TABLE_DAYS, gateKeyConf} from '../render/gate.js'
@@ -31,6 +31,8 @@ export async function selfSignedCertificate(name: string, namespace: string, now
     privateKeyEncoding: {format: 'pem', type: 'pkcs1'},
     publicKeyEncoding: {format: 'pem', type: 'spki'},
   })
+  // node-forge is loaded only here, when a backend is made: evaluating it cost every pass and command at start-up.
+  const {default: forge} = (await import('node-forge')) as {default: typeof forgeModule}
   const certificate = forge.pki.createCertificate()
   certificate.publicKey = forge.pki.publicKeyFromPem(publicKey)
   // A positive serial of 16 random bytes (RFC 5280: at most 20 octets, non-negative).

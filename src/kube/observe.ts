@@ -8,7 +8,6 @@ import {TARGET_KINDS} from '../model/target.js'
 import {BACKEND_IMAGE, backendDataDigest, configMapContentHash} from '../render/backend.js'
 import {type KubeClient, type KubeObject} from './client.js'
 import {getPageIn} from './pages.js'
-import {readProtectedServices} from './protected-services.js'
 import {Resources, type ResourceType, apiVersionOf} from './resources.js'
 import {targetType} from './targets.js'
 import {decodeWindows} from './windows.js'
@@ -53,8 +52,6 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
   const backendConfigMaps = await summariseBackendConfigMaps(client, namespaces, deployments, scope.image ?? BACKEND_IMAGE)
   const windowConfigMaps = await listIn<ConfigMap>(Resources.configMaps, `${ROLE_LABEL}=${Role.window}`)
   const targets = await observeTargets(client, namespaces)
-  // Cluster-scoped: only a cluster-wide pass (the ClusterRole install) reads them; `now`/`schedule` check before.
-  const protectedServices = scope.namespace === undefined ? await readProtectedServices(client) : undefined
 
   const {windows, invalid} = decodeWindows(windowConfigMaps)
   const invalidWindows: InvalidWindow[] = invalid.map(({configMap, name, namespace, problems}) => ({
@@ -73,7 +70,9 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
     invalidWindows,
     lookalikes,
     pages: await referencedPages(client, windows, targets, scope.installNamespace),
-    protectedServices,
+    // Cluster-scoped: only a cluster-wide pass (the ClusterRole install) reads them, and only for a plan that switches
+    // a Service (reconcile.ts); `now`/`schedule` check before.
+    protectedServicesUnread: scope.namespace === undefined ? true : undefined,
     targets,
     windows,
   }

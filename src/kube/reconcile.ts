@@ -9,6 +9,7 @@ import {type KubeClient} from './client.js'
 import {EventRecorder} from './events.js'
 import {readInstallConfig, selectedNamespaces} from './install-config.js'
 import {type ObserveScope, observe} from './observe.js'
+import {readProtectedServices} from './protected-services.js'
 import {Resources} from './resources.js'
 import {Outside} from '../notify/outside.js'
 import {FeedWriter} from './schedule-feed.js'
@@ -103,7 +104,12 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     image: planOptions.image,
     namespaces: options.namespace === undefined ? await selectedNamespaces(client, installConfig.config) : undefined,
   })
-  const decide = (observed: Observed, at: number): Plan => plan(observed, at, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
+  const planFor = (observed: Observed, at: number): Plan => plan(observed, at, blockedBackends.size > 0 ? {...planOptions, blockedBackends} : planOptions)
+  const decide = async (observed: Observed, at: number): Promise<Plan> => {
+    const decided = planFor(observed, at)
+    if (!decided.needsProtectedServices) return decided
+    return planFor({...observed, protectedServices: await readProtectedServices(client), protectedServicesUnread: false}, at)
+  }
   let prepareMs = 0
   let ahead: Ahead | undefined
   const feeds = planOptions.restoreEverything ? undefined : new FeedWriter(client, events)
@@ -123,7 +129,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       windows = observed.windows
       lastObserved = {observed, scope}
       now = clock.now()
-      decided = decide(observed, now)
+      decided = await decide(observed, now)
       prepareMs = clock.now() - started
     }
     ahead = undefined
@@ -193,10 +199,10 @@ interface Ahead {
   windowVersions: string
 }
 
-async function readAhead(client: KubeClient, scope: ObserveScope, at: number, decide: (observed: Observed, at: number) => Plan): Promise<Ahead> {
+async function readAhead(client: KubeClient, scope: ObserveScope, at: number, decide: (observed: Observed, at: number) => Promise<Plan>): Promise<Ahead> {
   const versions = await windowVersions(client, scope.namespace)
   const observed = await observe(client, scope)
-  return {at, decided: decide(observed, at), windows: observed.windows, windowVersions: versions}
+  return {at, decided: await decide(observed, at), windows: observed.windows, windowVersions: versions}
 }
 
 /** Every window's name and resourceVersion: one list request, to tell whether any window changed. */

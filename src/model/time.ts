@@ -1,4 +1,4 @@
-import {DateTime} from 'luxon'
+import {DateTime, IANAZone} from 'luxon'
 
 import {parseDuration} from './duration.js'
 import {UserError} from './errors.js'
@@ -154,19 +154,61 @@ function nextTimeOfDay(texts: FieldTexts, original: string, opts: WhenOptions): 
 
 /** `2026-12-24 22:00 CET`: what kubectl users read in lists, in the window's zone. */
 export function formatLocal(ms: number, zone: string): string {
-  return `${DateTime.fromMillis(ms, {zone}).toFormat('yyyy-MM-dd HH:mm')} ${zoneAbbreviation(ms, zone)}`
+  const wall = zonedWall(ms, zone)
+  if (wall === undefined) return `${DateTime.fromMillis(ms, {zone}).toFormat('yyyy-MM-dd HH:mm')} ${zoneAbbreviation(ms, zone)}`
+  return `${wall.toISOString().slice(0, 16).replace('T', ' ')} ${zoneAbbreviation(ms, zone)}`
+}
+
+/**
+ * The local date-time at `ms` in `zone` as a Date read in UTC (getUTCHours() is the local hour), for the formats
+ * below: luxon's DateTime answers the same, but a pass formats a few times per window and luxon's formatting
+ * dominated a pass's planning. undefined for a zone that is not valid or a year a four-digit format cannot show.
+ */
+function zonedWall(ms: number, zone: string): Date | undefined {
+  const iana = IANAZone.create(zone)
+  const offsetMinutes = iana.isValid ? iana.offset(ms) : Number.NaN
+  if (!Number.isFinite(offsetMinutes)) return undefined
+  const wall = new Date(ms + offsetMinutes * 60_000)
+  const year = wall.getUTCFullYear()
+  return year >= 1000 && year <= 9999 ? wall : undefined
+}
+
+/**
+ * The weekday and month names luxon's `cccc` / `LLL` give in en-GB (the standalone forms, from Intl): they depend on
+ * the local date only, so they are looked up once per process, by index.
+ */
+let pageNames: {weekdays: string[]; months: string[]} | undefined
+
+function namesOfPage(): {weekdays: string[]; months: string[]} {
+  if (pageNames) return pageNames
+  const name = (options: Intl.DateTimeFormatOptions, field: 'weekday' | 'month', date: number) =>
+    new Intl.DateTimeFormat('en-GB', {...options, timeZone: 'UTC'}).formatToParts(date).find((part) => part.type === field)?.value ?? ''
+  // 2023-01-01 was a Sunday: getUTCDay() 0.
+  const weekdays = Array.from({length: 7}, (_, day) => name({weekday: 'long'}, 'weekday', Date.UTC(2023, 0, 1 + day, 12)))
+  const months = Array.from({length: 12}, (_, month) => name({month: 'short'}, 'month', Date.UTC(2023, month, 15, 12)))
+  pageNames = {months, weekdays}
+  return pageNames
 }
 
 /** "Thursday 24 Dec, 23:00 CET": what visitors read on the page; English, 24-hour, the same on every machine. */
 export function formatPageTime(ms: number, zone: string): string {
-  const time = DateTime.fromMillis(ms, {zone}).setLocale('en-GB')
-  if (!time.isValid) throw new Error(`invalid timezone "${zone}": use an IANA name such as Europe/Berlin`)
-  return `${time.toFormat('cccc d LLL, HH:mm')} ${zoneAbbreviation(ms, zone)}`
+  const wall = zonedWall(ms, zone)
+  if (wall === undefined) {
+    const time = DateTime.fromMillis(ms, {zone}).setLocale('en-GB')
+    if (!time.isValid) throw new Error(`invalid timezone "${zone}": use an IANA name such as Europe/Berlin`)
+    return `${time.toFormat('cccc d LLL, HH:mm')} ${zoneAbbreviation(ms, zone)}`
+  }
+  const {months, weekdays} = namesOfPage()
+  const clock = wall.toISOString().slice(11, 16)
+  return `${weekdays[wall.getUTCDay()]} ${wall.getUTCDate()} ${months[wall.getUTCMonth()]}, ${clock} ${zoneAbbreviation(ms, zone)}`
 }
 
 /** IMF-fixdate (RFC 9110) for Retry-After: "Thu, 24 Dec 2026 22:00:00 GMT". Retry-After has whole seconds, so round up. */
 export function formatHttpDate(ms: number): string {
-  return DateTime.fromMillis(Math.ceil(ms / 1000) * 1000, {zone: 'utc'}).toHTTP() ?? ''
+  const date = new Date(Math.ceil(ms / 1000) * 1000)
+  const year = date.getUTCFullYear()
+  // Date's toUTCString is IMF-fixdate for four-digit years; luxon covers the rest as it always did.
+  return year >= 1000 && year <= 9999 ? date.toUTCString() : (DateTime.fromMillis(date.getTime(), {zone: 'utc'}).toHTTP() ?? '')
 }
 
 /** `2026-11-23T01:00:00Z`, with milliseconds only when there are some. */

@@ -97,13 +97,14 @@ const abbreviations = new Map<string, string>()
 
 /** The zone's abbreviation at an instant (CET, CEST, EST), or its offset (+09:00) when it has no common one. */
 export function zoneAbbreviation(instant: number, zone: string): string {
+  // The offset alone (luxon's zone, without a whole DateTime) is enough to find the name once known.
+  const iana = IANAZone.create(zone)
+  const offset = iana.isValid ? iana.offset(instant) : Number.NaN
+  const known = Number.isFinite(offset) ? abbreviations.get(`${zone}|${offset}`) : undefined
+  if (known !== undefined) return known
   const time = DateTime.fromMillis(instant, {zone})
-  const key = `${time.zoneName}|${time.offset}`
-  let name = abbreviations.get(key)
-  if (name === undefined) {
-    name = lookUpAbbreviation(time)
-    abbreviations.set(key, name)
-  }
+  const name = lookUpAbbreviation(time)
+  abbreviations.set(`${zone}|${time.offset}`, name)
   return name
 }
 

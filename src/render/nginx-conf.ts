@@ -3,7 +3,10 @@ import path from 'node:path'
 
 import {type GateRender, gateTemplateValues} from './gate.js'
 import {ASSET_NAME} from './page.js'
-import {loadTemplate} from './templates.js'
+import {compileTemplate} from './template-runtime.js'
+import {TEMPLATE_COMPILE_OPTIONS, loadTemplate, precompiledTemplate} from './templates.js'
+
+const NGINX_TEMPLATE = 'nginx.conf.hbs'
 
 export interface NginxOptions {
   status: number
@@ -86,7 +89,7 @@ export function grpcPercentEncode(text: string): string {
 export function renderNginxConf(o: NginxOptions): string {
   if (!Number.isInteger(o.status) || o.status < 200 || o.status > 599) throw new Error(`nginx.conf: status ${o.status} cannot be served`)
   const trigger = triggerCode(o.status)
-  nginxTemplate ??= Handlebars.create().compile(loadTemplate('nginx.conf.hbs'), {noEscape: true, strict: true})
+  nginxTemplate ??= compileTemplate(Handlebars.create(), loadTemplate(NGINX_TEMPLATE), TEMPLATE_COMPILE_OPTIONS[NGINX_TEMPLATE], precompiledTemplate(NGINX_TEMPLATE))
   return nginxTemplate({
     assets: o.assets.map((name) => ({name: checked(name, ASSET_NAME, 'asset name'), type: assetContentType(name)})),
     gate: o.gate ? gateTemplateValues(o.gate, o.listen) : undefined,

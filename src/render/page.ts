@@ -5,7 +5,7 @@ import {escapeJsonString, escapeXml} from './escape.js'
 import {BUILTIN_HELPERS, oneLine, parseTemplate, templateProblems} from './template-check.js'
 import {renderSandboxed} from './template-sandbox.js'
 import {HTML_HELPERS, runTemplate} from './template-runtime.js'
-import {loadTemplate} from './templates.js'
+import {loadTemplate, precompiledTemplate} from './templates.js'
 import {buildViewModel} from './view-model.js'
 import {xmlWellFormednessProblem} from './xml-check.js'
 
@@ -92,7 +92,7 @@ function renderTemplate(format: Format, text: string, view: ViewModel): string {
   const data = format === 'html' ? view : escapedView(view, format === 'json' ? escapeJsonString : escapeXml)
   try {
     // The built-in templates are ours; every other one is a tenant's and runs in the sandbox, bounded.
-    if (text === loadTemplate(file)) return runTemplate(format, text, data)
+    if (text === loadTemplate(file)) return runTemplate(format, text, data, precompiledTemplate(file))
     return renderSandboxed(format, text, data, MAX_RENDERED_BYTES)
   } catch (error) {
     if (error instanceof RangeError) throw new PageTemplateError(`${file}: the template recurses without end`)

@@ -88,7 +88,9 @@ export class GarbageCollector {
   private sweep(): void {
     for (const {def, namespace, name} of [...this.dependents.values()]) {
       {
-        const dependent = this.store.get(def, namespace, name)
+        // The collector only reads (as kube-controller-manager's does from its informers' cache): no copies, which
+        // made every sweep over a thousand backend objects copy each of them and its owner.
+        const dependent = this.store.peekOne(def, namespace, name)
         if (!dependent) continue
         const refs = ownerReferencesOf(dependent)
         if (refs.length === 0) continue
@@ -107,7 +109,7 @@ export class GarbageCollector {
     const def = findByKind(ref.apiVersion, ref.kind)
     if (!def) return false
     if (def.namespaced && dependentNamespace === undefined) return false
-    const owner = this.store.get(def, def.namespaced ? dependentNamespace : undefined, ref.name)
+    const owner = this.store.peekOne(def, def.namespaced ? dependentNamespace : undefined, ref.name)
     return owner !== undefined && metadataOf(owner).uid === ref.uid
   }
 }

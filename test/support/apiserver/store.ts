@@ -40,6 +40,11 @@ export class Store {
     return stored && deepCopy(stored)
   }
 
+  /** get() without a copy, for readers that only look (the garbage collector's sweep): never modify what it returns. */
+  peekOne(def: ResourceDef, namespace: string | undefined, name: string): Readonly<JsonObject> | undefined {
+    return this.bucket(def).get(objectKey(def.namespaced ? namespace : undefined, name))
+  }
+
   /** Objects of a resource in etcd key order (namespace, then name), optionally in one namespace; `keep` filters before copying. */
   list(def: ResourceDef, namespace?: string, keep: (object: JsonObject) => boolean = () => true): JsonObject[] {
     return this.peek(def, namespace, keep).map((object) => deepCopy(object))
