@@ -5,9 +5,9 @@ import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {fromFlag, zoneFlag} from '../cli/window-input.js'
 import {checkDraftOffline} from '../engine/new-window.js'
-import {type EndRequest, extendedEnd, occurrenceExtension} from '../engine/window-changes.js'
+import {type EndRequest, activeExtensionsOf, extendedEnd, movedExtensionEnd, occurrenceExtension} from '../engine/window-changes.js'
 import {prepareNewWindow} from '../kube/new-window.js'
-import {createWindow, getWindow, patchWindowAnnotations} from '../kube/windows.js'
+import {createWindow, getWindow, listWindows, patchWindowAnnotations} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTargets} from '../model/target.js'
@@ -42,7 +42,13 @@ export default class Extend extends KubeCommand<typeof Extend> {
     const client = await this.client()
     const window = await getWindow(client, client.namespace, this.args.window)
     const local = (ms: number): string => formatLocal(ms, window.timezone)
-    if (window.every) {
+    const extension = window.every ? activeExtensionsOf((await listWindows(client, window.namespace)).windows, window, at).at(-1) : undefined
+    if (extension) {
+      // Extended before: the same extension moves, so extending twice leaves one window keeping the targets down.
+      const end = movedExtensionEnd(window, extension, at, request)
+      await patchWindowAnnotations(client, extension.namespace, extension.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
+      this.log(`window ${window.name} recurs: window ${extension.name} keeps ${formatTargets(extension.targets)} in maintenance until ${local(end)}`)
+    } else if (window.every) {
       const draft = occurrenceExtension(window, at, request)
       checkDraftOffline(draft, draft.start)
       const {window: extension} = await prepareNewWindow(client, draft, draft.start)

@@ -643,7 +643,10 @@ class Planner {
       const degraded = this.degraded.get(id)
       if (degraded) {
         if (w.phase !== 'Degraded') this.setPhase(w, 'Degraded', degraded.join('; '), 'MaintenanceDegraded', 'Warning')
-      } else if (w.phase !== 'Active') {
+      } else if (w.phase === 'Active') {
+        const stale = staleActiveMessage(w, interval)
+        if (stale !== undefined) this.setPhase(w, 'Active', stale, 'MaintenanceRescheduled', 'Normal')
+      } else {
         const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
         const skipped = this.skipped.get(id)
         const switched = skipped ? w.targets.filter((t) => !skipped.some((s) => s.startsWith(`${formatTarget(t)} (`))) : w.targets
@@ -686,6 +689,20 @@ class Planner {
     }
     if (this.waitingOn.size > 0) this.wakeups.push(this.now + READINESS_POLL_MS)
   }
+}
+
+/**
+ * An Active window's message names the end it had when it started ("... in maintenance until 22:00"); after `extend`
+ * moved the end, the message with the current end, else undefined.
+ */
+export function staleActiveMessage(w: Window, interval: Interval): string | undefined {
+  const message = w.phaseMessage ?? ''
+  const at = message.search(/ in maintenance until (ended|\d{4}-)/)
+  if (at < 0) return undefined
+  const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
+  const rest = message.slice(at + ' in maintenance '.length)
+  const old = rest.startsWith('until ended') ? 'until ended' : rest.slice(0, rest.search(/;|$/))
+  return old === until ? undefined : message.slice(0, at) + ' in maintenance ' + until + rest.slice(old.length)
 }
 
 /** Annotations with a kind's changes applied: a value sets, null removes. */

@@ -126,5 +126,29 @@ export function occurrenceExtension(window: Window, now: number, request: EndReq
     throw new UserError(`the new end ${local(end)} is not after the end of the occurrence in progress (${local(occurrence.end)}); to end it now use kubectl maintenance end ${name}`)
   }
   const {contact, message, namespace, page, reason, targets, timezone} = window
-  return {contact, end, message, namespace, page, reason, start: Math.floor(now / 1000) * 1000, targets, timezone}
+  return {contact, end, extends: name, message, namespace, page, reason, start: Math.floor(now / 1000) * 1000, targets, timezone}
+}
+
+/**
+ * The new end of the extension of `series` that `extend` moves again: a length adds to the extension's end; the end may
+ * come earlier, but not before the occurrence's own end (to end it now, `end` the series).
+ */
+export function movedExtensionEnd(series: Window, extension: Window, now: number, request: EndRequest): number {
+  const end = extendedEnd(extension, now, request)
+  const occurrence = currentInterval(series, now)
+  if (occurrence?.end !== undefined && end <= occurrence.end) {
+    const local = (ms: number): string => formatLocal(ms, series.timezone)
+    throw new UserError(`the new end ${local(end)} is not after the end of the occurrence in progress (${local(occurrence.end)}); to end it now use kubectl maintenance end ${series.name}`)
+  }
+  return end
+}
+
+/**
+ * The one-off windows `extend` made for `series` that are still running at `now`: `end` of the series ends them too
+ * (else the outage goes on), and `extend` again moves the end of the latest one instead of adding another.
+ */
+export function activeExtensionsOf(windows: Window[], series: Window, now: number): Window[] {
+  return windows
+    .filter((w) => w.extends === series.name && w.namespace === series.namespace && !w.every && w.phase !== 'Cancelled' && currentInterval(w, now) !== undefined)
+    .sort((a, b) => a.start - b.start)
 }

@@ -71,6 +71,17 @@ describe('extend', () => {
     expect(db.metadata.annotations?.['kubectl-maintenance.io/window']).to.equal('ingress-db-20261224-2100')
   })
 
+  it('rewrites the phase message with the new end (it named the old one)', async () => {
+    const stale = windowConfigMap({end: '2026-12-24T23:00:00Z', name: 'stale', namespace: 'shop', phase: 'Active', start: '2026-12-24T19:00:00Z', targets: 'ingress/db'})
+    Object.assign((stale.metadata as {annotations: Record<string, string>}).annotations, {'kubectl-maintenance.io/phase-message': 'ingress/db in maintenance until 2026-12-25 00:00 CET'})
+    server.seed(stale)
+    const result = await extend('stale', '--by', '30m')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const annotations = (server.object('v1', 'ConfigMap', 'shop', 'stale') as Stored).metadata.annotations
+    expect(annotations['kubectl-maintenance.io/phase-message']).to.equal('ingress/db in maintenance until 2026-12-25 00:30 CET')
+    expect(annotations['kubectl-maintenance.io/phase']).to.equal('Active')
+  })
+
   const badInputs: Array<[string, string[], string]> = [
     ['a window that does not exist', ['nope', '--by', '1h'], 'window "nope" not found in namespace "shop"'],
     ['a recurring window between occurrences', ['weekly', '--until', '2027-01-01 00:00'], 'window weekly recurs ("0 2 * * 0" for 2h) and no occurrence is in progress'],
