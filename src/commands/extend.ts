@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {applyStoredChange} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
-import {fromFlag, zoneFlag} from '../cli/window-input.js'
+import {foldFlag, fromFlag, zoneFlag} from '../cli/window-input.js'
 import {checkDraftOffline} from '../engine/new-window.js'
 import {type EndRequest, activeExtensionsOf, extendedEnd, movedExtensionEnd, occurrenceExtension} from '../engine/window-changes.js'
 import {prepareNewWindow} from '../kube/new-window.js'
@@ -28,17 +28,18 @@ export default class Extend extends KubeCommand<typeof Extend> {
 
   static flags = {
     by: Flags.string({description: 'How much later the window ends: 90s, 45m, 2h30m, 1d, PT2H.', exactlyOne: ['by', 'until']}),
+    fold: foldFlag,
     timezone: Flags.string({description: "IANA timezone to read --until in (default: the window's timezone)."}),
     until: Flags.string({description: 'The new end: RFC 3339, a local "2026-12-25 02:00" or "02:00", or +2h.', exactlyOne: ['by', 'until']}),
   }
 
   async run(): Promise<void> {
     const at = now()
-    const {by, timezone, until} = this.flags
+    const {by, fold, timezone, until} = this.flags
     const byMs = by === undefined ? undefined : fromFlag('by', () => parseDuration(by)).ms
     if (byMs !== undefined && byMs <= 0) throw new UserError(`--by ${by} is not positive; give a length such as 30m`)
     const zone = timezone === undefined ? undefined : zoneFlag(timezone)
-    const request: EndRequest = byMs === undefined ? {until: (windowZone) => fromFlag('until', () => parseWhen(until as string, {now: at, zone: zone ?? windowZone}))} : {byMs}
+    const request: EndRequest = byMs === undefined ? {until: (windowZone) => fromFlag('until', () => parseWhen(until as string, {asEnd: true, fold, now: at, zone: zone ?? windowZone}))} : {byMs}
     const client = await this.client()
     const window = await getWindow(client, client.namespace, this.args.window)
     const local = (ms: number): string => formatLocal(ms, window.timezone)

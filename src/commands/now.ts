@@ -6,7 +6,7 @@ import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
-import {CREATE_OUTPUTS, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {CREATE_OUTPUTS, foldFlag, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
 import {decisionNotes} from '../kube/check-targets.js'
@@ -37,6 +37,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     ...gateFlags,
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
+    fold: foldFlag,
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
     message: Flags.string({description: 'Free text shown on the page.'}),
@@ -91,7 +92,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
       if (duration.ms <= 0) throw new UserError(`--for ${flags.for} is not positive; give a length such as 30m`)
       end = at + duration.ms
     } else if (flags.until !== undefined) {
-      const until = fromFlag('until', () => parseWhen(flags.until as string, {now: at, zone: timezone}))
+      const until = fromFlag('until', () => parseWhen(flags.until as string, {asEnd: true, fold: flags.fold, now: at, zone: timezone}))
       if (until <= at) throw new UserError(`--until ${formatLocal(until, timezone)} is not in the future (now: ${formatLocal(at, timezone)})`)
       end = until
     }

@@ -73,6 +73,8 @@ describe('now', () => {
     ['a zero --for', ['ingress/shop', '--for', '0s'], '--for'],
     ['both --for and --until', ['ingress/shop', '--for', '1h', '--until', '23:00'], '--'],
     ['an --until in the past', ['ingress/shop', '--until', '2026-12-24 20:00', ...BERLIN], '--until 2026-12-24 20:00 CET is not in the future'],
+    ['a bare --until that has passed today (issue 14 item 4)', ['ingress/shop', '--until', '20:30', ...BERLIN], '--until: "20:30" has already passed today in Europe/Berlin (now 2026-12-24 21:00 CET); for tomorrow write the date: "2026-12-25 20:30"'],
+    ['a bad --fold', ['ingress/shop', '--until', '23:00', '--fold', 'sideways'], '--fold'],
     ['a bad --timeout', ['ingress/shop', '--timeout', 'soon'], '--timeout: '],
     ['an unknown page', ['ingress/shop', '--page', 'nope'], 'page "nope" not found'],
     ['a --name that is not DNS-1123', ['ingress/shop', '--name', '-x-'], '--name "-x-"'],

@@ -72,6 +72,14 @@ describe('schedule', () => {
     await deleteConfigMap(server, 'shop', 'weekly')
   })
 
+  it('--fold later takes the second of a local time clocks show twice (issue 14 item 8)', async () => {
+    const result = await schedule('service/web', '-n', 'shop', '--start', '2027-10-31 02:30', '--duration', '1h', ...BERLIN, '--fold', 'later', '--name', 'folded', '-o', 'name')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const stored = server.object('v1', 'ConfigMap', 'shop', 'folded') as {metadata: {annotations: Record<string, string>}}
+    expect(stored.metadata.annotations['kubectl-maintenance.io/start']).to.equal('2027-10-31T01:30:00Z')
+    await deleteConfigMap(server, 'shop', 'folded')
+  })
+
   it('warns, and still writes, when the window overlaps another one on the same target', async () => {
     const result = await schedule('service/web', '-n', 'shop', '--start', '2026-12-26 12:30', '--duration', '1h', ...BERLIN, '--name', 'overlapping')
     expect(result.exitCode).to.equal(0)
@@ -107,6 +115,8 @@ describe('schedule', () => {
     {argv: replace('--start', '2026-12-24 20:00'), message: '--start 2026-12-24 20:00 CET is in the past (now: 2026-12-24 21:00 CET)', title: 'a start in the past'},
     {argv: [...good, '--end', '2026-12-25 01:00'], message: /--end|--duration/, title: 'both --end and --duration'},
     {argv: replace('--start', 'tomorrowish'), message: '--start: ', title: 'an unparseable WHEN'},
+    {argv: replace('--start', '2027-10-31 02:30'), message: '--start: "2027-10-31 02:30" happens twice in Europe/Berlin: clocks go back that night (daylight saving time ends); add --fold earlier', title: 'an ambiguous local time on a fall-back night (issue 14 item 8)'},
+    {argv: replace('--start', '2027-03-28 02:30'), message: '--start: "2027-03-28 02:30" does not exist in Europe/Berlin', title: 'a local time clocks skip (spring forward)'},
     {argv: replace('--timezone', 'CET'), message: '--timezone: ', title: 'a zone abbreviation'},
     {argv: replace('--timezone', 'Mars/Olympus'), message: '--timezone: ', title: 'an unknown zone'},
     {argv: [...good, '--every', '61 * * * *'], message: '--every: ', title: 'an invalid cron'},
