@@ -9,6 +9,7 @@ import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, foldFlag, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
+import {nowAlreadyApplied} from '../engine/repeat.js'
 import {decisionNotes} from '../kube/check-targets.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
@@ -36,7 +37,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
   static flags = {
     ...gateFlags,
     contact: Flags.string({description: 'Who to contact, shown on the page.'}),
-    force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
+    force: Flags.boolean({description: 'Make a second window for targets an open window already keeps in maintenance; also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     fold: foldFlag,
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
@@ -58,7 +59,9 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
     checkDraftOffline(draft, at)
     const client = await this.client()
-    const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const {checked, existing, install, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const already = nowAlreadyApplied(existing, window.targets, at, draft.force === true)
+    if (already) return this.flags.output === 'table' ? this.log(already) : this.note(already)
     const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
     await this.keepSecret(client, stored, gate)
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)

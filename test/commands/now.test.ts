@@ -93,3 +93,40 @@ describe('now', () => {
     expect(await renderHelp('now')).to.include('$ kubectl maintenance now ingress/shop -n shop --for 30m --message "Back in half an hour"')
   })
 })
+
+describe('now, twice (issue 14 item 6)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(ingress('shop', 'shop'), ingress('other', 'shop'))
+  })
+
+  after(async () => server.close())
+
+  const now = (...argv: string[]) => runCommand(['now', ...argv, '-n', 'shop', ...BERLIN], {env: envFor(server, '2026-12-24T20:00:30Z')})
+  const windows = () => server.objects('v1', 'ConfigMap', 'shop').filter((cm) => (cm.metadata as {labels?: Record<string, string>}).labels?.['kubectl-maintenance.io/role'] === 'window')
+
+  it('a second now on targets in maintenance says so, writes nothing and exits 0; --force makes a second window', async () => {
+    const first = await runCommand(['now', 'ingress/shop', '-n', 'shop', ...BERLIN, '--for', '1h'], {env: envFor(server)})
+    expect(first.exitCode, first.stderr).to.equal(0)
+    server.clearLog()
+    const second = await now('ingress/shop', '--for', '1h')
+    expect(second).to.deep.equal({
+      exitCode: 0,
+      stderr: '',
+      stdout: 'already in maintenance: ingress/shop by window ingress-shop-20261224-2100 (until 2026-12-24 22:00 CET); nothing changed (extend or end that window, or add --force for a second window)\n',
+    })
+    expect(server.writes()).to.deep.equal([])
+    expect(windows()).to.have.length(1)
+
+    const partly = await now('ingress/shop', 'ingress/other')
+    expect(partly.exitCode).to.equal(2)
+    expect(partly.stderr).to.include('run now for ingress/other only, or add --force')
+    expect(server.writes()).to.deep.equal([])
+
+    const forced = await now('ingress/shop', '--for', '1h', '--force')
+    expect(forced.exitCode, forced.stderr).to.equal(0)
+    expect(windows()).to.have.length(2)
+  })
+})

@@ -218,3 +218,26 @@ describe('schedule with the CronJobs of install --namespaces', () => {
     )
   })
 })
+
+describe('schedule, twice (issue 14 item 6)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(ingress('shop', 'shop'))
+  })
+
+  after(async () => server.close())
+
+  it('an identical schedule is AlreadyExists, exit 2, nothing written (no ...-2 copy)', async () => {
+    const argv = ['schedule', 'ingress/shop', '-n', 'shop', '--start', '2026-12-24 22:00', '--duration', '2h', '--timezone', 'Europe/Berlin']
+    const first = await runCommand(argv, {env: envFor(server)})
+    expect(first.exitCode, first.stderr).to.equal(0)
+    server.clearLog()
+    const second = await runCommand(argv, {env: envFor(server)})
+    expect(second.exitCode).to.equal(2)
+    expect(second.stderr).to.include('window "ingress-shop-20261224-2200" already exists in namespace shop for ingress/shop with the same times and page (AlreadyExists)')
+    expect(server.writes()).to.deep.equal([])
+    expect(server.object('v1', 'ConfigMap', 'shop', 'ingress-shop-20261224-2200-2')).to.equal(undefined)
+  })
+})
