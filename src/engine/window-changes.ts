@@ -15,7 +15,13 @@ export type CancelDecision = 'cancel' | 'end' | 'cancelled already' | 'ended alr
 export function cancelDecision(window: Window, now: number): CancelDecision {
   if (window.phase === 'Cancelled') return 'cancelled already'
   if (window.phase === 'Completed' || isOver(window, now)) return 'ended already'
-  return window.start > now ? 'cancel' : 'end'
+  // A series between occurrences has nothing to restore: it is Cancelled (an end would read as Completed, never applied).
+  return window.start > now || (window.every !== undefined && currentInterval(window, now) === undefined) ? 'cancel' : 'end'
+}
+
+/** The windows `cancel TARGET` stops: every one naming the target that is in progress or still to come. */
+export function cancellableWindowsOf(windows: Window[], ref: TargetRef, now: number): Window[] {
+  return windows.filter((w) => w.targets.some((t) => sameTarget(t, ref)) && (cancelDecision(w, now) === 'cancel' || cancelDecision(w, now) === 'end'))
 }
 
 /** The annotations that mark a window that has not started Cancelled. */

@@ -122,3 +122,31 @@ describe('list', () => {
     expect(result.stderr).to.match(/cannot reach the cluster at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/)
   })
 })
+
+describe('list hides finished windows unless --all (issue 14 item 13)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(
+      windowConfigMap({end: '2026-12-25T11:00:00Z', name: 'upcoming', namespace: 'shop', phase: 'Scheduled', start: '2026-12-25T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-20T11:00:00Z', name: 'done', namespace: 'shop', phase: 'Completed', start: '2026-12-20T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-26T11:00:00Z', name: 'called-off', namespace: 'shop', phase: 'Cancelled', start: '2026-12-26T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-20T11:00:00Z', name: 'broke', namespace: 'shop', phase: 'Failed', start: '2026-12-20T10:00:00Z', targets: 'ingress/shop'}),
+    )
+  })
+
+  after(async () => server.close())
+
+  const names = (stdout: string) => stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[0]).sort()
+
+  it('without --all: no Completed or Cancelled windows; Failed ones stay', async () => {
+    const result = await runCommand(['list', '-n', 'shop'], {env: envFor(server)})
+    expect(names(result.stdout)).to.deep.equal(['broke', 'upcoming'])
+  })
+
+  it('with --all: every window', async () => {
+    const result = await runCommand(['list', '-n', 'shop', '--all'], {env: envFor(server)})
+    expect(names(result.stdout)).to.deep.equal(['broke', 'called-off', 'done', 'upcoming'])
+  })
+})
