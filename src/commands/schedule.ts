@@ -7,7 +7,7 @@ import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
 import {CREATE_OUTPUTS, foldFlag, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
-import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
+import {type WindowDraft, checkDraftOffline, cronJobWarning, firstOccurrenceDraft} from '../engine/new-window.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {createBypassSecret} from '../kube/bypass-secret.js'
@@ -54,7 +54,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
   async run(): Promise<void> {
     const at = now()
     const gate = parseGateFlags(this.flags)
-    const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
+    const draft = firstOccurrenceDraft({...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})})
     checkDraftOffline(draft, at)
     const client = await this.client()
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)

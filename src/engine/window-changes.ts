@@ -26,7 +26,10 @@ export function cancellableWindowsOf(windows: Window[], ref: TargetRef, now: num
 
 /** The annotations that mark a window that has not started Cancelled. */
 export function cancelAnnotations(window: Window, now: number): Record<string, string> {
-  return {[WindowAnnotation.phase]: 'Cancelled', [WindowAnnotation.phaseMessage]: `cancelled at ${formatLocal(now, window.timezone)}`}
+  const annotations: Record<string, string> = {[WindowAnnotation.phase]: 'Cancelled', [WindowAnnotation.phaseMessage]: `cancelled at ${formatLocal(now, window.timezone)}`}
+  // A series that has begun gets an end, so no occurrence follows and its retention (install --keep) counts from now.
+  if (window.every && window.start < now && (window.end === undefined || window.end > now)) annotations[WindowAnnotation.end] = toRfc3339Utc(endInstant(window, now))
+  return annotations
 }
 
 /**

@@ -80,6 +80,16 @@ describe('schedule', () => {
     await deleteConfigMap(server, 'shop', 'folded')
   })
 
+  it('a recurring window starts, is shown and named at its first occurrence, not at --start (issue 14 item 7)', async () => {
+    // Thursday 2026-12-24 21:00 in Berlin: "02:00" is Friday, the first Sunday at 02:00 is the 27th.
+    const result = await schedule('service/web', '-n', 'shop', '--start', '02:00', '--every', '0 2 * * 0', '--duration', '1h', ...BERLIN)
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.equal('window service-web-20261227-0200 created: service/web for 1h at "0 2 * * 0" (Europe/Berlin) from 2026-12-27 02:00 CET\n')
+    const stored = server.object('v1', 'ConfigMap', 'shop', 'service-web-20261227-0200') as {metadata: {annotations: Record<string, string>}}
+    expect(stored.metadata.annotations['kubectl-maintenance.io/start']).to.equal('2026-12-27T01:00:00Z')
+    await deleteConfigMap(server, 'shop', 'service-web-20261227-0200')
+  })
+
   it('warns, and still writes, when the window overlaps another one on the same target', async () => {
     const result = await schedule('service/web', '-n', 'shop', '--start', '2026-12-26 12:30', '--duration', '1h', ...BERLIN, '--name', 'overlapping')
     expect(result.exitCode).to.equal(0)
@@ -117,6 +127,7 @@ describe('schedule', () => {
     {argv: replace('--start', 'tomorrowish'), message: '--start: ', title: 'an unparseable WHEN'},
     {argv: replace('--start', '2027-10-31 02:30'), message: '--start: "2027-10-31 02:30" happens twice in Europe/Berlin: clocks go back that night (daylight saving time ends); add --fold earlier', title: 'an ambiguous local time on a fall-back night (issue 14 item 8)'},
     {argv: replace('--start', '2027-03-28 02:30'), message: '--start: "2027-03-28 02:30" does not exist in Europe/Berlin', title: 'a local time clocks skip (spring forward)'},
+    {argv: [...good.slice(0, -4), '--duration', '1h', '--every', '*/5 * * * *', ...BERLIN], message: '--duration 1h is longer than the time between occurrences of "*/5 * * * *" (5m, from 2026-12-24 22:00 CET to 2026-12-24 22:05 CET): each would overlap the next', title: 'occurrences that overlap the next (issue 14 item 7)'},
     {argv: replace('--timezone', 'CET'), message: '--timezone: ', title: 'a zone abbreviation'},
     {argv: replace('--timezone', 'Mars/Olympus'), message: '--timezone: ', title: 'an unknown zone'},
     {argv: [...good, '--every', '61 * * * *'], message: '--every: ', title: 'an invalid cron'},
