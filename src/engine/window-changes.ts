@@ -2,7 +2,8 @@ import type {KubeObject} from '../model/kube-object.js'
 import type {Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
-import {ACTIVE_LABEL, LegacyAnnotation, TargetAnnotation, WindowAnnotation} from '../model/keys.js'
+import {ACTIVE_LABEL, DEFAULT_PAGE, LegacyAnnotation, TargetAnnotation, WindowAnnotation} from '../model/keys.js'
+import {isCustomPageName} from '../model/page-name.js'
 import {type TargetRef, formatTarget, sameTarget} from '../model/target.js'
 import {formatLocal, toRfc3339Utc} from '../model/time.js'
 import {currentInterval, isOver, nextInterval} from '../model/window-schedule.js'
@@ -160,4 +161,20 @@ export function activeExtensionsOf(windows: Window[], series: Window, now: numbe
   return windows
     .filter((w) => w.extends === series.name && w.namespace === series.namespace && !w.every && w.phase !== 'Cancelled' && currentInterval(w, now) !== undefined)
     .sort((a, b) => a.start - b.start)
+}
+
+/**
+ * What `set-page` does to a window at `now`: nothing when it already shows that page (twice is once); 'active' when
+ * the targets must be switched to the new page's backend now; 'later' for a window still to come. A finished window
+ * or a name that cannot be a page is a user error.
+ */
+export function pageChange(window: Window, page: string, now: number): 'unchanged' | 'active' | 'later' {
+  if (page !== DEFAULT_PAGE && !isCustomPageName(page)) {
+    throw new UserError(`page "${page}" is not a valid page name: use "${DEFAULT_PAGE}" or lowercase letters, digits and '-'; see kubectl maintenance page list`)
+  }
+  if (window.phase === 'Cancelled' || window.phase === 'Completed' || isOver(window, now)) {
+    throw new UserError(`window ${window.name} is ${window.phase === 'Cancelled' ? 'Cancelled' : 'over'}; its page no longer matters (schedule a new window with --page ${page})`)
+  }
+  if (window.page === page) return 'unchanged'
+  return currentInterval(window, now) ? 'active' : 'later'
 }

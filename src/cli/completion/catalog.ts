@@ -51,13 +51,14 @@ export interface Catalog {
 
 /** Positional arguments by command id; commands not listed take none worth completing. */
 const POSITIONALS: Record<string, ValueSource> = {
-  cancel: 'windows',
+  cancel: 'windows-and-targets',
   completion: 'shells',
   end: 'windows-and-targets',
   extend: 'windows',
   'gitops:argocd': 'targets',
   now: 'targets',
   'page:delete': 'pages',
+  'set-page': 'windows',
   'page:show': 'pages-and-default',
   schedule: 'targets',
   status: 'targets',
