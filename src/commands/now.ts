@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {applyNow} from '../cli/apply-now.js'
+import {BackendNotReadyError, applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
@@ -16,7 +16,8 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
 import {createWindow} from '../kube/windows.js'
-import {UserError} from '../model/errors.js'
+import {ClusterError, UserError} from '../model/errors.js'
+import {Resources} from '../kube/resources.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
 
@@ -43,6 +44,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the time).'}),
+    keep: Flags.boolean({description: 'When the page is not served within --timeout, keep the window (the CronJob keeps trying) instead of removing it.'}),
     'no-wait': Flags.boolean({description: 'Do not wait until the page is served.'}),
     output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
     page: Flags.string({default: DEFAULT_PAGE, description: 'The page to show: default, or a custom page (see kubectl maintenance page list).'}),
@@ -73,7 +75,13 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const log = output === 'table' ? (line: string) => this.log(line) : (line: string) => this.note(line)
     const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
     const waitingFor = `waiting for the maintenance backend of ${window.name} to become ready`
-    const report = await applyNow(client, {log, namespace: window.namespace, notes: decisionNotes(checked), targets: window.targets, timeoutMs, waitingFor})
+    const report = await applyNow(client, {log, namespace: window.namespace, notes: decisionNotes(checked), targets: window.targets, timeoutMs, waitingFor}).catch(async (error: unknown) => {
+      if (!(error instanceof BackendNotReadyError) || this.flags.keep) throw error
+      // A window left behind would take the site down whenever its backend becomes ready: remove it, and let a pass restore and collect.
+      await client.delete(Resources.configMaps, window.namespace, window.name, false, stored.metadata.uid)
+      await applyNow(client, {log: () => {}, namespace: window.namespace, targets: [], timeoutMs: 0, waitingFor})
+      throw new ClusterError(`${error.message.replace(/; the window is stored and the CronJob keeps trying.*$/, '')}; window ${window.name} was removed and nothing stays in maintenance (--keep keeps it for the CronJob to retry)`)
+    })
     if (report.waitingOn.length > 0) log(`backend ${report.waitingOn.join(', ')} is starting; the targets are switched when it is ready (next reconcile)`)
   }
 

@@ -130,3 +130,37 @@ describe('now, twice (issue 14 item 6)', () => {
     expect(windows()).to.have.length(2)
   })
 })
+
+describe('now whose backend never becomes ready (issue 14 item 14)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(ingress('shop', 'shop'), ingress('kept', 'shop'))
+    server.setReadyDelay(3_600_000)
+  })
+
+  after(async () => server.close())
+
+  // The wait is measured against the backend's creationTimestamp, which the in-process server stamps with the real clock.
+  const realClock = () => envFor(server, new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'))
+  const objectsOf = (kind: string, apiVersion: string, role: string) =>
+    server.objects(apiVersion, kind, 'shop').filter((o) => (o.metadata as {labels?: Record<string, string>}).labels?.['kubectl-maintenance.io/role'] === role)
+
+  it('exits 1 with the reason, removes its window and lets the pass remove its backend', async () => {
+    const result = await runCommand(['now', 'ingress/shop', '-n', 'shop', '--timeout', '2s', '--name', 'doomed'], {env: realClock()})
+    expect(result.exitCode, JSON.stringify(result)).to.equal(1)
+    expect(result.stderr).to.match(/backend shop\/maintenance-[0-9a-f]{10} did not become ready within 2s; window doomed was removed and nothing stays in maintenance \(--keep keeps it/)
+    expect(server.object('v1', 'ConfigMap', 'shop', 'doomed')).to.equal(undefined)
+    expect(objectsOf('Deployment', 'apps/v1', 'backend')).to.deep.equal([])
+    const shop = server.object('networking.k8s.io/v1', 'Ingress', 'shop', 'shop') as {metadata: {labels?: Record<string, string>}}
+    expect(shop.metadata.labels?.['kubectl-maintenance.io/active']).to.equal(undefined)
+  })
+
+  it('--keep keeps the window for the CronJob to retry', async () => {
+    const result = await runCommand(['now', 'ingress/kept', '-n', 'shop', '--timeout', '2s', '--name', 'kept', '--keep'], {env: realClock()})
+    expect(result.exitCode).to.equal(1)
+    expect(result.stderr).to.include('the window is stored and the CronJob keeps trying')
+    expect(server.object('v1', 'ConfigMap', 'shop', 'kept')).to.not.equal(undefined)
+  })
+})
