@@ -9,6 +9,7 @@ import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {type BackendGate, type Upstream, renderBackend} from '../render/backend.js'
 import {isGateActive} from '../model/gate.js'
+import {finishedAt, isExpired} from './finished.js'
 import {type PageContext, buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degradedReason, joinOriginal, pauseOnSwitch, restoreAnnotations, revertDecision, splitOriginal} from './gitops.js'
@@ -85,6 +86,7 @@ class Planner {
     this.planBackends()
     if (!everything) {
       this.planPhases()
+      this.planRetention()
       this.planWakeups()
     }
     const nextWakeup = this.wakeups.length > 0 ? Math.min(...this.wakeups) : undefined
@@ -667,6 +669,18 @@ class Planner {
       this.setPhase(w, 'Scheduled', `occurrence ended; next at ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceEnded', 'Normal')
     } else if (w.phase === undefined) {
       this.setPhase(w, 'Scheduled', `starts ${next ? formatLocal(next.start, w.timezone) : 'never'}`, 'MaintenanceScheduled', 'Normal')
+    }
+  }
+
+  /** Finished windows past the install's retention are deleted (uid precondition in apply), so they do not pile up. */
+  private planRetention(): void {
+    const keepMs = this.options.keepFinishedMs
+    if (keepMs === undefined) return
+    for (const w of this.observed.windows) {
+      const finished = finishedAt(w)
+      if (w.uid !== undefined && finished !== undefined && isExpired(w, this.now, keepMs)) {
+        this.actions.push({finishedAt: finished, type: 'deleteWindow', window: {name: w.name, namespace: w.namespace, uid: w.uid}})
+      }
     }
   }
 

@@ -93,6 +93,8 @@ export interface PlanOptions {
   maxReverts?: number
   /** Uninstall: no target is wanted in maintenance; restore every one and delete every backend. */
   restoreEverything?: boolean
+  /** Finished windows (Completed, Cancelled) are deleted this long after they finished (install --keep); undefined: kept. */
+  keepFinishedMs?: number
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
@@ -133,6 +135,7 @@ export type Action =
   | {type: 'restore'; target: ObservedTarget; window: string; spec: Record<string, unknown>; labels: Record<string, string>; annotations: Record<string, string>}
   | {type: 'deleteBackend'; namespace: string; name: string; objects: Array<{part: 'configMap' | 'deployment' | 'service'; uid: string}>}
   | {type: 'objectEvent'; involved: {apiVersion: string; kind: string; name: string; namespace: string; uid?: string}; reason: string; message: string; eventType: EventType}
+  | {type: 'deleteWindow'; window: WindowKey & {uid: string}; finishedAt: number}
   | {type: 'setPhase'; window: WindowKey; phase: Phase; message: string; reason: string; eventType: EventType}
   | {type: 'targetEvent'; target: ObservedTarget; reason: string; message: string; eventType: EventType}
 

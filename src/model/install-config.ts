@@ -2,11 +2,14 @@
  * Install-level settings (SPEC §7): the ConfigMap `kubectl-maintenance-config` in the install namespace, written by
  * `install` and read by every pass. Only the platform team writes there; tenants cannot.
  */
+import {parseDuration} from './duration.js'
 import {UserError} from './errors.js'
 
 export const INSTALL_CONFIG = 'kubectl-maintenance-config'
 
 export const InstallConfigKey = {
+  /** How long finished windows are kept before the pass deletes them (install --keep). */
+  keep: 'keep',
   maxBackends: 'max-backends',
   namespaceSelector: 'namespace-selector',
 } as const
@@ -21,6 +24,8 @@ export interface NamespaceSelector {
 }
 
 export interface InstallConfig {
+  /** Finished windows are deleted this long after they finished; absent: the default, 7 days. */
+  keep?: string
   maxBackends: number
   /** Only namespaces with this label are served; absent: every namespace. */
   namespaceSelector?: NamespaceSelector
@@ -60,6 +65,7 @@ export function formatNamespaceSelector(selector: NamespaceSelector): string {
 /** The ConfigMap's data for these settings. */
 export function installConfigData(config: InstallConfig): Record<string, string> {
   return {
+    ...(config.keep === undefined ? {} : {[InstallConfigKey.keep]: config.keep}),
     [InstallConfigKey.maxBackends]: String(config.maxBackends),
     ...(config.namespaceSelector ? {[InstallConfigKey.namespaceSelector]: formatNamespaceSelector(config.namespaceSelector)} : {}),
   }
@@ -78,6 +84,10 @@ export function parseInstallConfig(data: Record<string, string> = {}): {config: 
       problems.push(`${INSTALL_CONFIG} ${key}: ${(error as Error).message}`)
     }
   }
+  read(InstallConfigKey.keep, (text) => {
+    parseDuration(text)
+    config.keep = text.trim()
+  })
   read(InstallConfigKey.maxBackends, (text) => {
     config.maxBackends = parseMaxBackends(text, InstallConfigKey.maxBackends)
   })
