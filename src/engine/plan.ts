@@ -178,6 +178,7 @@ class Planner {
       start: interval.start,
       targets: w.targets.map((t) => formatTarget(t)),
       timezone: w.timezone,
+      ...(isUnscheduled(w) ? {unscheduled: true} : {}),
       window: w.name,
     }
     const gate = isGateActive(w.gate) ? {settings: w.gate, upstreams: this.upstreams(w)} : undefined
@@ -703,6 +704,15 @@ class Planner {
     }
     if (this.waitingOn.size > 0) this.wakeups.push(this.now + READINESS_POLL_MS)
   }
+}
+
+/** Clocks of the client and the API server may differ by this much. */
+const CLOCK_SKEW_MS = 5000
+
+/** A window stored when it had already begun (`now`) was not announced ahead; what `extend` adds continues a planned one. */
+export function isUnscheduled(w: Window): boolean {
+  if (w.creationTimestamp === undefined || w.extends !== undefined) return false
+  return w.start <= Date.parse(w.creationTimestamp) + CLOCK_SKEW_MS
 }
 
 /**

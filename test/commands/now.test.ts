@@ -164,3 +164,35 @@ describe('now whose backend never becomes ready (issue 14 item 14)', () => {
     expect(server.object('v1', 'ConfigMap', 'shop', 'kept')).to.not.equal(undefined)
   })
 })
+
+describe('the page of a now window (issue 14, small defects)', function () {
+  this.timeout(60_000)
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(ingress('shop', 'shop'), ingress('planned', 'shop'))
+  })
+
+  after(async () => server.close())
+
+  const realNow = () => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  const servedHtml = (name: string) => {
+    const target = server.object('networking.k8s.io/v1', 'Ingress', 'shop', name) as {metadata: {annotations?: Record<string, string>}}
+    const backend = target.metadata.annotations?.['kubectl-maintenance.io/backend'] as string
+    return Object.values((server.object('v1', 'ConfigMap', 'shop', backend) as {data: Record<string, string>}).data).join('\n')
+  }
+
+  it('says "Maintenance in progress", not "Scheduled maintenance", for an emergency now; a scheduled window keeps its label', async () => {
+    const result = await runCommand(['now', 'ingress/shop', '-n', 'shop'], {env: envFor(server, realNow())})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(servedHtml('shop')).to.include('Maintenance in progress').and.not.include('Scheduled maintenance')
+
+    const start = new Date(Date.now() + 7000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const scheduled = await runCommand(['schedule', 'ingress/planned', '-n', 'shop', '--start', start, '--duration', '1h'], {env: envFor(server, realNow())})
+    expect(scheduled.exitCode, scheduled.stderr).to.equal(0)
+    const pass = await runCommand(['reconcile', '-n', 'shop', '--horizon', '10s'], {env: envFor(server, realNow())})
+    expect(pass.exitCode, pass.stderr).to.equal(0)
+    expect(servedHtml('planned')).to.include('Scheduled maintenance')
+  })
+})
