@@ -4,6 +4,10 @@ import {KubeCommand, formatResults, listFlags} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
 import {byStartThenName, invalidWindowRow, windowHeaders, windowRow} from '../cli/windows-table.js'
 import {isFinished} from '../engine/finished.js'
+import {cronJobHealth, overdue} from '../engine/overdue.js'
+import {readCronJobRuns} from '../kube/cronjob-runs.js'
+import {installNamespace} from '../kube/install-context.js'
+import type {Phase, Window} from '../model/window.js'
 import {listWindows} from '../kube/windows.js'
 import {windowToConfigMap} from '../model/window-codec.js'
 
@@ -43,9 +47,12 @@ PHASE is what the engine last recorded (Pending: not seen by the engine yet; Inv
       process.stderr.write(allNamespaces ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`)
       return
     }
+    const late = new Map(windows.map((w) => [w, overdue(w, at)] as const).filter((entry): entry is readonly [Window, string] => entry[1] !== undefined))
+    for (const [w, why] of late) this.warnUser(`window ${w.name}${allNamespaces ? ` in namespace ${w.namespace}` : ''} is overdue: it ${why}`)
+    if (late.size > 0) this.warnUser(cronJobHealth(await readCronJobRuns(client, installNamespace()), installNamespace(), at))
     const stored = new Map(configMaps.map((configMap) => [`${configMap.metadata.namespace}/${configMap.metadata.name}`, configMap]))
     const rows = [
-      ...windows.map((window) => windowRow(window, stored.get(`${window.namespace}/${window.name}`) ?? windowToConfigMap(window), at, allNamespaces)),
+      ...windows.map((window) => windowRow(late.has(window) ? {...window, phase: `${window.phase ?? 'Pending'} (overdue)` as Phase} : window, stored.get(`${window.namespace}/${window.name}`) ?? windowToConfigMap(window), at, allNamespaces)),
       ...invalid.map((bad) => invalidWindowRow(bad, allNamespaces)),
     ].sort(byStartThenName)
     const {headers, wideHeaders} = windowHeaders(allNamespaces)
