@@ -57,6 +57,7 @@ export default class Extend extends KubeCommand<typeof Extend> {
       this.log(`window ${window.name} recurs: window ${extension.name} keeps ${formatTargets(extension.targets)} in maintenance until ${local(draft.end as number)}`)
     } else {
       const end = extendedEnd(window, at, request)
+      if (end === window.end) return this.log(`window ${window.name} already ends at ${local(end)}; nothing changed`)
       await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
       this.log(`window ${window.name} now ends at ${local(end)}`)
     }

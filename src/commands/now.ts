@@ -15,7 +15,7 @@ import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
-import {createWindow} from '../kube/windows.js'
+import {createWindow, listWindows} from '../kube/windows.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {Resources} from '../kube/resources.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
@@ -61,9 +61,9 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
     checkDraftOffline(draft, at)
     const client = await this.client()
-    const {checked, existing, install, overlaps, window} = await prepareNewWindow(client, draft, at)
-    const already = nowAlreadyApplied(existing, window.targets, at, draft.force === true)
+    const already = nowAlreadyApplied((await listWindows(client, draft.namespace)).windows, draft.targets, at, draft.force === true)
     if (already) return this.flags.output === 'table' ? this.log(already) : this.note(already)
+    const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
     await this.keepSecret(client, stored, gate)
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
