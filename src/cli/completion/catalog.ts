@@ -51,7 +51,7 @@ export interface Catalog {
 
 /** Positional arguments by command id; commands not listed take none worth completing. */
 const POSITIONALS: Record<string, ValueSource> = {
-  cancel: 'windows-and-targets',
+  cancel: 'windows',
   completion: 'shells',
   end: 'windows-and-targets',
   extend: 'windows',
