@@ -31,7 +31,7 @@ export interface InstallConfig {
   namespaceSelector?: NamespaceSelector
 }
 
-export const DEFAULT_INSTALL_CONFIG: InstallConfig = {maxBackends: DEFAULT_MAX_BACKENDS}
+export const DEFAULT_INSTALL_CONFIG: InstallConfig = {keep: '7d', maxBackends: DEFAULT_MAX_BACKENDS}
 
 // A label key: optional DNS-subdomain prefix and a name of at most 63 characters; a value of at most 63.
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/

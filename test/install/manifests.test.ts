@@ -246,7 +246,7 @@ describe('install manifests', () => {
     const objects = documents((await dryRun('--max-backends', '4', '--namespace-selector', 'kubectl-maintenance.io/enabled=true', '--keep', '36h')).stdout)
     const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kubectl-maintenance-config') as unknown as {data: Record<string, string>; metadata: {namespace: string}}
     expect(config.metadata.namespace).to.equal('kubectl-maintenance')
-    expect(config.data).to.deep.equal({keep: '36h', 'max-backends': '4', 'namespace-selector': 'kubectl-maintenance.io/enabled=true'})
+    expect(config.data).to.deep.equal({keep: '1d12h', 'max-backends': '4', 'namespace-selector': 'kubectl-maintenance.io/enabled=true'})
     const defaults = documents((await dryRun()).stdout).find((o) => o.metadata.name === 'kubectl-maintenance-config') as unknown as {data: Record<string, string>}
     expect(defaults.data).to.deep.equal({keep: '7d', 'max-backends': '10'})
   })
