@@ -9,6 +9,9 @@ import {formatTarget} from '../model/target.js'
 import {commandClock} from './clock.js'
 import {routingSummary} from '../engine/kinds/routing-summary.js'
 
+/** The wait for a backend ran out: `now` removes its window unless told to keep it. */
+export class BackendNotReadyError extends ClusterError {}
+
 export interface ApplyNowOptions {
   namespace: string
   /** Targets whose routing before -> after is printed. */
@@ -56,7 +59,7 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
     throw new ClusterError(`applying failed:\n  ${report.errors.join('\n  ')}`)
   }
   if (report.waitingOn.length > 0 && options.timeoutMs > 0) {
-    throw new ClusterError(
+    throw new BackendNotReadyError(
       `backend ${report.waitingOn.join(', ')} did not become ready within ${Math.round(options.timeoutMs / 1000)}s; the window is stored and the CronJob keeps trying (see kubectl get events -n ${options.namespace})`,
     )
   }

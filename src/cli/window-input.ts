@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {UserError} from '../model/errors.js'
 import {parseAnnounce} from '../model/exceptions.js'
 import {type TargetRef, parseTarget} from '../model/target.js'
-import {machineZone, parseZone} from '../model/time.js'
+import {FOLDS, machineZone, parseZone} from '../model/time.js'
 
 /** Runs a parser of one flag's value, naming the flag in its error so users see which input was wrong. */
 export function fromFlag<T>(flag: string, parse: () => T): T {
@@ -38,3 +38,9 @@ export const announceFlag = Flags.string({description: 'How long before the star
 export function announceOf(text: string | undefined): string | undefined {
   return text === undefined ? undefined : fromFlag('announce', () => parseAnnounce(text)).text
 }
+
+/** `--fold`: which of the two instants a local time means on a night clocks go back (python's and Temporal's word). */
+export const foldFlag = Flags.option({
+  description: 'For a local time that happens twice (the night clocks go back): earlier (before the change) or later (after it).',
+  options: FOLDS,
+})()

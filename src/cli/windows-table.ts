@@ -119,7 +119,7 @@ export function statusRow(status: TargetStatus, allNamespaces: boolean): Printab
     cells: withNamespace(
       [
         target,
-        status.inMaintenance ? 'yes' : 'no',
+        status.overdue === undefined ? (status.inMaintenance ? 'yes' : 'no') : 'overdue',
         status.window ?? NONE,
         status.backend ?? NONE,
         status.ready ?? NONE,

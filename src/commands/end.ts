@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {applyStoredChange} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
-import {activeWindowsOf, enableAnnotationsToRemove, endableWindow} from '../engine/window-changes.js'
+import {activeExtensionsOf, activeWindowsOf, enableAnnotationsToRemove, endableWindow} from '../engine/window-changes.js'
 import {getTarget, targetType} from '../kube/targets.js'
 import {endWindow, getWindow, listWindows} from '../kube/windows.js'
 import {type TargetRef, formatTarget, parseTarget, sameTarget} from '../model/target.js'
@@ -36,6 +36,8 @@ Give window names, or targets: for a target every active window naming it ends, 
         const {note, window} = endableWindow(await getWindow(client, namespace, ref), at)
         if (note) process.stderr.write(`${note}\n`)
         if (window) windows.set(window.name, window)
+        // What `extend` added to the occurrence in progress ends with it, else the targets stay down.
+        if (window?.every) for (const extension of activeExtensionsOf((await listWindows(client, namespace)).windows, window, at)) windows.set(extension.name, extension)
         continue
       }
       const active = activeWindowsOf(all, ref, at)

@@ -3,11 +3,11 @@ import {Args, Flags} from '@oclif/core'
 import {applyStoredChange} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {now} from '../cli/clock.js'
-import {fromFlag, zoneFlag} from '../cli/window-input.js'
+import {foldFlag, fromFlag, zoneFlag} from '../cli/window-input.js'
 import {checkDraftOffline} from '../engine/new-window.js'
-import {type EndRequest, extendedEnd, occurrenceExtension} from '../engine/window-changes.js'
+import {type EndRequest, activeExtensionsOf, extendedEnd, movedExtensionEnd, occurrenceExtension} from '../engine/window-changes.js'
 import {prepareNewWindow} from '../kube/new-window.js'
-import {createWindow, getWindow, patchWindowAnnotations} from '../kube/windows.js'
+import {createWindow, getWindow, listWindows, patchWindowAnnotations} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTargets} from '../model/target.js'
@@ -28,21 +28,28 @@ export default class Extend extends KubeCommand<typeof Extend> {
 
   static flags = {
     by: Flags.string({description: 'How much later the window ends: 90s, 45m, 2h30m, 1d, PT2H.', exactlyOne: ['by', 'until']}),
+    fold: foldFlag,
     timezone: Flags.string({description: "IANA timezone to read --until in (default: the window's timezone)."}),
     until: Flags.string({description: 'The new end: RFC 3339, a local "2026-12-25 02:00" or "02:00", or +2h.', exactlyOne: ['by', 'until']}),
   }
 
   async run(): Promise<void> {
     const at = now()
-    const {by, timezone, until} = this.flags
+    const {by, fold, timezone, until} = this.flags
     const byMs = by === undefined ? undefined : fromFlag('by', () => parseDuration(by)).ms
     if (byMs !== undefined && byMs <= 0) throw new UserError(`--by ${by} is not positive; give a length such as 30m`)
     const zone = timezone === undefined ? undefined : zoneFlag(timezone)
-    const request: EndRequest = byMs === undefined ? {until: (windowZone) => fromFlag('until', () => parseWhen(until as string, {now: at, zone: zone ?? windowZone}))} : {byMs}
+    const request: EndRequest = byMs === undefined ? {until: (windowZone) => fromFlag('until', () => parseWhen(until as string, {asEnd: true, fold, now: at, zone: zone ?? windowZone}))} : {byMs}
     const client = await this.client()
     const window = await getWindow(client, client.namespace, this.args.window)
     const local = (ms: number): string => formatLocal(ms, window.timezone)
-    if (window.every) {
+    const extension = window.every ? activeExtensionsOf((await listWindows(client, window.namespace)).windows, window, at).at(-1) : undefined
+    if (extension) {
+      // Extended before: the same extension moves, so extending twice leaves one window keeping the targets down.
+      const end = movedExtensionEnd(window, extension, at, request)
+      await patchWindowAnnotations(client, extension.namespace, extension.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
+      this.log(`window ${window.name} recurs: window ${extension.name} keeps ${formatTargets(extension.targets)} in maintenance until ${local(end)}`)
+    } else if (window.every) {
       const draft = occurrenceExtension(window, at, request)
       checkDraftOffline(draft, draft.start)
       const {window: extension} = await prepareNewWindow(client, draft, draft.start)
@@ -50,6 +57,7 @@ export default class Extend extends KubeCommand<typeof Extend> {
       this.log(`window ${window.name} recurs: window ${extension.name} keeps ${formatTargets(extension.targets)} in maintenance until ${local(draft.end as number)}`)
     } else {
       const end = extendedEnd(window, at, request)
+      if (end === window.end) return this.log(`window ${window.name} already ends at ${local(end)}; nothing changed`)
       await patchWindowAnnotations(client, window.namespace, window.name, {[WindowAnnotation.end]: toRfc3339Utc(end)})
       this.log(`window ${window.name} now ends at ${local(end)}`)
     }

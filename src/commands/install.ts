@@ -12,6 +12,8 @@ import {DEFAULT_SCHEDULE, type InstallOptions, bundleRef, installOrder, renderBu
 import {DEFAULT_MAX_BACKENDS, parseMaxBackends, parseNamespaceSelector} from '../model/install-config.js'
 import {outsideSettings} from '../cli/outside-settings.js'
 import {ClusterError, UserError} from '../model/errors.js'
+import {fromFlag} from '../cli/window-input.js'
+import {parseDuration} from '../model/time.js'
 import {INSTALL_NAMESPACE} from '../model/keys.js'
 
 export default class Install extends KubeCommand<typeof Install> {
@@ -32,6 +34,7 @@ Objects are written with server-side apply, so running install again upgrades in
   static flags = {
     'alertmanager-url': Flags.string({description: 'Alertmanager to silence alerts in during each window (API v2); the CronJob needs network access to it.'}),
     'dry-run': Flags.boolean({description: 'Print the manifests (-o yaml by default) and write nothing; needs no cluster.'}),
+    keep: Flags.string({default: '7d', description: 'How long finished windows (Completed, Cancelled) are kept before the CronJob deletes them: 90s, 45m, 2h, 7d, PT2H.'}),
     image: Flags.string({description: 'Run this prebuilt image (built from the Dockerfile) instead of the bundle on the official Node image.'}),
     'max-backends': Flags.string({description: `The most maintenance backends one namespace may have at once; a window that would need more is marked Failed. Default ${DEFAULT_MAX_BACKENDS}.`}),
     'namespace-selector': Flags.string({description: 'Serve only namespaces with this label (LABEL=VALUE), e.g. kubectl-maintenance.io/enabled=true.'}),
@@ -51,6 +54,7 @@ Objects are written with server-side apply, so running install again upgrades in
       namespaces: this.flags.namespaces === undefined ? undefined : splitList(this.flags.namespaces),
       schedule: this.flags.schedule,
       settings: {
+        keep: fromFlag('keep', () => parseDuration(this.flags.keep)).text,
         maxBackends: this.flags['max-backends'] === undefined ? DEFAULT_MAX_BACKENDS : parseMaxBackends(this.flags['max-backends']),
         namespaceSelector: this.flags['namespace-selector'] === undefined ? undefined : parseNamespaceSelector(this.flags['namespace-selector']),
         ...outsideSettings(this.flags),

@@ -1,21 +1,23 @@
 import {Args, Flags} from '@oclif/core'
 
-import {applyNow} from '../cli/apply-now.js'
+import {BackendNotReadyError, applyNow} from '../cli/apply-now.js'
 import {KubeCommand} from '../cli/base-command.js'
 import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
-import {CREATE_OUTPUTS, announceFlag, announceOf, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {CREATE_OUTPUTS, announceFlag, announceOf, foldFlag, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
 import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
+import {nowAlreadyApplied} from '../engine/repeat.js'
 import {decisionNotes} from '../kube/check-targets.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {createBypassSecret} from '../kube/bypass-secret.js'
 import {prepareNewWindow} from '../kube/new-window.js'
-import {createWindow} from '../kube/windows.js'
-import {UserError} from '../model/errors.js'
+import {createWindow, listWindows} from '../kube/windows.js'
+import {ClusterError, UserError} from '../model/errors.js'
+import {Resources} from '../kube/resources.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
 
@@ -36,11 +38,13 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
   static flags = {
     ...gateFlags,
     ...{announce: announceFlag, contact: Flags.string({description: 'Who to contact, shown on the page.'})},
-    force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
+    force: Flags.boolean({description: 'Make a second window for targets an open window already keeps in maintenance; also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
+    fold: foldFlag,
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the time).'}),
+    keep: Flags.boolean({description: 'When the page is not served within --timeout, keep the window (the CronJob keeps trying) instead of removing it.'}),
     'no-wait': Flags.boolean({description: 'Do not wait until the page is served.'}),
     output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
     page: Flags.string({default: DEFAULT_PAGE, description: 'The page to show: default, or a custom page (see kubectl maintenance page list).'}),
@@ -57,6 +61,8 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
     checkDraftOffline(draft, at)
     const client = await this.client()
+    const already = nowAlreadyApplied((await listWindows(client, draft.namespace)).windows, draft.targets, at, draft.force === true)
+    if (already) return this.flags.output === 'table' ? this.log(already) : this.note(already)
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
     const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
     await this.keepSecret(client, stored, gate)
@@ -69,7 +75,13 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const log = output === 'table' ? (line: string) => this.log(line) : (line: string) => this.note(line)
     const timeoutMs = this.flags['no-wait'] ? 0 : parseDuration(this.flags.timeout).ms
     const waitingFor = `waiting for the maintenance backend of ${window.name} to become ready`
-    const report = await applyNow(client, {log, namespace: window.namespace, notes: decisionNotes(checked), targets: window.targets, timeoutMs, waitingFor})
+    const report = await applyNow(client, {log, namespace: window.namespace, notes: decisionNotes(checked), targets: window.targets, timeoutMs, waitingFor}).catch(async (error: unknown) => {
+      if (!(error instanceof BackendNotReadyError) || this.flags.keep) throw error
+      // A window left behind would take the site down whenever its backend becomes ready: remove it, and let a pass restore and collect.
+      await client.delete(Resources.configMaps, window.namespace, window.name, false, stored.metadata.uid)
+      await applyNow(client, {log: () => {}, namespace: window.namespace, targets: [], timeoutMs: 0, waitingFor})
+      throw new ClusterError(`${error.message.replace(/; the window is stored and the CronJob keeps trying.*$/, '')}; window ${window.name} was removed and nothing stays in maintenance (--keep keeps it for the CronJob to retry)`)
+    })
     if (report.waitingOn.length > 0) log(`backend ${report.waitingOn.join(', ')} is starting; the targets are switched when it is ready (next reconcile)`)
   }
 
@@ -91,7 +103,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
       if (duration.ms <= 0) throw new UserError(`--for ${flags.for} is not positive; give a length such as 30m`)
       end = at + duration.ms
     } else if (flags.until !== undefined) {
-      const until = fromFlag('until', () => parseWhen(flags.until as string, {now: at, zone: timezone}))
+      const until = fromFlag('until', () => parseWhen(flags.until as string, {asEnd: true, fold: flags.fold, now: at, zone: timezone}))
       if (until <= at) throw new UserError(`--until ${formatLocal(until, timezone)} is not in the future (now: ${formatLocal(at, timezone)})`)
       end = until
     }

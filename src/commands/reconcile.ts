@@ -4,7 +4,8 @@ import {KubeCommand} from '../cli/base-command.js'
 import {describe} from '../kube/apply.js'
 import {installNamespace} from '../kube/install-context.js'
 import {reconcile} from '../kube/reconcile.js'
-import {parseDuration} from '../model/time.js'
+import {parseDuration, toRfc3339Utc} from '../model/time.js'
+import {commandClock} from '../cli/clock.js'
 
 export default class Reconcile extends KubeCommand<typeof Reconcile> {
   static description = `Run one pass of the maintenance engine: switch targets whose window has started, restore those whose window has ended, create and clean up backends.
@@ -27,6 +28,7 @@ This is what the in-cluster CronJob runs every minute; you may run it by hand. W
     const client = await this.client()
     const namespace = this.flags['all-namespaces'] ? undefined : client.namespace
     const report = await reconcile(client, {
+      clock: commandClock(),
       dryRun: this.flags['dry-run'],
       horizonMs,
       namespace,
@@ -36,7 +38,8 @@ This is what the in-cluster CronJob runs every minute; you may run it by hand. W
     })
     if (this.flags['dry-run']) {
       for (const action of report.planned) this.log(`would be ${describe(action)}`)
-      if (report.planned.length === 0) this.log('nothing to do')
+      for (const {action, at} of report.later ?? []) this.log(`at ${toRfc3339Utc(Math.ceil(at / 1000) * 1000)} would be ${describe(action)}`)
+      if (report.planned.length === 0 && (report.later ?? []).length === 0) this.log('nothing to do')
     }
     for (const waiting of report.waitingOn) process.stderr.write(`still waiting for backend ${waiting} to become ready\n`)
     if (report.errors.length > 0) {

@@ -5,9 +5,9 @@ import {type GateInput, gateFlags, parseGateFlags} from '../cli/gate-input.js'
 import {GITOPS_PAUSE_DESCRIPTION, gitopsNotes} from '../cli/gitops-notes.js'
 import {now} from '../cli/clock.js'
 import {renderData} from '../cli/output.js'
-import {CREATE_OUTPUTS, announceFlag, announceOf, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
+import {CREATE_OUTPUTS, announceFlag, announceOf, foldFlag, fromFlag, parseTargets, zoneFlag} from '../cli/window-input.js'
 import {describeWindow} from '../cli/windows-table.js'
-import {type WindowDraft, checkDraftOffline, cronJobWarning} from '../engine/new-window.js'
+import {type WindowDraft, checkDraftOffline, cronJobWarning, firstOccurrenceDraft} from '../engine/new-window.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {createBypassSecret} from '../kube/bypass-secret.js'
@@ -42,6 +42,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     duration: Flags.string({description: 'Length of the window (or of each occurrence with --every): 90s, 45m, 2h30m, 1d, PT2H.', exactlyOne: ['end', 'duration']}),
     end: Flags.string({description: 'When the window ends (same forms as --start).', exactlyOne: ['end', 'duration']}),
     every: Flags.string({description: 'Recur: a 5-field cron expression evaluated in --timezone, e.g. "0 2 * * 0". Needs --duration.'}),
+    fold: foldFlag,
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the start).'}),
@@ -56,7 +57,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
   async run(): Promise<void> {
     const at = now()
     const gate = parseGateFlags(this.flags)
-    const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
+    const draft = firstOccurrenceDraft({...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})})
     checkDraftOffline(draft, at)
     const client = await this.client()
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
@@ -83,7 +84,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     const {flags} = this
     const targets = parseTargets(this.args.target)
     const timezone = zoneFlag(flags.timezone)
-    const start = fromFlag('start', () => parseWhen(flags.start, {now: at, zone: timezone}))
+    const start = fromFlag('start', () => parseWhen(flags.start, {fold: flags.fold, now: at, zone: timezone}))
     if (start < at) {
       throw new UserError(`--start ${formatLocal(start, timezone)} is in the past (now: ${formatLocal(at, timezone)}); use a later time, or kubectl maintenance now`)
     }
@@ -92,7 +93,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     const every = flags.every === undefined ? undefined : fromFlag('every', () => parseCron(flags.every as string))
     if (every && !duration) throw new UserError('--every needs --duration (the length of each occurrence), not --end')
     const skip = flags.skip === undefined ? undefined : skipDates(flags.skip, every, start, timezone)
-    const end = every ? undefined : duration ? start + duration.ms : fromFlag('end', () => parseWhen(flags.end as string, {now: at, zone: timezone}))
+    const end = every ? undefined : duration ? start + duration.ms : fromFlag('end', () => parseWhen(flags.end as string, {fold: flags.fold, now: at, zone: timezone}))
     if (end !== undefined && end <= start) {
       throw new UserError(`--end ${formatLocal(end, timezone)} is not after --start ${formatLocal(start, timezone)}; give a later --end or a --duration`)
     }

@@ -8,6 +8,8 @@ import {targetStatuses} from '../engine/status.js'
 import {installNamespace} from '../kube/install-context.js'
 import {observe} from '../kube/observe.js'
 import {UserError} from '../model/errors.js'
+import {cronJobHealth, overdueStatuses} from '../engine/overdue.js'
+import {readCronJobRuns} from '../kube/cronjob-runs.js'
 
 export default class Status extends KubeCommand<typeof Status> {
   static args = {
@@ -34,6 +36,9 @@ Without TARGET: every target of the namespace that is in maintenance or named by
     const observed = await observe(client, {installNamespace: installNamespace(), namespace})
     const {notFound, statuses} = targetStatuses(observed, at, refs.length > 0 ? {namespace: client.namespace, refs} : undefined)
     for (const problem of notFound) this.warnUser(problem)
+    const late = overdueStatuses(statuses, observed.windows, at)
+    for (const why of late) this.warnUser(why)
+    if (late.length > 0) this.warnUser(cronJobHealth(await readCronJobRuns(client, installNamespace()), installNamespace(), at))
     if (statuses.length === 0 && (this.flags.output === 'table' || this.flags.output === 'wide')) {
       process.stderr.write(allNamespaces ? 'No targets in maintenance or scheduled for it\n' : `No targets in maintenance or scheduled for it in ${namespace} namespace.\n`)
       return

@@ -5,6 +5,8 @@ import {DEFAULT_PAGE} from '../model/keys.js'
 import {isCustomPageName} from '../model/page-name.js'
 import {MAX_TEXT_BYTES, validateWindow} from '../model/window-codec.js'
 import {validateWindowName} from '../model/window-name.js'
+import {formatDuration, formatLocal, parseDuration} from '../model/time.js'
+import {firstPairCloserThan, nextOccurrence} from '../model/recurrence.js'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
 
 /** What `schedule` and `now` ask for, checked and completed (name, warnings) by prepareNewWindow. */
@@ -27,6 +29,37 @@ export function checkDraftOffline(draft: WindowDraft, now: number): void {
   }
   const problems = validateWindow({...draft, name: draft.name ?? 'draft'}, now)
   if (problems.length > 0) throw new UserError(problems.join('; '))
+  if (draft.every !== undefined && draft.duration !== undefined) {
+    const overlap = overlappingOccurrences(draft.every, draft.timezone, draft.start, parseDuration(draft.duration).ms)
+    if (overlap) throw new UserError(overlap)
+  }
+}
+
+/**
+ * A recurring draft starts at its first occurrence: `--start 02:00 --every "0 2 * * 0"` on a Tuesday is shown and named
+ * after Sunday, the first time it runs, not after the --start bound (occurrences before it never run either way).
+ */
+export function firstOccurrenceDraft(draft: WindowDraft): WindowDraft {
+  if (draft.every === undefined) return draft
+  const first = nextOccurrence(draft.every, draft.timezone, draft.start - 1)
+  return first === undefined ? draft : {...draft, start: first}
+}
+
+const RECURRENCE_SCAN = 1000
+
+/**
+ * Occurrences of a recurrence that would overlap the next (`--every "*\/5 * * * *" --duration 1h`) are refused: the
+ * outage would never end between them, which is an open-ended window in disguise. Checked over the next 1000
+ * occurrences, which covers years of daily ones with their daylight saving nights.
+ */
+export function overlappingOccurrences(every: string, zone: string, start: number, durationMs: number): string | undefined {
+  const pair = firstPairCloserThan(every, zone, start - 1, durationMs, RECURRENCE_SCAN)
+  if (!pair) return undefined
+  const gap = formatDuration(pair.to - pair.from)
+  return (
+    `--duration ${formatDuration(durationMs)} is longer than the time between occurrences of "${every}" (${gap}, from ${formatLocal(pair.from, zone)} to ${formatLocal(pair.to, zone)}): ` +
+    `each would overlap the next and the targets would never come back; use a --duration of at most ${gap}, or a sparser --every`
+  )
 }
 
 const OVERLAP_SCAN_LIMIT = 1000

@@ -10,6 +10,7 @@ import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, isPaused, nextInterval, nextTransition} from '../model/window-schedule.js'
 import {type BackendGate, type Upstream, renderBackend} from '../render/backend.js'
 import {isGateActive} from '../model/gate.js'
+import {finishedAt, isExpired} from './finished.js'
 import {type PageContext, buildViewModel} from '../render/view-model.js'
 import {backendRef, backendRefByName} from './backend-ref.js'
 import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degradedReason, joinOriginal, pauseOnSwitch, restoreAnnotations, revertDecision, splitOriginal} from './gitops.js'
@@ -88,6 +89,7 @@ class Planner {
     this.planBackends()
     if (!everything) {
       this.planPhases()
+      this.planRetention()
       this.planWakeups()
     }
     const nextWakeup = this.wakeups.length > 0 ? Math.min(...this.wakeups) : undefined
@@ -200,6 +202,7 @@ class Planner {
       start: interval.start,
       targets: w.targets.map((t) => formatTarget(t)),
       timezone: w.timezone,
+      ...(isUnscheduled(w) ? {unscheduled: true} : {}),
       window: w.name,
     }
     const gate = isGateActive(w.gate) ? {settings: w.gate, upstreams: this.upstreams(w)} : undefined
@@ -672,7 +675,10 @@ class Planner {
       const degraded = this.degraded.get(id)
       if (degraded) {
         if (w.phase !== 'Degraded') this.setPhase(w, 'Degraded', degraded.join('; '), 'MaintenanceDegraded', 'Warning')
-      } else if (w.phase !== 'Active') {
+      } else if (w.phase === 'Active') {
+        const stale = staleActiveMessage(w, interval)
+        if (stale !== undefined) this.setPhase(w, 'Active', stale, 'MaintenanceRescheduled', 'Normal')
+      } else {
         const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
         const skipped = this.skipped.get(id)
         const switched = skipped ? w.targets.filter((t) => !skipped.some((s) => s.startsWith(`${formatTarget(t)} (`))) : w.targets
@@ -694,6 +700,18 @@ class Planner {
     } else if (w.phase === undefined) {
       const when = next ? `starts ${formatLocal(next.start, w.timezone)}` : isPaused(w) ? 'paused' : 'starts never'
       this.setPhase(w, 'Scheduled', when, 'MaintenanceScheduled', 'Normal')
+    }
+  }
+
+  /** Finished windows past the install's retention are deleted (uid precondition in apply), so they do not pile up. */
+  private planRetention(): void {
+    const keepMs = this.options.keepFinishedMs
+    if (keepMs === undefined) return
+    for (const w of this.observed.windows) {
+      const finished = finishedAt(w)
+      if (w.uid !== undefined && finished !== undefined && isExpired(w, this.now, keepMs)) {
+        this.actions.push({finishedAt: finished, type: 'deleteWindow', window: {name: w.name, namespace: w.namespace, uid: w.uid}})
+      }
     }
   }
 
@@ -721,6 +739,29 @@ class Planner {
     }
     if (this.waitingOn.size > 0) this.wakeups.push(this.now + READINESS_POLL_MS)
   }
+}
+
+/** Clocks of the client and the API server may differ by this much. */
+const CLOCK_SKEW_MS = 5000
+
+/** A window stored when it had already begun (`now`) was not announced ahead; what `extend` adds continues a planned one. */
+export function isUnscheduled(w: Window): boolean {
+  if (w.creationTimestamp === undefined || w.extends !== undefined) return false
+  return w.start <= Date.parse(w.creationTimestamp) + CLOCK_SKEW_MS
+}
+
+/**
+ * An Active window's message names the end it had when it started ("... in maintenance until 22:00"); after `extend`
+ * moved the end, the message with the current end, else undefined.
+ */
+export function staleActiveMessage(w: Window, interval: Interval): string | undefined {
+  const message = w.phaseMessage ?? ''
+  const at = message.search(/ in maintenance until (ended|\d{4}-)/)
+  if (at < 0) return undefined
+  const until = interval.end === undefined ? 'until ended' : `until ${formatLocal(interval.end, w.timezone)}`
+  const rest = message.slice(at + ' in maintenance '.length)
+  const old = rest.startsWith('until ended') ? 'until ended' : rest.slice(0, rest.search(/;|$/))
+  return old === until ? undefined : message.slice(0, at) + ' in maintenance ' + until + rest.slice(old.length)
 }
 
 /** Annotations with a kind's changes applied: a value sets, null removes. */

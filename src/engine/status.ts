@@ -11,6 +11,8 @@ export interface TargetStatus {
   namespace: string
   target: TargetRef
   inMaintenance: boolean
+  /** The window is overdue (the CronJob did not apply its transition): why. */
+  overdue?: string
   /** The window that put it into maintenance ("annotation" for the enable annotation), else the next window naming it. */
   window?: string
   backend?: string

@@ -103,6 +103,8 @@ export interface PlanOptions {
   restoreEverything?: boolean
   /** Who the window history names for this pass's transitions: `cronjob`, or the kubeconfig user running it. */
   actor?: string
+  /** Finished windows (Completed, Cancelled) are deleted this long after they finished (install --keep); undefined: kept. */
+  keepFinishedMs?: number
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
@@ -143,6 +145,7 @@ export type Action =
   | {type: 'restore'; target: ObservedTarget; window: string; spec: Record<string, unknown>; labels: Record<string, string>; annotations: Record<string, string>}
   | {type: 'deleteBackend'; namespace: string; name: string; objects: Array<{part: 'configMap' | 'deployment' | 'service'; uid: string}>}
   | {type: 'objectEvent'; involved: {apiVersion: string; kind: string; name: string; namespace: string; uid?: string}; reason: string; message: string; eventType: EventType}
+  | {type: 'deleteWindow'; window: WindowKey & {uid: string}; finishedAt: number}
   | {
       type: 'setPhase'
       window: WindowKey

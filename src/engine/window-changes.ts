@@ -3,7 +3,8 @@ import type {Window} from '../model/window.js'
 
 import {UserError} from '../model/errors.js'
 import {appendHistory} from '../model/history.js'
-import {ACTIVE_LABEL, LegacyAnnotation, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
+import {ACTIVE_LABEL, DEFAULT_PAGE, LegacyAnnotation, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
+import {isCustomPageName} from '../model/page-name.js'
 import {type TargetRef, formatTarget, sameTarget} from '../model/target.js'
 import {formatLocal, toRfc3339Utc} from '../model/time.js'
 import {currentInterval, isOver, nextInterval} from '../model/window-schedule.js'
@@ -16,7 +17,13 @@ export type CancelDecision = 'cancel' | 'end' | 'cancelled already' | 'ended alr
 export function cancelDecision(window: Window, now: number): CancelDecision {
   if (window.phase === 'Cancelled') return 'cancelled already'
   if (window.phase === 'Completed' || isOver(window, now)) return 'ended already'
-  return window.start > now ? 'cancel' : 'end'
+  // A series between occurrences has nothing to restore: it is Cancelled (an end would read as Completed, never applied).
+  return window.start > now || (window.every !== undefined && currentInterval(window, now) === undefined) ? 'cancel' : 'end'
+}
+
+/** The windows `cancel TARGET` stops: every one naming the target that is in progress or still to come. */
+export function cancellableWindowsOf(windows: Window[], ref: TargetRef, now: number): Window[] {
+  return windows.filter((w) => w.targets.some((t) => sameTarget(t, ref)) && (cancelDecision(w, now) === 'cancel' || cancelDecision(w, now) === 'end'))
 }
 
 /** The data to write with annotations that change a window's phase: its history with the transition, by `actor`. */
@@ -29,7 +36,10 @@ export function historyData(window: Window, annotations: Record<string, string |
 
 /** The annotations that mark a window that has not started Cancelled. */
 export function cancelAnnotations(window: Window, now: number): Record<string, string> {
-  return {[WindowAnnotation.phase]: 'Cancelled', [WindowAnnotation.phaseMessage]: `cancelled at ${formatLocal(now, window.timezone)}`}
+  const annotations: Record<string, string> = {[WindowAnnotation.phase]: 'Cancelled', [WindowAnnotation.phaseMessage]: `cancelled at ${formatLocal(now, window.timezone)}`}
+  // A series that has begun gets an end, so no occurrence follows and its retention (install --keep) counts from now.
+  if (window.every && window.start < now && (window.end === undefined || window.end > now)) annotations[WindowAnnotation.end] = toRfc3339Utc(endInstant(window, now))
+  return annotations
 }
 
 /**
@@ -135,5 +145,45 @@ export function occurrenceExtension(window: Window, now: number, request: EndReq
     throw new UserError(`the new end ${local(end)} is not after the end of the occurrence in progress (${local(occurrence.end)}); to end it now use kubectl maintenance end ${name}`)
   }
   const {contact, message, namespace, page, reason, targets, timezone} = window
-  return {contact, end, message, namespace, page, reason, start: Math.floor(now / 1000) * 1000, targets, timezone}
+  return {contact, end, extends: name, message, namespace, page, reason, start: Math.floor(now / 1000) * 1000, targets, timezone}
+}
+
+/**
+ * The new end of the extension of `series` that `extend` moves again: a length adds to the extension's end; the end may
+ * come earlier, but not before the occurrence's own end (to end it now, `end` the series).
+ */
+export function movedExtensionEnd(series: Window, extension: Window, now: number, request: EndRequest): number {
+  const end = extendedEnd(extension, now, request)
+  const occurrence = currentInterval(series, now)
+  if (occurrence?.end !== undefined && end <= occurrence.end) {
+    const local = (ms: number): string => formatLocal(ms, series.timezone)
+    throw new UserError(`the new end ${local(end)} is not after the end of the occurrence in progress (${local(occurrence.end)}); to end it now use kubectl maintenance end ${series.name}`)
+  }
+  return end
+}
+
+/**
+ * The one-off windows `extend` made for `series` that are still running at `now`: `end` of the series ends them too
+ * (else the outage goes on), and `extend` again moves the end of the latest one instead of adding another.
+ */
+export function activeExtensionsOf(windows: Window[], series: Window, now: number): Window[] {
+  return windows
+    .filter((w) => w.extends === series.name && w.namespace === series.namespace && !w.every && w.phase !== 'Cancelled' && currentInterval(w, now) !== undefined)
+    .sort((a, b) => a.start - b.start)
+}
+
+/**
+ * What `set-page` does to a window at `now`: nothing when it already shows that page (twice is once); 'active' when
+ * the targets must be switched to the new page's backend now; 'later' for a window still to come. A finished window
+ * or a name that cannot be a page is a user error.
+ */
+export function pageChange(window: Window, page: string, now: number): 'unchanged' | 'active' | 'later' {
+  if (page !== DEFAULT_PAGE && !isCustomPageName(page)) {
+    throw new UserError(`page "${page}" is not a valid page name: use "${DEFAULT_PAGE}" or lowercase letters, digits and '-'; see kubectl maintenance page list`)
+  }
+  if (window.phase === 'Cancelled' || window.phase === 'Completed' || isOver(window, now)) {
+    throw new UserError(`window ${window.name} is ${window.phase === 'Cancelled' ? 'Cancelled' : 'over'}; its page no longer matters (schedule a new window with --page ${page})`)
+  }
+  if (window.page === page) return 'unchanged'
+  return currentInterval(window, now) ? 'active' : 'later'
 }

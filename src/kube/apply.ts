@@ -26,7 +26,7 @@ export interface ApplyResult {
  * out in the background. No switch ever waits for an Event, and a failing Event undoes nothing.
  */
 const ROUTING: Array<Action['type']> = ['restore', 'createBackend', 'switch']
-const RECORDS: Array<Action['type']> = ['setPhase', 'targetEvent', 'objectEvent', 'deleteBackend']
+const RECORDS: Array<Action['type']> = ['setPhase', 'targetEvent', 'objectEvent', 'deleteBackend', 'deleteWindow']
 
 /** Carries out a plan's actions; one failing action never stops the others (ARCHITECTURE principle 5). */
 export async function apply(client: KubeClient, actions: Action[], now: () => number, events: EventRecorder): Promise<ApplyResult> {
@@ -85,6 +85,11 @@ async function applyOne(client: KubeClient, action: Action, now: () => number, e
         if (object) await deleteIfPresent(client, PART_RESOURCES[part], action.namespace, action.name, object.uid)
       }
       return `backend ${action.namespace}/${action.name} deleted`
+    }
+
+    case 'deleteWindow': {
+      await deleteIfPresent(client, Resources.configMaps, action.window.namespace, action.window.name, action.window.uid)
+      return `window ${action.window.namespace}/${action.window.name} deleted: finished ${new Date(action.finishedAt).toISOString()}, past the retention of install --keep`
     }
 
     case 'objectEvent': {
@@ -180,6 +185,10 @@ export function describe(action: Action): string {
 
     case 'deleteBackend': {
       return `deleting backend ${action.namespace}/${action.name}`
+    }
+
+    case 'deleteWindow': {
+      return `deleting finished window ${action.window.namespace}/${action.window.name}`
     }
 
     case 'objectEvent': {

@@ -5,6 +5,7 @@ import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
 import {type TargetRef, formatTarget, formatTargets, sameTarget} from '../model/target.js'
 import {generateWindowName} from '../model/window-name.js'
 import {type InstallContext, type WindowDraft, windowsOverlap} from '../engine/new-window.js'
+import {alreadyExistsError, identicalWindow} from '../engine/repeat.js'
 import {type CheckedTargets, checkTargets} from './check-targets.js'
 import {type KubeClient} from './client.js'
 import {findInstall, installNamespace} from './install-context.js'
@@ -20,6 +21,8 @@ export interface PreparedWindow {
   install: InstallContext
   /** The engine's pre-switch decisions for each target (SPEC §7); refusals have already failed with exit 2. */
   checked: CheckedTargets
+  /** The windows of the namespace as read. */
+  existing: Window[]
 }
 
 /**
@@ -34,6 +37,8 @@ export async function prepareNewWindow(client: KubeClient, draft: WindowDraft, n
   const checked = await checkTargets(client, namespace, draft.targets, draft.force === true)
   if (draft.page !== DEFAULT_PAGE) await assertPageExists(client, namespace, draft.page)
   const existing = await listWindows(client, namespace)
+  const same = draft.name === undefined ? identicalWindow(existing.windows, draft) : undefined
+  if (same) throw alreadyExistsError(same)
   const name = await chooseName(client, draft, new Set(existing.configMaps.map((cm) => cm.metadata.name)))
   const window: Window = {...draft, name}
   const overlaps = existing.windows
@@ -41,7 +46,7 @@ export async function prepareNewWindow(client: KubeClient, draft: WindowDraft, n
     .filter((other) => other.targets.some((target) => window.targets.some((mine) => sameTarget(mine, target))))
     .filter((other) => windowsOverlap(window, other, now))
     .map((other) => `window "${name}" overlaps window "${other.name}" on ${sharedTargets(window, other)}; the one that started last decides the page`)
-  return {checked, install: await findInstall(client), overlaps, window}
+  return {checked, existing: existing.windows, install: await findInstall(client), overlaps, window}
 }
 
 function sharedTargets(a: Window, b: Window): string {

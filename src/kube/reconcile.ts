@@ -8,6 +8,8 @@ import {type ApplyResult, apply} from './apply.js'
 import {type KubeClient} from './client.js'
 import {EventRecorder} from './events.js'
 import {readInstallConfig, selectedNamespaces} from './install-config.js'
+import {DEFAULT_KEEP_MS} from '../engine/finished.js'
+import {parseDuration} from '../model/duration.js'
 import {type ObserveScope, observe} from './observe.js'
 import {readProtectedServices} from './protected-services.js'
 import {Resources} from './resources.js'
@@ -46,6 +48,8 @@ export interface PassReport {
   errors: string[]
   /** Dry run: what would have been done. */
   planned: Action[]
+  /** Dry run: what would be done later within the horizon, each at its second (the cluster as it is now, transitions only). */
+  later?: Array<{at: number; action: Action}>
   /** Backends still not ready when the pass stopped. */
   waitingOn: string[]
 }
@@ -87,6 +91,23 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
   return report
 }
 
+/** A dry run looks ahead within the horizon: the actions each later transition would take, as the pass would at its second. */
+function laterWithin(observed: Observed, first: Plan, deadline: number, decide: (observed: Observed, at: number) => Plan): Array<{at: number; action: Action}> {
+  const later: Array<{at: number; action: Action}> = []
+  const seen = new Set(first.actions.map((action) => JSON.stringify(action)))
+  for (let at = first.nextWakeup, steps = 0; at !== undefined && at <= deadline && steps < 100; steps++) {
+    const decided = decide(observed, at)
+    for (const action of decided.actions) {
+      const key = JSON.stringify(action)
+      if (seen.has(key)) continue
+      seen.add(key)
+      later.push({action, at})
+    }
+    at = decided.nextWakeup !== undefined && decided.nextWakeup > at ? decided.nextWakeup : undefined
+  }
+  return later
+}
+
 async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder, outside: {current?: Outside}): Promise<PassReport> {
   const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   planOptions.actor ??= client.actor()
@@ -98,6 +119,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
   const installConfig = await readInstallConfig(client, planOptions.installNamespace)
   planOptions.maxBackendsPerNamespace ??= installConfig.config.maxBackends
   if (!options.dryRun) outside.current = Outside.for(client, installConfig.config, events, {now: () => clock.now(), sleep: options.outsideSleep})
+  planOptions.keepFinishedMs ??= installConfig.config.keep === undefined ? DEFAULT_KEEP_MS : parseDuration(installConfig.config.keep).ms
   // The namespace selector chooses what the CronJob (-A) serves; a pass for one namespace is a user's own.
   const observeScope = async (): Promise<ObserveScope> => ({
     ...scope,
@@ -118,6 +140,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     let decided: Plan
     let now: number
     let windows: Window[]
+    let observed: Observed | undefined
     if (ahead && (await windowVersions(client, options.namespace)) === ahead.windowVersions) {
       decided = ahead.decided
       now = ahead.at
@@ -125,7 +148,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     } else {
       const started = clock.now()
       const scope = await observeScope()
-      const observed = await observe(client, scope)
+      observed = await observe(client, scope)
       windows = observed.windows
       lastObserved = {observed, scope}
       now = clock.now()
@@ -136,6 +159,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     report.waitingOn = decided.waitingOn
     if (options.dryRun) {
       report.planned = decided.actions
+      report.later = laterWithin(observed ?? (await observe(client, await observeScope())), decided, deadline, planFor)
       report.errors = [...installConfig.problems, ...decided.problems]
       return report
     }

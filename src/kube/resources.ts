@@ -19,6 +19,7 @@ export const Resources = {
   clusterRoles: resource('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   configMaps: resource('', 'v1', 'configmaps', 'ConfigMap'),
   cronJobs: resource('batch', 'v1', 'cronjobs', 'CronJob'),
+  jobs: resource('batch', 'v1', 'jobs', 'Job'),
   deployments: resource('apps', 'v1', 'deployments', 'Deployment'),
   events: resource('', 'v1', 'events', 'Event'),
   httpRoutes: resource('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute'),

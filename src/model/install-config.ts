@@ -2,6 +2,7 @@
  * Install-level settings (SPEC §7): the ConfigMap `kubectl-maintenance-config` in the install namespace, written by
  * `install` and read by every pass. Only the platform team writes there; tenants cannot.
  */
+import {parseDuration} from './duration.js'
 import {UserError} from './errors.js'
 import {type AlertmanagerSettings, type NotifySettings, DEFAULT_SILENCE_GRACE_MS, parseEndpointUrl, parseNotifyFormat, parseSilenceGrace} from './notify-config.js'
 import {parseSilenceTemplate} from './silence-matchers.js'
@@ -12,6 +13,8 @@ export const InstallConfigKey = {
   alertmanagerUrl: 'alertmanager-url',
   /** Names the Secret holding URLs with credentials, when install wrote one. */
   credentialsSecret: 'credentials-secret',
+  /** How long finished windows are kept before the pass deletes them (install --keep). */
+  keep: 'keep',
   maxBackends: 'max-backends',
   namespaceSelector: 'namespace-selector',
   notifyFormat: 'notify-format',
@@ -30,6 +33,8 @@ export interface NamespaceSelector {
 }
 
 export interface InstallConfig {
+  /** Finished windows are deleted this long after they finished; absent: the default, 7 days. */
+  keep?: string
   maxBackends: number
   /** Only namespaces with this label are served; absent: every namespace. */
   namespaceSelector?: NamespaceSelector
@@ -39,7 +44,7 @@ export interface InstallConfig {
   alertmanager?: AlertmanagerSettings
 }
 
-export const DEFAULT_INSTALL_CONFIG: InstallConfig = {maxBackends: DEFAULT_MAX_BACKENDS}
+export const DEFAULT_INSTALL_CONFIG: InstallConfig = {keep: '7d', maxBackends: DEFAULT_MAX_BACKENDS}
 
 // A label key: optional DNS-subdomain prefix and a name of at most 63 characters; a value of at most 63.
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/
@@ -75,6 +80,7 @@ export function installConfigData(config: InstallConfig): Record<string, string>
   const {alertmanager, notify} = config
   const inConfigMap = (url: string, flag: string, format?: NotifySettings['format']) => !parseEndpointUrl(url, flag, format).secret
   return {
+    ...(config.keep === undefined ? {} : {[InstallConfigKey.keep]: config.keep}),
     [InstallConfigKey.maxBackends]: String(config.maxBackends),
     ...(config.namespaceSelector ? {[InstallConfigKey.namespaceSelector]: formatNamespaceSelector(config.namespaceSelector)} : {}),
     ...(notify ? {[InstallConfigKey.notifyFormat]: notify.format} : {}),
@@ -110,6 +116,10 @@ export function parseInstallConfig(data: Record<string, string> = {}, secretData
       problems.push(`${INSTALL_CONFIG} ${key}: ${(error as Error).message}`)
     }
   }
+  read(InstallConfigKey.keep, (text) => {
+    parseDuration(text)
+    config.keep = text.trim()
+  })
   read(InstallConfigKey.maxBackends, (text) => {
     config.maxBackends = parseMaxBackends(text, InstallConfigKey.maxBackends)
   })

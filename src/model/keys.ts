@@ -25,6 +25,8 @@ export const WindowAnnotation = {
   duration: `${PREFIX}duration`,
   end: `${PREFIX}end`,
   every: `${PREFIX}every`,
+  /** On the one-off window `extend` makes for an occurrence of a recurring window: the recurring window's name. */
+  extends: `${PREFIX}extends`,
   force: `${PREFIX}force`,
   /** The gate (JSON, see model/gate.ts): bypass digest, exemptions, read-only, allow-list. */
   gate: `${PREFIX}gate`,

@@ -119,3 +119,27 @@ export function occurrencesBetween(expr: string, zone: string, from: number, to:
   }
   return found
 }
+
+/**
+ * The first two consecutive occurrences after `after` that start less than `ms` apart, looking at the next `count`
+ * (one pass over the wall times, so a minute-by-minute cron is checked as quickly as a weekly one).
+ */
+export function firstPairCloserThan(expr: string, zone: string, after: number, ms: number, count: number): {from: number; to: number} | undefined {
+  let previous: number | undefined
+  let seen = 0
+  const iterator = CronExpressionParser.parse(expr, {currentDate: new Date(wallOf(after, zone)), tz: 'UTC'})
+  while (seen < count) {
+    let wall: number
+    try {
+      wall = iterator.next().getTime()
+    } catch {
+      return undefined
+    }
+    const instant = resolveWall(wall, zone)
+    if (instant <= after || (previous !== undefined && instant <= previous)) continue
+    if (previous !== undefined && instant - previous < ms) return {from: previous, to: instant}
+    previous = instant
+    seen++
+  }
+  return undefined
+}

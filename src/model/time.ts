@@ -22,7 +22,14 @@ export interface WhenOptions {
   now: number
   /** IANA zone that local times are read in. */
   zone: string
+  /** Which of the two instants a local time that clocks show twice (fall back) means; without it such a time is refused. */
+  fold?: Fold
+  /** The time ends something (`--until`, `--end`): a bare time of day that has passed today is refused, not read as tomorrow's. */
+  asEnd?: boolean
 }
+
+export const FOLDS = ['earlier', 'later'] as const
+export type Fold = (typeof FOLDS)[number]
 
 /**
  * WHEN of SPEC §2, to epoch ms:
@@ -31,7 +38,8 @@ export interface WhenOptions {
  * - a time of day, `02:00`: the next instant clocks in `zone` show it (today if still ahead, else tomorrow);
  * - relative, as elapsed time from now: `+30m`, `+2h30m`, `+1d`; or `now`.
  * A local time that clocks skip (spring forward) is refused, naming the first time after the gap. One that clocks
- * show twice (fall back) means its first occurrence, the one before the change.
+ * show twice (fall back) is refused unless `fold` says which (a time of day of which only the second is still ahead
+ * is that one). With `asEnd`, a bare time of day that has passed today is refused rather than read as tomorrow's.
  */
 export function parseWhen(text: string, opts: WhenOptions): number {
   const trimmed = text.trim()
@@ -42,7 +50,7 @@ export function parseWhen(text: string, opts: WhenOptions): number {
     const [, year, month, day, hour, minute, second, fraction, offset] = dateTime
     const fields = checkedFields(text, opts.zone, {day, fraction, hour, minute, month, second, year})
     if (offset !== undefined) return wallFromFields(fields) - offsetFromText(offset, text, opts.zone)
-    return localInstant(wallFromFields(fields), text, opts.zone)
+    return localInstant(wallFromFields(fields), text, opts.zone, opts.fold)
   }
   const timeOfDay = TIME_OF_DAY.exec(trimmed)
   if (timeOfDay) {
@@ -115,10 +123,28 @@ function offsetFromText(offset: string, original: string, zone: string): number 
   return sign * (hours * 60 + minutes) * 60_000
 }
 
-function localInstant(wall: number, original: string, zone: string): number {
+function localInstant(wall: number, original: string, zone: string, fold?: Fold): number {
   const instants = possibleInstants(wall, zone)
   if (instants.length === 0) throw gapError(wall, original, zone, true)
-  return instants[0]
+  return chooseInstant(instants, wall, original, zone, fold)
+}
+
+/** One of the instants of a wall time; two (fall back) need `fold`, else the user is asked to choose. */
+function chooseInstant(instants: number[], wall: number, original: string, zone: string, fold?: Fold): number {
+  if (instants.length < 2) return instants[0]
+  if (fold !== undefined) return fold === 'earlier' ? instants[0] : instants[instants.length - 1]
+  const [earlier, later] = [instants[0], instants[instants.length - 1]]
+  const local = formatWall(wall)
+  const rfc = (instant: number): string => `${local.slice(0, 10)}T${local.slice(11, 16)}:${new Date(wall).toISOString().slice(17, 19)}${offsetText(wall - instant)}`
+  throw new UserError(
+    `"${original}"${original.trim() === local ? '' : ` (${local})`} happens twice in ${zone}: clocks go back that night (daylight saving time ends); ` +
+      `add --fold earlier for ${formatLocal(earlier, zone)} or --fold later for ${formatLocal(later, zone)}, or write it in RFC 3339: ${rfc(earlier)} or ${rfc(later)}`,
+  )
+}
+
+function offsetText(offsetMs: number): string {
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000)
+  return `${offsetMs < 0 ? '-' : '+'}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
 }
 
 function gapError(wall: number, original: string, zone: string, withDate: boolean): UserError {
@@ -145,11 +171,21 @@ function nextTimeOfDay(texts: FieldTexts, original: string, opts: WhenOptions): 
       if (gap && gap.transition > opts.now) throw gapError(wall, original, opts.zone, false)
       continue
     }
-    const next = instants.find((instant) => instant > opts.now)
-    if (next !== undefined) return next
+    const ahead = instants.filter((instant) => instant > opts.now)
+    if (days === 0 && opts.asEnd && ahead.length === 0) throw passedError(wall, original, opts)
+    if (ahead.length > 0) return chooseInstant(ahead, wall, original, opts.zone, opts.fold)
   }
   // Only a zone that skipped whole days gets here (Pacific/Apia, 2011-12-30).
   return localInstant(wallOf(opts.now, opts.zone) + 3 * DAY_MS, original, opts.zone)
+}
+
+/** A bare time of day used as an end that clocks showed earlier today: tomorrow's would silently make a day-long outage. */
+function passedError(wall: number, original: string, opts: WhenOptions): UserError {
+  const tomorrow = formatWall(wall + DAY_MS)
+  return new UserError(
+    `"${original}" has already passed today in ${opts.zone} (now ${formatLocal(opts.now, opts.zone)}); ` +
+      `for tomorrow write the date: "${tomorrow}", or a relative time such as +30m`,
+  )
 }
 
 /** `2026-12-24 22:00 CET`: what kubectl users read in lists, in the window's zone. */

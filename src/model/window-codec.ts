@@ -52,6 +52,7 @@ export function windowToConfigMap(w: Window): ConfigMapObject {
   annotations[WindowAnnotation.page] = w.page
   if (w.every !== undefined) annotations[WindowAnnotation.every] = w.every
   if (w.duration !== undefined) annotations[WindowAnnotation.duration] = w.duration
+  if (w.extends !== undefined) annotations[WindowAnnotation.extends] = w.extends
   if (w.gitopsPause === false) annotations[WindowAnnotation.gitopsPause] = 'false'
   if (w.phase !== undefined) annotations[WindowAnnotation.phase] = w.phase
   if (w.phaseMessage !== undefined) annotations[WindowAnnotation.phaseMessage] = w.phaseMessage
@@ -117,6 +118,7 @@ export function configMapToWindow(cm: unknown): {window?: Window; problems: stri
   const optional = {
     duration: annotation(WindowAnnotation.duration)?.trim(),
     every: optionalNormalized(parseCron, annotation(WindowAnnotation.every)),
+    extends: annotation(WindowAnnotation.extends)?.trim() || undefined,
     phase: annotation(WindowAnnotation.phase)?.trim() as Phase | undefined,
     phaseMessage: annotation(WindowAnnotation.phaseMessage),
   }

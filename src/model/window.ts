@@ -22,6 +22,8 @@ export interface Window {
   every?: string
   /** Recurring windows only: the length of each occurrence, as written (e.g. "2h"). */
   duration?: string
+  /** The recurring window whose occurrence this one-off window extends (`extend`), so `end` of the series ends it too. */
+  extends?: string
   /** false: `--no-gitops-pause`, the engine does not pause Flux on the targets while switched. */
   gitopsPause?: false
   phase?: Phase

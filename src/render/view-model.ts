@@ -14,6 +14,8 @@ export interface PageContext {
   reason?: string
   contact?: string
   title?: string
+  /** Not planned ahead (`now`, or written when it had already begun): the page does not call it scheduled. */
+  unscheduled?: boolean
 }
 
 /** The template variables of SPEC §5. Every key is present; optional ones are undefined when not given. */
@@ -33,6 +35,8 @@ export interface ViewModel {
   namespace: string
   targets: string[]
   window: string
+  /** true for maintenance nobody announced ahead (`now`): "Maintenance in progress" rather than "Scheduled maintenance". */
+  unscheduled: boolean
 }
 
 export const DEFAULT_TITLE = 'Down for maintenance'
@@ -52,6 +56,7 @@ export const VIEW_VARIABLES: ReadonlyArray<keyof ViewModel> = [
   'namespace',
   'targets',
   'window',
+  'unscheduled',
 ]
 
 function presentText(text: string | undefined): string | undefined {
@@ -73,6 +78,7 @@ export function buildViewModel(ctx: PageContext): ViewModel {
     targets: [...ctx.targets],
     timezone: ctx.timezone,
     title: presentText(ctx.title) ?? DEFAULT_TITLE,
+    unscheduled: ctx.unscheduled === true,
     window: ctx.window,
   }
 }

@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import type {ApiServer} from '../support/apiserver.js'
 
 import {runCommand} from '../support/run-command.js'
-import {envFor, renderHelp, startCluster, windowConfigMap} from './fixtures.js'
+import {envFor, ingress, renderHelp, startCluster, windowConfigMap} from './fixtures.js'
 
 type Stored = {metadata: {annotations: Record<string, string>}}
 
@@ -81,5 +81,51 @@ describe('cancel', () => {
 
   it('has help with kubectl-style examples', async () => {
     expect(await renderHelp('cancel')).to.include('$ kubectl maintenance cancel ingress-shop-20261224-2200 -n shop')
+  })
+})
+
+describe('cancel of targets and of a series (issue 14 item 12)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(
+      ingress('shop', 'shop'),
+      ingress('other', 'shop'),
+      windowConfigMap({end: '2026-12-25T11:00:00Z', name: 'upcoming', namespace: 'shop', phase: 'Scheduled', start: '2026-12-25T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({duration: '1h', every: '0 3 * * *', name: 'nightly', namespace: 'shop', phase: 'Scheduled', start: '2026-12-01T00:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({duration: '1h', every: '0 3 * * *', name: 'weekly', namespace: 'shop', phase: 'Scheduled', start: '2026-12-01T00:00:00Z', targets: 'ingress/other'}),
+      windowConfigMap({end: '2026-12-25T11:00:00Z', name: 'not-mine', namespace: 'shop', phase: 'Scheduled', start: '2026-12-25T10:00:00Z', targets: 'ingress/other'}),
+    )
+  })
+
+  after(async () => server.close())
+
+  const run = (...argv: string[]) => runCommand([...argv, '-n', 'shop'], {env: envFor(server)})
+  const phase = (name: string) => (server.object('v1', 'ConfigMap', 'shop', name) as Stored).metadata.annotations['kubectl-maintenance.io/phase']
+
+  it('cancel TARGET cancels every window naming it that is to come, and no other', async () => {
+    const result = await run('cancel', 'ingress/shop')
+    expect(result).to.deep.equal({exitCode: 0, stderr: '', stdout: 'window nightly cancelled\nwindow upcoming cancelled\n'})
+    expect(phase('upcoming')).to.equal('Cancelled')
+    expect(phase('nightly')).to.equal('Cancelled')
+    expect(phase('not-mine')).to.equal('Scheduled')
+  })
+
+  it('a series cancelled between occurrences stays Cancelled after the pass, not Completed ("was the CronJob running?")', async () => {
+    const result = await run('cancel', 'weekly')
+    expect(result.stdout).to.equal('window weekly cancelled\n')
+    const pass = await run('reconcile')
+    expect(pass.exitCode, pass.stderr).to.equal(0)
+    expect(phase('weekly')).to.equal('Cancelled')
+    const listed = await run('list', '--all')
+    expect(listed.stdout).to.match(/^weekly .*Cancelled/m)
+    expect(listed.stdout).to.not.include('was the CronJob running')
+  })
+
+  it('a target no window names and not in maintenance is exit 2', async () => {
+    const result = await run('cancel', 'ingress/nope')
+    expect(result.exitCode).to.equal(2)
+    expect(result.stderr).to.include('ingress/nope not found in namespace shop')
   })
 })

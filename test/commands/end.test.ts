@@ -119,3 +119,39 @@ describe('end', () => {
     expect(await renderHelp('end')).to.include('$ kubectl maintenance end ingress/shop -n shop')
   })
 })
+
+describe('end of a recurring window that extend lengthened (issue 14 item 1)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(
+      ingress('db', 'shop'),
+      windowConfigMap({duration: '2h', every: '0 20 * * *', name: 'nightly', namespace: 'shop', phase: 'Active', start: '2026-12-01T00:00:00Z', targets: 'ingress/db'}),
+    )
+  })
+
+  after(async () => server.close())
+
+  const run = (argv: string[], now = '2026-12-24T20:00:00Z') => runCommand([...argv, '-n', 'shop'], {env: envFor(server, now)})
+  const db = () => server.object('networking.k8s.io/v1', 'Ingress', 'shop', 'db') as {metadata: {labels?: Record<string, string>; annotations?: Record<string, string>}}
+  const windowNames = () => server.objects('v1', 'ConfigMap', 'shop').filter((cm) => (cm.metadata as {labels?: Record<string, string>; name: string}).labels?.['kubectl-maintenance.io/role'] === 'window').map((cm) => (cm.metadata as {name: string}).name)
+
+  it('extend twice moves one extension; end of the series ends it too and restores the target', async () => {
+    const first = await run(['extend', 'nightly', '--by', '30m'])
+    expect(first.exitCode, first.stderr).to.equal(0)
+    expect(db().metadata.annotations?.['kubectl-maintenance.io/window']).to.equal('ingress-db-20261224-2100')
+    const second = await run(['extend', 'nightly', '--by', '30m'])
+    expect(second.exitCode, second.stderr).to.equal(0)
+    expect(second.stdout.split('\n')[0]).to.equal('window nightly recurs: window ingress-db-20261224-2100 keeps ingress/db in maintenance until 2026-12-24 23:00 CET')
+    expect(windowNames().sort()).to.deep.equal(['ingress-db-20261224-2100', 'nightly'])
+    // After the occurrence's own end (21:00Z), only the extension keeps the target down; ending the series ends it.
+    const ended = await run(['end', 'nightly'], '2026-12-24T21:10:00Z')
+    expect(ended.exitCode, ended.stderr).to.equal(0)
+    expect(ended.stdout).to.include('window ingress-db-20261224-2100 ended at 2026-12-24 22:10 CET')
+    expect(ended.stdout).to.match(/ingress\/db: maintenance-[0-9a-f]{10}:80 -> db:80\n/)
+    expect(ended.stdout).to.not.include('(unchanged)')
+    expect(db().metadata.labels?.['kubectl-maintenance.io/active']).to.equal(undefined)
+    expect(db().metadata.annotations ?? {}).to.not.have.property('kubectl-maintenance.io/original')
+  })
+})

@@ -71,10 +71,22 @@ describe('extend', () => {
     expect(db.metadata.annotations?.['kubectl-maintenance.io/window']).to.equal('ingress-db-20261224-2100')
   })
 
+  it('rewrites the phase message with the new end (it named the old one)', async () => {
+    const stale = windowConfigMap({end: '2026-12-24T23:00:00Z', name: 'stale', namespace: 'shop', phase: 'Active', start: '2026-12-24T19:00:00Z', targets: 'ingress/db'})
+    Object.assign((stale.metadata as unknown as {annotations: Record<string, string>}).annotations, {'kubectl-maintenance.io/phase-message': 'ingress/db in maintenance until 2026-12-25 00:00 CET'})
+    server.seed(stale)
+    const result = await extend('stale', '--by', '30m')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const annotations = (server.object('v1', 'ConfigMap', 'shop', 'stale') as Stored).metadata.annotations
+    expect(annotations['kubectl-maintenance.io/phase-message']).to.equal('ingress/db in maintenance until 2026-12-25 00:30 CET')
+    expect(annotations['kubectl-maintenance.io/phase']).to.equal('Active')
+  })
+
   const badInputs: Array<[string, string[], string]> = [
     ['a window that does not exist', ['nope', '--by', '1h'], 'window "nope" not found in namespace "shop"'],
     ['a recurring window between occurrences', ['weekly', '--until', '2027-01-01 00:00'], 'window weekly recurs ("0 2 * * 0" for 2h) and no occurrence is in progress'],
     ['an occurrence shortened', ['nightly', '--until', '21:30'], 'is not after the end of the occurrence in progress (2026-12-24 22:00 CET); to end it now use kubectl maintenance end nightly'],
+    ['a bare --until that has passed today (issue 14 item 4)', ['xmas', '--until', '20:59'], '--until: "20:59" has already passed today in Europe/Berlin (now 2026-12-24 21:00 CET); for tomorrow write the date: "2026-12-25 20:59"'],
     ['a cancelled window', ['called-off', '--by', '1h'], 'window called-off is Cancelled'],
     ['a new end in the past', ['xmas', '--until', '2026-12-24 20:30'], 'is not in the future (now: 2026-12-24 21:00 CET)'],
     ['a new end before the start', ['later', '--until', '2026-12-24T09:00:00Z'], "is not after the window's start 2026-12-25 05:00 EST"],

@@ -122,3 +122,48 @@ describe('list', () => {
     expect(result.stderr).to.match(/cannot reach the cluster at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/)
   })
 })
+
+describe('list hides finished windows unless --all (issue 14 item 13)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(
+      windowConfigMap({end: '2026-12-25T11:00:00Z', name: 'upcoming', namespace: 'shop', phase: 'Scheduled', start: '2026-12-25T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-20T11:00:00Z', name: 'done', namespace: 'shop', phase: 'Completed', start: '2026-12-20T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-26T11:00:00Z', name: 'called-off', namespace: 'shop', phase: 'Cancelled', start: '2026-12-26T10:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-20T11:00:00Z', name: 'broke', namespace: 'shop', phase: 'Failed', start: '2026-12-20T10:00:00Z', targets: 'ingress/shop'}),
+    )
+  })
+
+  after(async () => server.close())
+
+  const names = (stdout: string) => stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[0]).sort()
+
+  it('without --all: no Completed or Cancelled windows; Failed ones stay', async () => {
+    const result = await runCommand(['list', '-n', 'shop'], {env: envFor(server)})
+    expect(names(result.stdout)).to.deep.equal(['broke', 'upcoming'])
+  })
+
+  it('with --all: every window', async () => {
+    const result = await runCommand(['list', '-n', 'shop', '--all'], {env: envFor(server)})
+    expect(names(result.stdout)).to.deep.equal(['broke', 'called-off', 'done', 'upcoming'])
+  })
+
+  it('the pass deletes finished windows once install --keep has passed since they finished, and keeps the rest', async () => {
+    server.seed(
+      {apiVersion: 'v1', data: {keep: '3d', 'max-backends': '10'}, kind: 'ConfigMap', metadata: {name: 'kubectl-maintenance-config', namespace: 'kubectl-maintenance'}},
+      windowConfigMap({end: '2026-12-21T19:00:00Z', name: 'old-done', namespace: 'shop', phase: 'Completed', start: '2026-12-21T18:00:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-26T19:00:00Z', name: 'old-cancelled', namespace: 'shop', phase: 'Cancelled', start: '2026-12-01T18:00:00Z', targets: 'ingress/shop'}),
+    )
+    const pass = await runCommand(['reconcile', '-n', 'shop'], {env: envFor(server)})
+    expect(pass.exitCode, pass.stderr).to.equal(0)
+    expect(pass.stdout, JSON.stringify(pass)).to.include('window shop/old-done deleted: finished 2026-12-21T19:00:00.000Z, past the retention of install --keep')
+    expect(server.object('v1', 'ConfigMap', 'shop', 'old-done')).to.equal(undefined)
+    // Finished within the last 3 days (done: 2026-12-20 11:00 is 4 days ago: deleted too), or cancelled for a start still to come: kept.
+    expect(server.object('v1', 'ConfigMap', 'shop', 'done')).to.equal(undefined)
+    expect(server.object('v1', 'ConfigMap', 'shop', 'old-cancelled')).to.not.equal(undefined)
+    expect(server.object('v1', 'ConfigMap', 'shop', 'called-off')).to.not.equal(undefined)
+    expect(server.object('v1', 'ConfigMap', 'shop', 'broke')).to.not.equal(undefined)
+  })
+})

@@ -72,6 +72,24 @@ describe('schedule', () => {
     await deleteConfigMap(server, 'shop', 'weekly')
   })
 
+  it('--fold later takes the second of a local time clocks show twice (issue 14 item 8)', async () => {
+    const result = await schedule('service/web', '-n', 'shop', '--start', '2027-10-31 02:30', '--duration', '1h', ...BERLIN, '--fold', 'later', '--name', 'folded', '-o', 'name')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const stored = server.object('v1', 'ConfigMap', 'shop', 'folded') as {metadata: {annotations: Record<string, string>}}
+    expect(stored.metadata.annotations['kubectl-maintenance.io/start']).to.equal('2027-10-31T01:30:00Z')
+    await deleteConfigMap(server, 'shop', 'folded')
+  })
+
+  it('a recurring window starts, is shown and named at its first occurrence, not at --start (issue 14 item 7)', async () => {
+    // Thursday 2026-12-24 21:00 in Berlin: "02:00" is Friday, the first Sunday at 02:00 is the 27th.
+    const result = await schedule('service/web', '-n', 'shop', '--start', '02:00', '--every', '0 2 * * 0', '--duration', '1h', ...BERLIN)
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.equal('window service-web-20261227-0200 created: service/web for 1h at "0 2 * * 0" (Europe/Berlin) from 2026-12-27 02:00 CET\n')
+    const stored = server.object('v1', 'ConfigMap', 'shop', 'service-web-20261227-0200') as {metadata: {annotations: Record<string, string>}}
+    expect(stored.metadata.annotations['kubectl-maintenance.io/start']).to.equal('2026-12-27T01:00:00Z')
+    await deleteConfigMap(server, 'shop', 'service-web-20261227-0200')
+  })
+
   it('warns, and still writes, when the window overlaps another one on the same target', async () => {
     const result = await schedule('service/web', '-n', 'shop', '--start', '2026-12-26 12:30', '--duration', '1h', ...BERLIN, '--name', 'overlapping')
     expect(result.exitCode).to.equal(0)
@@ -107,6 +125,9 @@ describe('schedule', () => {
     {argv: replace('--start', '2026-12-24 20:00'), message: '--start 2026-12-24 20:00 CET is in the past (now: 2026-12-24 21:00 CET)', title: 'a start in the past'},
     {argv: [...good, '--end', '2026-12-25 01:00'], message: /--end|--duration/, title: 'both --end and --duration'},
     {argv: replace('--start', 'tomorrowish'), message: '--start: ', title: 'an unparseable WHEN'},
+    {argv: replace('--start', '2027-10-31 02:30'), message: '--start: "2027-10-31 02:30" happens twice in Europe/Berlin: clocks go back that night (daylight saving time ends); add --fold earlier', title: 'an ambiguous local time on a fall-back night (issue 14 item 8)'},
+    {argv: replace('--start', '2027-03-28 02:30'), message: '--start: "2027-03-28 02:30" does not exist in Europe/Berlin', title: 'a local time clocks skip (spring forward)'},
+    {argv: [...good.slice(0, -4), '--duration', '1h', '--every', '*/5 * * * *', ...BERLIN], message: '--duration 1h is longer than the time between occurrences of "*/5 * * * *" (5m, from 2026-12-24 22:00 CET to 2026-12-24 22:05 CET): each would overlap the next', title: 'occurrences that overlap the next (issue 14 item 7)'},
     {argv: replace('--timezone', 'CET'), message: '--timezone: ', title: 'a zone abbreviation'},
     {argv: replace('--timezone', 'Mars/Olympus'), message: '--timezone: ', title: 'an unknown zone'},
     {argv: [...good, '--every', '61 * * * *'], message: '--every: ', title: 'an invalid cron'},
@@ -206,5 +227,28 @@ describe('schedule with the CronJobs of install --namespaces', () => {
     expect(other.stderr).to.equal(
       'Warning: no CronJob of namespace kubectl-maintenance (kubectl-maintenance-shop, kubectl-maintenance-web) reconciles namespace other: nothing will apply this window at its start; add it with kubectl maintenance install --namespaces\n',
     )
+  })
+})
+
+describe('schedule, twice (issue 14 item 6)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(ingress('shop', 'shop'))
+  })
+
+  after(async () => server.close())
+
+  it('an identical schedule is AlreadyExists, exit 2, nothing written (no ...-2 copy)', async () => {
+    const argv = ['schedule', 'ingress/shop', '-n', 'shop', '--start', '2026-12-24 22:00', '--duration', '2h', '--timezone', 'Europe/Berlin']
+    const first = await runCommand(argv, {env: envFor(server)})
+    expect(first.exitCode, first.stderr).to.equal(0)
+    server.clearLog()
+    const second = await runCommand(argv, {env: envFor(server)})
+    expect(second.exitCode).to.equal(2)
+    expect(second.stderr).to.include('window "ingress-shop-20261224-2200" already exists in namespace shop for ingress/shop with the same times and page (AlreadyExists)')
+    expect(server.writes()).to.deep.equal([])
+    expect(server.object('v1', 'ConfigMap', 'shop', 'ingress-shop-20261224-2200-2')).to.equal(undefined)
   })
 })

@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import type {ApiServer} from '../support/apiserver.js'
 
 import {runCommand} from '../support/run-command.js'
-import {envFor, ingress, type Obj, renderHelp, service, startCluster, windowConfigMap} from './fixtures.js'
+import {envFor, ingress, installCronJob, type Obj, renderHelp, service, startCluster, windowConfigMap} from './fixtures.js'
 
 function inMaintenance(object: Obj, window: string, backend: string): Obj {
   return {
@@ -136,5 +136,62 @@ describe('status', () => {
 
   it('has help with kubectl-style examples', async () => {
     expect(await renderHelp('status')).to.include('$ kubectl maintenance status ingress/shop -n shop')
+  })
+})
+
+describe('overdue windows and the CronJob health (issue 14 item 5)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(
+      installCronJob(),
+      ingress('shop', 'shop', {annotations: {'kubectl-maintenance.io/window': 'stale'}, labels: {'kubectl-maintenance.io/active': 'true'}}),
+      windowConfigMap({end: '2026-12-24T18:00:00Z', name: 'stale', namespace: 'shop', phase: 'Active', start: '2026-12-24T17:30:00Z', targets: 'ingress/shop'}),
+      windowConfigMap({end: '2026-12-24T23:00:00Z', name: 'unstarted', namespace: 'shop', phase: 'Scheduled', start: '2026-12-24T19:30:00Z', targets: 'ingress/other'}),
+      windowConfigMap({end: '2026-12-24T23:00:00Z', name: 'on-time', namespace: 'shop', phase: 'Scheduled', start: '2026-12-24T20:00:30Z', targets: 'ingress/third'}),
+    )
+    const uid = (server.object('batch/v1', 'CronJob', 'kubectl-maintenance', 'kubectl-maintenance') as {metadata: {uid: string}}).metadata.uid
+    server.seed({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {name: 'kubectl-maintenance-29001080', namespace: 'kubectl-maintenance', ownerReferences: [{apiVersion: 'batch/v1', controller: true, kind: 'CronJob', name: 'kubectl-maintenance', uid}]},
+      spec: {template: {spec: {containers: [{image: 'kubectl-maintenance:test', name: 'reconcile'}], restartPolicy: 'Never'}}},
+    })
+    // Status is written through the status subresource, as the CronJob and Job controllers do (a create drops it).
+    await setStatus('cronjobs/kubectl-maintenance', {lastScheduleTime: '2026-12-24T18:00:00Z', lastSuccessfulTime: '2026-12-24T17:00:00Z'})
+    await setStatus('jobs/kubectl-maintenance-29001080', {conditions: [{lastTransitionTime: '2026-12-24T18:01:00Z', message: 'Job has reached the specified backoff limit', reason: 'BackoffLimitExceeded', status: 'True', type: 'Failed'}], failed: 1, startTime: '2026-12-24T18:00:00Z'})
+  })
+
+  async function setStatus(path: string, status: object): Promise<void> {
+    const response = await fetch(`${server.url}/apis/batch/v1/namespaces/kubectl-maintenance/${path}/status`, {
+      body: JSON.stringify({status}),
+      headers: {'Content-Type': 'application/merge-patch+json'},
+      method: 'PATCH',
+    })
+    expect(response.status, await response.text()).to.equal(200)
+  }
+
+  after(async () => server.close())
+
+  const run = (...argv: string[]) => runCommand([...argv, '-n', 'shop'], {env: envFor(server)})
+
+  it('status does not say yes for a window that ended 2 hours ago: overdue, with when the CronJob last ran and succeeded', async () => {
+    const result = await run('status')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout, result.stderr).to.match(/^ingress\/shop +overdue +stale /m)
+    expect(result.stderr).to.include('window stale in namespace shop is overdue: it should have ended 2h ago, at 2026-12-24 19:00 CET')
+    expect(result.stderr).to.include(
+      'CronJob kubectl-maintenance/kubectl-maintenance last ran 2h ago (2026-12-24T18:00:00Z), last succeeded 3h ago (2026-12-24T17:00:00Z); its latest Job kubectl-maintenance-29001080 failed',
+    )
+  })
+
+  it('list marks windows that should have started or ended more than a minute ago, not one due in 30 seconds', async () => {
+    const result = await run('list')
+    expect(result.stdout).to.match(/^stale .* Active \(overdue\) /m)
+    expect(result.stdout).to.match(/^unstarted .* Scheduled \(overdue\) /m)
+    expect(result.stdout).to.match(/^on-time .* Scheduled +default/m)
+    expect(result.stderr).to.include('window unstarted is overdue: it should have started 30m ago, at 2026-12-24 20:30 CET')
+    expect(result.stderr).to.include('last succeeded 3h ago (2026-12-24T17:00:00Z)')
   })
 })

@@ -41,7 +41,7 @@ describe('uninstall', function () {
 
   afterEach(async () => server.close())
 
-  const uninstall = (...argv: string[]) => runCommand(['uninstall', ...argv], {env})
+  const uninstall = (...argv: string[]) => runCommand(['uninstall', ...argv, '--yes'], {env})
   const target = () => server.object('networking.k8s.io/v1', 'Ingress', 'shop', 'shop') as Stored
   const names = (apiVersion: string, kind: string, namespace?: string) => server.objects(apiVersion, kind, namespace).map((o) => (o as Obj).metadata.name).sort()
   const settle = () => new Promise((resolve) => setImmediate(resolve))
@@ -78,6 +78,28 @@ describe('uninstall', function () {
     expect(names('v1', 'Namespace')).to.deep.equal(['default', 'shop'])
   })
 
+  it('--dry-run lists what it would restore and delete, and changes nothing (issue 14 item 13)', async () => {
+    server.clearLog()
+    const result = await runCommand(['uninstall', '--dry-run'], {env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const lines = result.stdout.trim().split('\n')
+    expect(lines[0]).to.equal('shop/ingress/shop would be restored (window upgrade)')
+    expect(lines).to.include('configmap/upgrade would be deleted')
+    expect(lines).to.include('cronjob.batch/kubectl-maintenance would be deleted')
+    expect(lines).to.include('namespace/kubectl-maintenance would be deleted')
+    expect(lines.some((line) => /^backend shop\/maintenance-[0-9a-f]{10} would be deleted$/.test(line))).to.equal(true)
+    expect(server.writes()).to.deep.equal([])
+    expect(target().metadata.annotations?.['kubectl-maintenance.io/window']).to.equal('upgrade')
+  })
+
+  it('without --yes and without a terminal refuses, exit 2, naming --yes, and changes nothing', async () => {
+    server.clearLog()
+    const result = await runCommand(['uninstall'], {env})
+    expect(result.exitCode).to.equal(2)
+    expect(result.stderr).to.match(/uninstall restores every target in maintenance and deletes \d+ objects: add --yes to confirm \(stdin is not a terminal to ask on\); nothing was changed/)
+    expect(server.writes()).to.deep.equal([])
+  })
+
   it('--keep-windows keeps the window ConfigMaps', async () => {
     const result = await uninstall('--keep-windows')
     expect(result.exitCode, result.stderr).to.equal(0)
@@ -111,9 +133,9 @@ describe('uninstall', function () {
   })
 
   it('never deletes a namespace it did not create', async () => {
-    await runCommand(['uninstall'], {env})
+    await runCommand(['uninstall', '--yes'], {env})
     expect((await runCommand(['install', '--namespace', 'shop'], {env})).exitCode).to.equal(0)
-    const result = await runCommand(['uninstall', '--namespace', 'shop'], {env})
+    const result = await runCommand(['uninstall', '--namespace', 'shop', '--yes'], {env})
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(result.stdout).to.include('cronjob.batch/kubectl-maintenance deleted')
     expect(result.stdout).to.not.include('namespace/shop deleted')

@@ -117,6 +117,10 @@ function describeAction(action: Action): string {
     case 'targetEvent': {
       return `event on ${action.target.ref.name}: ${action.reason} ${action.eventType} "${action.message}"`
     }
+
+    case 'deleteWindow': {
+      return `delete window ${action.window.name}`
+    }
   }
 }
 

@@ -229,6 +229,7 @@ describe('install manifests', () => {
       [['--namespace', 'Ops'], '--namespace: "Ops" is not a namespace name'],
       [['--namespaces', ','], '--namespaces needs at least one namespace'],
       [['--max-backends', '0'], '--max-backends "0" is not a whole number from 1 to 1000'],
+      [['--keep', 'forever'], '--keep: '],
       [['--max-backends', 'ten'], '--max-backends "ten" is not a whole number from 1 to 1000'],
       [['--namespace-selector', 'team'], '--namespace-selector "team" is not LABEL=VALUE'],
       [['--namespace-selector', 'a=b', '--namespaces', 'shop'], '--namespace-selector chooses among all namespaces'],
@@ -241,13 +242,13 @@ describe('install manifests', () => {
     }
   })
 
-  it('keeps --max-backends and --namespace-selector in the kubectl-maintenance-config ConfigMap every pass reads', async () => {
-    const objects = documents((await dryRun('--max-backends', '4', '--namespace-selector', 'kubectl-maintenance.io/enabled=true')).stdout)
+  it('keeps --max-backends, --namespace-selector and --keep in the kubectl-maintenance-config ConfigMap every pass reads', async () => {
+    const objects = documents((await dryRun('--max-backends', '4', '--namespace-selector', 'kubectl-maintenance.io/enabled=true', '--keep', '36h')).stdout)
     const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kubectl-maintenance-config') as unknown as {data: Record<string, string>; metadata: {namespace: string}}
     expect(config.metadata.namespace).to.equal('kubectl-maintenance')
-    expect(config.data).to.deep.equal({'max-backends': '4', 'namespace-selector': 'kubectl-maintenance.io/enabled=true'})
+    expect(config.data).to.deep.equal({keep: '1d12h', 'max-backends': '4', 'namespace-selector': 'kubectl-maintenance.io/enabled=true'})
     const defaults = documents((await dryRun()).stdout).find((o) => o.metadata.name === 'kubectl-maintenance-config') as unknown as {data: Record<string, string>}
-    expect(defaults.data).to.deep.equal({'max-backends': '10'})
+    expect(defaults.data).to.deep.equal({keep: '7d', 'max-backends': '10'})
   })
 
   it('exits 2 when the bundle is not built, pointing at npm run build and --image', async () => {

@@ -129,16 +129,22 @@ describe('model/time', () => {
       })
     })
 
-    describe('daylight saving: fall back (local times that happen twice take the first)', () => {
-      it('Europe/Berlin 2026-10-25 02:30 is the first one, 02:30 CEST', () => {
-        const start = parseWhen('2026-10-25 02:30', {now: 0, zone: BERLIN})
-        expect(iso(start)).to.equal('2026-10-25T00:30:00.000Z')
-        expect(formatLocal(start, BERLIN)).to.equal('2026-10-25 02:30 CEST')
+    describe('daylight saving: fall back (a local time that happens twice needs --fold, issue 14 item 8)', () => {
+      it('Europe/Berlin 2026-10-25 02:30 is refused, offering --fold and both RFC 3339 forms', () => {
+        expect(whenError('2026-10-25 02:30', 0, BERLIN)).to.equal(
+          '"2026-10-25 02:30" happens twice in Europe/Berlin: clocks go back that night (daylight saving time ends); add --fold earlier for ' +
+            '2026-10-25 02:30 CEST or --fold later for 2026-10-25 02:30 CET, or write it in RFC 3339: 2026-10-25T02:30:00+02:00 or 2026-10-25T02:30:00+01:00',
+        )
       })
 
-      it('America/New_York 2026-11-01 01:30 is the first one, 01:30 EDT', () => {
-        const start = parseWhen('2026-11-01 01:30', {now: 0, zone: NEW_YORK})
-        expect(iso(start)).to.equal('2026-11-01T05:30:00.000Z')
+      it('fold earlier is the first one, 02:30 CEST; fold later the second, 02:30 CET', () => {
+        expect(iso(parseWhen('2026-10-25 02:30', {fold: 'earlier', now: 0, zone: BERLIN}))).to.equal('2026-10-25T00:30:00.000Z')
+        expect(iso(parseWhen('2026-10-25 02:30', {fold: 'later', now: 0, zone: BERLIN}))).to.equal('2026-10-25T01:30:00.000Z')
+      })
+
+      it('America/New_York 2026-11-01 01:30 is refused; fold earlier is 01:30 EDT', () => {
+        expect(whenError('2026-11-01 01:30', 0, NEW_YORK)).to.include('--fold earlier for 2026-11-01 01:30 EDT or --fold later for 2026-11-01 01:30 EST')
+        const start = parseWhen('2026-11-01 01:30', {fold: 'earlier', now: 0, zone: NEW_YORK})
         expect(formatLocal(start, NEW_YORK)).to.equal('2026-11-01 01:30 EDT')
       })
 
@@ -146,13 +152,39 @@ describe('model/time', () => {
         expect(iso(parseWhen('2026-10-25T02:30:00+01:00', {now: 0, zone: BERLIN}))).to.equal('2026-10-25T01:30:00.000Z')
       })
 
-      it('HH:MM is the next time clocks show it: between the two 02:30s, the second one', () => {
+      it('HH:MM is the next time clocks show it: between the two 02:30s, only the second is ahead, so it is that one', () => {
         const now = at('2026-10-25T00:45:00Z') // 02:45 CEST, clocks will show 02:30 again (CET)
         expect(formatLocal(parseWhen('02:30', {now, zone: BERLIN}), BERLIN)).to.equal('2026-10-25 02:30 CET')
       })
 
-      it('HH:MM the day before is the first 02:30', () => {
-        expect(iso(parseWhen('02:30', {now: at('2026-10-24T12:00:00Z'), zone: BERLIN}))).to.equal('2026-10-25T00:30:00.000Z')
+      it('HH:MM the day before, both 02:30s ahead, is refused without --fold', () => {
+        expect(whenError('02:30', at('2026-10-24T12:00:00Z'), BERLIN)).to.include('"02:30" (2026-10-25 02:30) happens twice in Europe/Berlin')
+        expect(iso(parseWhen('02:30', {fold: 'earlier', now: at('2026-10-24T12:00:00Z'), zone: BERLIN}))).to.equal('2026-10-25T00:30:00.000Z')
+      })
+
+      it('a time that clocks skip (spring forward) is still refused, naming the time after the gap', () => {
+        expect(whenError('2026-03-29 02:30', 0, BERLIN)).to.include('does not exist in Europe/Berlin: clocks jump from 02:00 to 03:00')
+      })
+    })
+
+    describe('a bare time of day used as an end (issue 14 item 4)', () => {
+      const now = at('2026-12-24T13:07:00Z') // 14:07 in Berlin
+      it('that has passed today is refused, suggesting the explicit date', () => {
+        let message = ''
+        try {
+          parseWhen('13:00', {asEnd: true, now, zone: BERLIN})
+        } catch (error) {
+          message = (error as Error).message
+        }
+        expect(message).to.equal('"13:00" has already passed today in Europe/Berlin (now 2026-12-24 14:07 CET); for tomorrow write the date: "2026-12-25 13:00", or a relative time such as +30m')
+      })
+
+      it('that is still ahead today is today', () => {
+        expect(formatLocal(parseWhen('15:00', {asEnd: true, now, zone: BERLIN}), BERLIN)).to.equal('2026-12-24 15:00 CET')
+      })
+
+      it('as a start it is still the next such time (tomorrow)', () => {
+        expect(formatLocal(parseWhen('13:00', {now, zone: BERLIN}), BERLIN)).to.equal('2026-12-25 13:00 CET')
       })
     })
 

@@ -28,6 +28,7 @@ describe('render/view-model', () => {
       targets: ['ingress/shop', 'service/web'],
       timezone: 'Europe/Berlin',
       title: DEFAULT_TITLE,
+      unscheduled: false,
       window: 'upgrade',
     })
     expect(Object.keys(view).sort()).to.deep.equal([...VIEW_VARIABLES].sort())

@@ -175,7 +175,7 @@ describe('security: the fence around the CronJob ServiceAccount (ValidatingAdmis
   })
 
   it('uninstall removes the policy and its binding', async () => {
-    const result = await runCommand(['uninstall'], {env: {KUBECONFIG: tenancy.server.kubeconfigPath}})
+    const result = await runCommand(['uninstall', '--yes'], {env: {KUBECONFIG: tenancy.server.kubeconfigPath}})
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(tenancy.server.objects('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy')).to.deep.equal([])
     expect(tenancy.server.objects('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding')).to.deep.equal([])
@@ -194,7 +194,7 @@ describe('security: install on a cluster without ValidatingAdmissionPolicy', () 
       expect(result.stderr).to.include('this cluster does not serve ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, Kubernetes 1.30+)')
       expect(result.stdout).to.include('cronjob.batch/kubectl-maintenance created')
       expect(result.stdout).to.not.include('validatingadmissionpolicy')
-      const uninstalled = await runCommand(['uninstall'], {env: {KUBECONFIG: tenancy.server.kubeconfigPath}})
+      const uninstalled = await runCommand(['uninstall', '--yes'], {env: {KUBECONFIG: tenancy.server.kubeconfigPath}})
       expect(uninstalled.exitCode, uninstalled.stderr).to.equal(0)
     } finally {
       await tenancy.close()

@@ -73,7 +73,7 @@ describe('security: the engine owns only what it made', function () {
       configMap('maintenance-0123456789', {...MANAGED, [`${PREFIX}hash`]: '0123456789', [`${PREFIX}role`]: 'backend'}, {'nginx.conf': HOSTILE_CONF}),
     )
     const before = tenancy.inventory(ATTACKER)
-    const result = await runCommand(['uninstall', '--keep-windows'], {env: {KUBECONFIG: tenancy.server.kubeconfigPath}})
+    const result = await runCommand(['uninstall', '--keep-windows', '--yes'], {env: {KUBECONFIG: tenancy.server.kubeconfigPath}})
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(tenancy.inventory(ATTACKER)).to.deep.equal(before)
     expectWarning(tenancy, /ConfigMap payments is labelled .*role=backend but its name is not maintenance-<10 lowercase hex>/)

@@ -59,6 +59,7 @@ const POSITIONALS: Record<string, ValueSource> = {
   history: 'windows',
   now: 'targets',
   'page:delete': 'pages',
+  'set-page': 'windows',
   'page:show': 'pages-and-default',
   pause: 'windows',
   resume: 'windows',

@@ -14,7 +14,7 @@ export default class PageDelete extends KubeCommand<typeof PageDelete> {
   }
 
   static description = `Delete custom maintenance pages of a namespace.
-Every name is checked before anything is deleted. Windows that still use a page (active or scheduled) are named in a warning. A shared page is deleted with -n ${INSTALL_NAMESPACE}.`
+Every name is checked before anything is deleted. A page that active or scheduled windows still use is not deleted (the windows are named) unless --force. A shared page is deleted with -n ${INSTALL_NAMESPACE}.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %> black-friday -n shop',
@@ -23,6 +23,7 @@ Every name is checked before anything is deleted. Windows that still use a page 
 
   static flags = {
     'dry-run': Flags.boolean({description: 'Check and print what would be deleted; delete nothing.'}),
+    force: Flags.boolean({description: 'Delete a page that active or scheduled windows still use.'}),
   }
 
   async run(): Promise<void> {
@@ -39,10 +40,18 @@ Every name is checked before anything is deleted. Windows that still use a page 
     }
     const at = now()
     const dryRun = this.flags['dry-run']
+    const used: string[] = []
     for (const page of pages) {
       const users = await windowsUsingPage(client, page, at)
       const fallback = page.scope === 'namespace' ? await getPageIn(client, installNamespace(), page.name) : undefined
-      if (users.length > 0) this.warnUser(stillUsed(page, users, fallback !== undefined))
+      if (users.length > 0) used.push(stillUsed(page, users, fallback !== undefined))
+    }
+    // A page in use disappearing mid-window changes the outage (or ends it as Failed): only with --force.
+    if (used.length > 0 && !this.flags.force) {
+      throw new UserError(`${used.join('; ')}. Point them at another page with kubectl maintenance set-page WINDOW PAGE, or add --force; nothing was deleted`)
+    }
+    for (const warning of used) this.warnUser(warning)
+    for (const page of pages) {
       await deletePage(client, page, dryRun)
       this.log(`page ${page.name} deleted${dryRun ? ' (dry run)' : ''}: ConfigMap ${pageConfigMapName(page.name)} of namespace ${namespace}`)
     }
@@ -61,6 +70,6 @@ function stillUsed(page: StoredPage, users: PageUser[], sharedFallback: boolean)
   const windows = users.map(({state, window}) => `${window.namespace}/${window.name} (${state})`).join(', ')
   const consequence = sharedFallback
     ? `they will show the shared page ${page.name} of namespace ${installNamespace()} instead`
-    : 'they will have no page to show: point them at another page or cancel them'
+    : 'they would have no page to show'
   return `page ${page.name} is still used by window${users.length === 1 ? '' : 's'} ${windows}; ${consequence}`
 }

@@ -6,6 +6,7 @@ import {type StoredPage, pageNotFound, resolveStoredPage} from '../../kube/pages
 import {pageConfigMapName} from '../../render/page-codec.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
 import {type PageSource, TEMPLATE_FILES, defaultPage} from '../../render/page.js'
+import {loadTemplate} from '../../render/templates.js'
 
 const FORMATS = ['html', 'json', 'xml'] as const
 
@@ -31,7 +32,8 @@ The namespace's own page wins over a shared page of the same name in namespace $
     const {name} = this.args
     const {format} = this.flags
     const source = name === DEFAULT_PAGE ? defaultPage() : await this.customPage(name)
-    const template = source[format]
+    // The built-in JSON document is rendered in code; its template form (templates/page.json.hbs) is the same document.
+    const template = source[format] ?? (name === DEFAULT_PAGE ? loadTemplate(TEMPLATE_FILES[format]) : undefined)
     if (template === undefined) {
       this.note(`page ${name} has no ${TEMPLATE_FILES[format]}: visitors asking for ${format.toUpperCase()} get the built-in ${format.toUpperCase()} document`)
       return

@@ -9,7 +9,7 @@ import type {ApiServer} from '../../support/apiserver.js'
 import {runCommand} from '../../support/run-command.js'
 import {customPage, deleteConfigMap, envFor, renderHelp, startCluster, unreachableKubeconfig} from '../fixtures.js'
 
-const KNOWN = 'known: title, message, reason, contact, start, end, startLocal, endLocal, timezone, retryAfter, namespace, targets, window'
+const KNOWN = 'known: title, message, reason, contact, start, end, startLocal, endLocal, timezone, retryAfter, namespace, targets, window, unscheduled'
 
 describe('page create', () => {
   let server: ApiServer

@@ -41,28 +41,39 @@ describe('page delete', () => {
     expect(server.writes()).to.have.length(1)
   })
 
-  it('deletes several, warning about the active and scheduled windows that still use one', async () => {
-    const result = await remove('sale', 'spare', '-n', 'shop')
+  it('refuses a page that active or scheduled windows use, naming them: exit 2, nothing deleted (issue 14 item 2)', async () => {
+    const result = await remove('spare', 'sale', '-n', 'shop')
+    expect(result.exitCode).to.equal(2)
+    expect(result.stderr).to.include(
+      'page sale is still used by windows shop/later (scheduled), shop/now-on (active); they would have no page to show. Point them at another page with kubectl maintenance set-page WINDOW PAGE, or add --force; nothing was deleted',
+    )
+    expect(server.writes()).to.deep.equal([])
+    expect(pageExists('shop', 'sale') && pageExists('shop', 'spare')).to.equal(true)
+  })
+
+  it('--force deletes several, warning about the active and scheduled windows that still use one', async () => {
+    const result = await remove('sale', 'spare', '-n', 'shop', '--force')
     expect(result).to.deep.equal({
       exitCode: 0,
-      stderr: 'Warning: page sale is still used by windows shop/later (scheduled), shop/now-on (active); they will have no page to show: point them at another page or cancel them\n',
+      stderr: 'Warning: page sale is still used by windows shop/later (scheduled), shop/now-on (active); they would have no page to show\n',
       stdout: 'page sale deleted: ConfigMap maintenance-page-sale of namespace shop\npage spare deleted: ConfigMap maintenance-page-spare of namespace shop\n',
     })
     expect(pageExists('shop', 'sale') || pageExists('shop', 'spare')).to.equal(false)
   })
 
-  it('says when windows will fall back to the shared page of the same name', async () => {
-    const result = await remove('company', '-n', 'shop')
+  it('says when windows will fall back to the shared page of the same name (refused without --force)', async () => {
+    expect((await remove('company', '-n', 'shop')).exitCode).to.equal(2)
+    const result = await remove('company', '-n', 'shop', '--force')
     expect(result.stderr).to.equal(
       'Warning: page company is still used by window shop/own (scheduled); they will show the shared page company of namespace kubectl-maintenance instead\n',
     )
     expect(pageExists('kubectl-maintenance', 'company')).to.equal(true)
   })
 
-  it('deleting a shared page warns about windows of every namespace that have no page of that name', async () => {
-    const result = await remove('holiday', 'company', '-n', 'kubectl-maintenance')
+  it('deleting a shared page names windows of every namespace that have no page of that name', async () => {
+    const result = await remove('holiday', 'company', '-n', 'kubectl-maintenance', '--force')
     expect(result.stderr).to.equal(
-      'Warning: page holiday is still used by window web/front (scheduled); they will have no page to show: point them at another page or cancel them\n',
+      'Warning: page holiday is still used by window web/front (scheduled); they would have no page to show\n',
     )
     expect(result.stdout).to.equal(
       'page holiday deleted: ConfigMap maintenance-page-holiday of namespace kubectl-maintenance\npage company deleted: ConfigMap maintenance-page-company of namespace kubectl-maintenance\n',

@@ -58,6 +58,8 @@ describe('page show', () => {
     expect(result).to.deep.equal({exitCode: 0, stderr: '', stdout: readFileSync(path.join(PROJECT_ROOT, 'templates', 'page.html.hbs'), 'utf8')})
     const xml = await runCommand(['page', 'show', 'default', '--format', 'xml', '--kubeconfig', unreachableKubeconfig()])
     expect(xml.stdout).to.equal(readFileSync(path.join(PROJECT_ROOT, 'templates', 'page.xml.hbs'), 'utf8'))
+    const json = await runCommand(['page', 'show', 'default', '--format', 'json', '--kubeconfig', unreachableKubeconfig()])
+    expect(json).to.deep.equal({exitCode: 0, stderr: '', stdout: readFileSync(path.join(PROJECT_ROOT, 'templates', 'page.json.hbs'), 'utf8')})
   })
 
   it('exits 2 when the page exists neither in the namespace nor shared', async () => {
