@@ -1,8 +1,12 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
 import {KubeClient} from '../kube/client.js'
 import {ClusterError, UserError} from '../model/errors.js'
-import {OUTPUT_FORMATS, type OutputFormat, asList, renderData, renderTable} from './output.js'
+import {errorLine, exitCodeOf, parseErrorMessage, unwrapFlagParse} from './errors.js'
+import {parseSelector} from './label-selector.js'
+import {OUTPUT_FORMATS} from './output.js'
+import {LIST_FORMATS, checkSortBy, parseOutput} from './printers.js'
+import {REQUEST_TIMEOUT_DESCRIPTION, parseRequestTimeout} from './request-timeout.js'
 import {terminalSafe} from './terminal.js'
 
 export type KubeFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>
@@ -14,6 +18,7 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
     context: Flags.string({description: 'The kubeconfig context to use.', helpGroup: 'CLUSTER'}),
     kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).', helpGroup: 'CLUSTER'}),
     namespace: Flags.string({char: 'n', description: "The namespace (default: the context's namespace, else default).", helpGroup: 'CLUSTER'}),
+    'request-timeout': Flags.string({description: REQUEST_TIMEOUT_DESCRIPTION, helpGroup: 'CLUSTER'}),
   }
 
   protected args!: KubeArgs<T>
@@ -36,11 +41,12 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   /** The cluster client, created on first use so commands that fail on input never touch the cluster. */
   protected async client(): Promise<KubeClient> {
     if (!this.kubeClient) {
+      const requestTimeoutMs = parseRequestTimeout(this.flags['request-timeout'])
       this.kubeClient = KubeClient.fromOptions({
         context: this.flags.context,
         kubeconfig: this.flags.kubeconfig,
         namespace: this.flags.namespace,
-      })
+      }).then((client) => client.withRequestTimeout(requestTimeoutMs))
     }
     return this.kubeClient
   }
@@ -50,11 +56,7 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    // Messages carry what the cluster said (window messages, API reasons): escaped like all other output.
-    if (error instanceof UserError) return this.error(terminalSafe(error.message), {exit: 2})
-    if (error instanceof ClusterError) return this.error(terminalSafe(error.message), {exit: 1})
-    if (typeof error.message === 'string') error.message = terminalSafe(error.message)
-    return super.catch(error)
+    return reportError(this, error)
   }
 
   /** Everything a command prints on stdout goes through here, escaped for the terminal (src/cli/terminal.ts). */
@@ -72,6 +74,24 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   }
 }
 
+/**
+ * Prints a command's error as kubectl does (`error: ...`, one line per sentence, never folded to the terminal) and
+ * exits with its code: 2 for wrong input (our UserError, oclif's parse errors), 1 for the cluster and anything else.
+ * Messages carry what the cluster said (window messages, API reasons): escaped like all other output.
+ */
+export function reportError(command: Command, error: Error & {exitCode?: number; code?: string}): never {
+  if (error instanceof Errors.ExitError || error.code === 'EEXIT') throw error
+  const ctor = command.constructor as typeof Command & {baseFlags?: Record<string, {char?: string}>}
+  const flags = Object.entries({...ctor.baseFlags, ...ctor.flags}).map(([name, flag]) => ({char: (flag as {char?: string}).char, name}))
+  const usage = [command.config.bin, ...(command.id ?? '').split(':')].filter(Boolean).join(' ')
+  const parsed = parseErrorMessage(error, {flags, usage})
+  let code = parsed === undefined ? exitCodeOf(error) : 2
+  if (error instanceof UserError) code = 2
+  else if (error instanceof ClusterError) code = 1
+  process.stderr.write(errorLine(parsed ?? unwrapFlagParse(error.message || String(error))))
+  throw new Errors.ExitError(code)
+}
+
 export const outputFlag = Flags.option({
   char: 'o',
   default: 'table' as const,
@@ -79,41 +99,34 @@ export const outputFlag = Flags.option({
   options: OUTPUT_FORMATS,
 })()
 
+/** The flags of every command that prints a result set, as kubectl get has them. */
 export const listFlags = {
   'all-namespaces': Flags.boolean({char: 'A', description: 'List across all namespaces.'}),
-  output: outputFlag,
-  selector: Flags.string({char: 'l', description: 'Label selector to filter on, e.g. team=shop.'}),
+  'no-headers': Flags.boolean({description: 'Print the table (table, wide, custom-columns) without its header line.'}),
+  output: Flags.string({
+    char: 'o',
+    default: 'table',
+    description: `Output format: ${LIST_FORMATS.join(', ')}.`,
+    async parse(input) {
+      parseOutput(input)
+      return input
+    },
+  }),
+  selector: Flags.string({
+    char: 'l',
+    description: 'Label selector to filter on, as kubectl takes it: team=shop, tier!=web, env in (a,b), !legacy.',
+    async parse(input) {
+      parseSelector(input)
+      return input
+    },
+  }),
+  'sort-by': Flags.string({
+    description: "Order by this JSONPath of the objects, e.g. '{.metadata.name}' or .metadata.creationTimestamp.",
+    async parse(input) {
+      checkSortBy(input)
+      return input
+    },
+  }),
 }
 
-export interface Printable {
-  /** `kind/name` for -o name. */
-  name: string
-  /** The object for -o json|yaml. */
-  data: unknown
-  /** Cells for the table, in header order. */
-  cells: string[]
-  /** Extra cells for -o wide. */
-  wideCells?: string[]
-}
-
-/** Prints a result set in the chosen format, kubectl-style. */
-export function formatResults(format: OutputFormat, headers: string[], wideHeaders: string[], items: Printable[]): string {
-  switch (format) {
-    case 'json':
-    case 'yaml': {
-      return renderData(format, asList(items.map((item) => item.data)))
-    }
-
-    case 'name': {
-      return items.map((item) => item.name).join('\n')
-    }
-
-    case 'wide': {
-      return renderTable([...headers, ...wideHeaders], items.map((item) => [...item.cells, ...(item.wideCells ?? [])]))
-    }
-
-    default: {
-      return renderTable(headers, items.map((item) => item.cells))
-    }
-  }
-}
+export {type Printable, formatResults} from './printers.js'
