@@ -2,6 +2,8 @@
  * Label selectors read and checked here with the API's grammar (k8s.io/apimachinery labels.Parse), so a wrong `-l` is
  * wrong input (exit 2) before any request, and labels given to `--label` are checked as the API checks them.
  */
+import {Flags} from '@oclif/core'
+
 import {UserError} from '../model/errors.js'
 
 export type Requirement =
@@ -132,3 +134,13 @@ export function parseLabels(pairs: string[] = []): Record<string, string> {
   }
   return labels
 }
+
+/** `--label KEY=VALUE`, repeatable: labels on the window, which `list -l` selects. */
+export const labelFlag = Flags.string({
+  description: 'A label for the window, KEY=VALUE (repeatable), so that list -l KEY=VALUE selects it.',
+  multiple: true,
+  async parse(input) {
+    parseLabels([input])
+    return input
+  },
+})

@@ -4,7 +4,7 @@ import type {Interval, Window} from '../model/window.js'
 
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTarget, formatTargets} from '../model/target.js'
-import {formatLocal, toRfc3339Utc} from '../model/time.js'
+import {formatLocal, machineZone, toRfc3339Utc} from '../model/time.js'
 import {zoneAbbreviation} from '../model/zone.js'
 import {DateTime} from 'luxon'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
@@ -29,15 +29,10 @@ function withNamespace(cells: string[], namespace: string | undefined): string[]
   return namespace === undefined ? cells : [namespace, ...cells]
 }
 
-/** The machine's zone (TZ), which a table of windows in several zones is printed in. */
-export function localZone(): string {
-  return process.env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
-}
-
 /** One zone for every time of a table: the windows' own when they share one, else the machine's. */
 export function tableZone(windows: Array<{timezone: string}>): string {
   const zones = new Set(windows.map((window) => window.timezone))
-  return zones.size === 1 ? [...zones][0] : localZone()
+  return zones.size === 1 ? [...zones][0] : machineZone()
 }
 
 /** `2026-12-24 22:00`, with `:SS` when the time is not on a whole minute (a 20-second window must not read 14:02 to 14:02). */
@@ -135,11 +130,11 @@ export function describeWindow(window: Window): string {
   return window.end === undefined ? `${targets} from ${from} until ended` : `${targets} from ${from} to ${formatLocal(window.end, window.timezone)}`
 }
 
-export function statusHeaders(allNamespaces: boolean): string[] {
-  return withNamespace(['TARGET', 'IN-MAINTENANCE', 'WINDOW', 'BACKEND', 'READY', 'ENDS'], allNamespaces ? 'NAMESPACE' : undefined)
+export function statusHeaders(allNamespaces: boolean, zone?: string): string[] {
+  return withNamespace(['TARGET', 'IN-MAINTENANCE', 'WINDOW', 'BACKEND', 'READY', zone === undefined ? 'ENDS' : `ENDS (${zone})`], allNamespaces ? 'NAMESPACE' : undefined)
 }
 
-export function statusRow(status: TargetStatus, allNamespaces: boolean): Printable {
+export function statusRow(status: TargetStatus, allNamespaces: boolean, zone = status.timezone ?? 'UTC'): Printable {
   const target = formatTarget(status.target)
   return {
     cells: withNamespace(
@@ -149,7 +144,7 @@ export function statusRow(status: TargetStatus, allNamespaces: boolean): Printab
         status.window ?? NONE,
         status.backend ?? NONE,
         status.ready ?? NONE,
-        status.ends === undefined ? NONE : formatWhen(status.ends, status.timezone ?? 'UTC'),
+        status.ends === undefined ? NONE : tableTime(status.ends, zone),
       ],
       allNamespaces ? status.namespace : undefined,
     ),

@@ -6,10 +6,11 @@ import {now} from '../cli/clock.js'
 import {cancelWindow, getWindow} from '../kube/windows.js'
 import {formatLocal} from '../model/time.js'
 import {type Window} from '../model/window.js'
+import {windowArg} from '../cli/window-input.js'
 
 export default class Cancel extends KubeCommand<typeof Cancel> {
   static args = {
-    window: Args.string({description: 'Names of the windows to cancel.', multiple: true, required: true}),
+    window: Args.string({description: 'Names of the windows to cancel.', multiple: true, parse: windowArg, required: true}),
   }
 
   static description = `Cancel maintenance windows.

@@ -18,6 +18,7 @@ import {createWindow} from '../kube/windows.js'
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
+import {labelFlag, parseLabels} from '../cli/label-selector.js'
 
 export default class Now extends KubeCommand<typeof Now> {
   static args = {
@@ -39,6 +40,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     force: Flags.boolean({description: 'Also switch what is refused by default: webhook and APIService Services, kube-system, Service ports that carry TLS.'}),
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
+    label: labelFlag,
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the time).'}),
     'no-wait': Flags.boolean({description: 'Do not wait until the page is served.'}),
@@ -58,12 +60,12 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     checkDraftOffline(draft, at)
     const client = await this.client()
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
-    const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
+    const stored = await createWindow(client, window, false, parseLabels(this.flags.label)) // this command applies the start; only a timed window needs the CronJob, for its end
     await this.keepSecret(client, stored, gate)
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
     for (const warning of [notInstalled, ...overlaps, ...checked.warnings]) if (warning) this.warnUser(warning)
     const {output} = this.flags
-    this.log(output === 'json' || output === 'yaml' ? renderData(output, stored) : output === 'name' ? `configmap/${window.name}` : `window ${window.name} created: ${describeWindow(window)}`)
+    this.log(output === 'json' || output === 'yaml' ? renderData(output, stored) : output === 'name' ? `window/${window.name}` : `window ${window.name} created: ${describeWindow(window)}`)
     for (const note of await gitopsNotes(client, window)) this.note(note)
     // With data on stdout (json, yaml, name), the routing before -> after goes to stderr so stdout stays parseable.
     const log = output === 'table' ? (line: string) => this.log(line) : (line: string) => this.note(line)
