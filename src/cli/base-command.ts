@@ -8,6 +8,8 @@ import {OUTPUT_FORMATS} from './output.js'
 import {LIST_FORMATS, checkSortBy, parseOutput} from './printers.js'
 import {REQUEST_TIMEOUT_DESCRIPTION, parseRequestTimeout} from './request-timeout.js'
 import {terminalSafe} from './terminal.js'
+import {fromFlag} from './window-input.js'
+import {parseDuration} from '../model/time.js'
 
 export type KubeFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>
 export type KubeArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -18,8 +20,18 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
     context: Flags.string({description: 'The kubeconfig context to use.', helpGroup: 'CLUSTER'}),
     kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).', helpGroup: 'CLUSTER'}),
     namespace: Flags.string({char: 'n', description: "The namespace (default: the context's namespace, else default).", helpGroup: 'CLUSTER'}),
-    'request-timeout': Flags.string({description: REQUEST_TIMEOUT_DESCRIPTION, helpGroup: 'CLUSTER'}),
+    'request-timeout': Flags.string({
+      description: REQUEST_TIMEOUT_DESCRIPTION,
+      helpGroup: 'CLUSTER',
+      async parse(input) {
+        parseRequestTimeout(input)
+        return input
+      },
+    }),
   }
+
+  /** A duration flag that bounds the whole command (now's --timeout): it ends within that plus BOUND_GRACE_MS. */
+  static boundedBy?: string
 
   protected args!: KubeArgs<T>
   protected flags!: KubeFlags<T>
@@ -36,12 +48,28 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as KubeFlags<T>
     this.args = args as KubeArgs<T>
+    const boundMs = this.boundMs()
+    if (boundMs !== undefined) {
+      const run = this.run.bind(this)
+      const flag = (this.ctor as typeof KubeCommand).boundedBy as string
+      const said = `${this.config.bin} ${this.id?.replaceAll(':', ' ')} did not finish within --${flag} ${String((this.flags as Record<string, unknown>)[flag])} (and ${BOUND_GRACE_MS / 1000}s to finish up)`
+      this.run = async () => withinBound(run(), boundMs, async () => `${said}${this.kubeClient ? `; the cluster at ${(await this.kubeClient).server} was too slow to answer` : ''}`)
+    }
+  }
+
+  private boundMs(): number | undefined {
+    const flag = (this.ctor as typeof KubeCommand).boundedBy
+    const text = flag === undefined ? undefined : (this.flags as Record<string, unknown>)[flag]
+    return typeof text === 'string' ? fromFlag(flag as string, () => parseDuration(text)).ms + BOUND_GRACE_MS : undefined
   }
 
   /** The cluster client, created on first use so commands that fail on input never touch the cluster. */
   protected async client(): Promise<KubeClient> {
     if (!this.kubeClient) {
-      const requestTimeoutMs = parseRequestTimeout(this.flags['request-timeout'])
+      // Within a bounded command no single request may outlast the bound.
+      const bound = this.boundMs()
+      const requested = parseRequestTimeout(this.flags['request-timeout'])
+      const requestTimeoutMs = bound === undefined ? requested : requested === 0 ? bound : Math.min(requested, bound)
       this.kubeClient = KubeClient.fromOptions({
         context: this.flags.context,
         kubeconfig: this.flags.kubeconfig,
@@ -72,6 +100,20 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   protected warnUser(message: string): void {
     this.note(`Warning: ${message}`)
   }
+}
+
+/** Time a bounded command has past its bound to finish what it was doing (report, clean up) before it is cut off. */
+export const BOUND_GRACE_MS = 5000
+
+/** `work`, or a ClusterError (exit 1) once `ms` have passed without it settling. */
+export async function withinBound<T>(work: Promise<T>, ms: number, message: () => Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const bound = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      message().then((text) => reject(new ClusterError(text)), reject)
+    }, ms)
+  })
+  return Promise.race([work, bound]).finally(() => clearTimeout(timer))
 }
 
 /**

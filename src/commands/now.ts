@@ -21,6 +21,8 @@ import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
 import {labelFlag, parseLabels} from '../cli/label-selector.js'
 
 export default class Now extends KubeCommand<typeof Now> {
+  static boundedBy = 'timeout'
+
   static args = {
     target: Args.string({description: 'What to put into maintenance: ingress/NAME, ingressroute/NAME, httproute/NAME or service/NAME.', multiple: true, required: true}),
   }
@@ -47,7 +49,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
     page: Flags.string({default: DEFAULT_PAGE, description: 'The page to show: default, or a custom page (see kubectl maintenance page list).'}),
     reason: Flags.string({description: 'Why, shown on the page.'}),
-    timeout: Flags.string({default: '3m', description: 'How long to wait for the page to be served.'}),
+    timeout: Flags.string({default: '3m', description: 'How long to wait for the page to be served; the whole command ends within it plus 5s.'}),
     timezone: Flags.string({description: "IANA timezone for --until and for display (default: the machine's zone)."}),
     until: Flags.string({description: 'When it ends: RFC 3339, a local "18:00" read in --timezone, or +2h.', exclusive: ['for']}),
   }
