@@ -59,7 +59,8 @@ PHASE is what the engine last recorded (Pending: not seen by the engine yet; Inv
         ? windowRow(window, asObject(event.object), at, this.flags['all-namespaces'], tableZone([window]))
         : invalidWindowRow({configMap: event.object, name: event.object.metadata.name, namespace: event.object.metadata.namespace ?? '', problems: []}, this.flags['all-namespaces'])
       const cells = event.type === 'DELETED' ? {...row, cells: row.cells.map((cell, index) => (index === row.cells.length - 2 ? 'Deleted' : cell))} : row
-      this.log(formatResults(this.flags.output, [], [], [cells], {...print, noHeaders: true}))
+      const {headers, wideHeaders} = windowHeaders(this.flags['all-namespaces'])
+      this.log(formatResults(this.flags.output, headers, wideHeaders, [cells], {...print, noHeaders: true}))
     }
   }
 }
