@@ -1,12 +1,12 @@
-import {Command, Errors, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {KubeClient} from '../kube/client.js'
-import {ClusterError, UserError} from '../model/errors.js'
-import {errorLine, exitCodeOf, parseErrorMessage, unwrapFlagParse} from './errors.js'
+import {ClusterError} from '../model/errors.js'
 import {parseSelector} from './label-selector.js'
 import {OUTPUT_FORMATS} from './output.js'
 import {LIST_FORMATS, checkSortBy, parseOutput} from './printers.js'
 import {REQUEST_TIMEOUT_DESCRIPTION, parseRequestTimeout} from './request-timeout.js'
+import {reportError as reportErrorOf} from './report-error.js'
 import {terminalSafe} from './terminal.js'
 import {fromFlag} from './window-input.js'
 import {parseDuration} from '../model/time.js'
@@ -84,7 +84,7 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    return reportError(this, error)
+    return reportErrorOf(this, error)
   }
 
   /** Everything a command prints on stdout goes through here, escaped for the terminal (src/cli/terminal.ts). */
@@ -116,23 +116,7 @@ export async function withinBound<T>(work: Promise<T>, ms: number, message: () =
   return Promise.race([work, bound]).finally(() => clearTimeout(timer))
 }
 
-/**
- * Prints a command's error as kubectl does (`error: ...`, one line per sentence, never folded to the terminal) and
- * exits with its code: 2 for wrong input (our UserError, oclif's parse errors), 1 for the cluster and anything else.
- * Messages carry what the cluster said (window messages, API reasons): escaped like all other output.
- */
-export function reportError(command: Command, error: Error & {exitCode?: number; code?: string}): never {
-  if (error instanceof Errors.ExitError || error.code === 'EEXIT') throw error
-  const ctor = command.constructor as typeof Command & {baseFlags?: Record<string, {char?: string}>}
-  const flags = Object.entries({...ctor.baseFlags, ...ctor.flags}).map(([name, flag]) => ({char: (flag as {char?: string}).char, name}))
-  const usage = [command.config.bin, ...(command.id ?? '').split(':')].filter(Boolean).join(' ')
-  const parsed = parseErrorMessage(error, {flags, usage})
-  let code = parsed === undefined ? exitCodeOf(error) : 2
-  if (error instanceof UserError) code = 2
-  else if (error instanceof ClusterError) code = 1
-  process.stderr.write(errorLine(parsed ?? unwrapFlagParse(error.message || String(error))))
-  throw new Errors.ExitError(code)
-}
+export {reportError} from './report-error.js'
 
 export const outputFlag = Flags.option({
   char: 'o',
