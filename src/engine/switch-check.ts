@@ -3,7 +3,7 @@ import type {ObservedTarget} from './types.js'
 
 import {type TargetRef, formatTarget} from '../model/target.js'
 import {kindModule} from './kinds/index.js'
-import {isMaintenanceBackend} from './ownership.js'
+import {isMaintenanceBackend} from './backend-identity.js'
 import {protocolAnnotations, speaksTls} from './kinds/protocol-annotations.js'
 import {type JsonRecord, isRecord, nonEmptyArray, recordsOf} from './kinds/shared.js'
 import {carriesGrpc, carriesTls} from './kinds/service.js'

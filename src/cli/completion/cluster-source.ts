@@ -4,7 +4,7 @@ import {listPages} from '../../kube/pages.js'
 import {Resources} from '../../kube/resources.js'
 import {targetType} from '../../kube/targets.js'
 import {WINDOW_SELECTOR} from '../../kube/windows.js'
-import {isMaintenanceBackend} from '../../engine/ownership.js'
+import {isMaintenanceBackend} from '../../engine/backend-identity.js'
 import {DEFAULT_PAGE, WindowAnnotation} from '../../model/keys.js'
 import type {Candidate, CompletionSource, Connection, Lookup} from './complete.js'
 
