@@ -1,4 +1,14 @@
 #!/usr/bin/env -S node --import tsx
-import {execute} from '@oclif/core'
+// The CLI straight from src/ (development), ending errors as the built bundle does (src/cli/top-level.ts).
+import {Config, flush, run} from '@oclif/core'
 
-await execute({development: true, dir: import.meta.url})
+import {handleTopLevel} from '../src/cli/top-level.js'
+
+let config
+try {
+  config = await Config.load({development: true, root: new URL('..', import.meta.url).pathname})
+  await run(process.argv.slice(2), config)
+  await flush()
+} catch (error) {
+  await handleTopLevel(error, config)
+}

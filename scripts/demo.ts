@@ -39,9 +39,15 @@ async function run(args: string[], kubeconfig: string): Promise<string> {
     output += chunk.toString()
   })
   const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)))
-  console.log(`$ kubectl maintenance ${args.join(' ')}\n${output.trimEnd()}`)
+  console.log(`$ kubectl maintenance ${args.map(shellWord).join(' ')}\n${output.trimEnd()}`)
   if (code !== 0) throw new Error(`kubectl maintenance ${args[0]} exited ${code}`)
   return stdout
+}
+
+/** An argument as it would be typed into a shell, so the commands the demo echoes can be pasted as they are. */
+function shellWord(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg
+  return /["$`\\!]/.test(arg) ? `'${arg.replaceAll("'", String.raw`'\''`)}'` : `"${arg}"`
 }
 
 async function main(): Promise<void> {

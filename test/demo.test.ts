@@ -23,5 +23,7 @@ describe('npm run demo', function () {
     expect(output).to.match(/GET \/checkout {2}Accept: application\/json\n {2}503 application\/json; charset=utf-8 {2}Retry-After: \w{3}, /)
     expect(output).to.include('diff of the target specs before and after: empty')
     expect(output).to.include('backends left: 0')
+    // Commands are echoed as they would be typed: an argument with spaces in quotes.
+    expect(output).to.include('--message "We are upgrading the database." --reason "Planned upgrade" --contact ops@example.com')
   })
 })

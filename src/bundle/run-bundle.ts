@@ -3,7 +3,9 @@
  * scripts/build-bundle.ts generates with the command loaders. The file needs no package.json, no commands directory,
  * no oclif.manifest.json and no node_modules next to it: all of that is built in.
  */
-import {Config, flush, handle, run, settings, type Interfaces} from '@oclif/core'
+import {Config, flush, run, settings, type Interfaces} from '@oclif/core'
+
+import {handleTopLevel} from '../cli/top-level.js'
 
 import {type BundledPackage, type CommandLoader, InMemoryPlugin} from './in-memory-plugin.js'
 
@@ -16,13 +18,14 @@ declare const __KM_OCLIF_MANIFEST__: Interfaces.Manifest
 export async function runBundle(loaders: Record<string, CommandLoader>, root: string, argv: string[] = process.argv.slice(2)): Promise<void> {
   // Never look for TypeScript sources to transpile: there are none, and typescript is not in the bundle.
   settings.enableAutoTranspile = false
+  let config: Config | undefined
   try {
     const plugin = new InMemoryPlugin(__KM_PACKAGE__, root, __KM_OCLIF_MANIFEST__, loaders)
     // Plugins given up front are the whole set: oclif looks for no user-, dev- or core-installed ones on each start.
-    const config = await Config.load({pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), root})
+    config = await Config.load({pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), root})
     await run(argv, config)
     await flush()
   } catch (error) {
-    await handle(error as Error)
+    await handleTopLevel(error, config)
   }
 }

@@ -1,9 +1,15 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {KubeClient} from '../kube/client.js'
-import {ClusterError, UserError} from '../model/errors.js'
-import {OUTPUT_FORMATS, type OutputFormat, asList, renderData, renderTable} from './output.js'
+import {ClusterError} from '../model/errors.js'
+import {parseSelector} from './label-selector.js'
+import {OUTPUT_FORMATS} from './output.js'
+import {LIST_FORMATS, checkSortBy, parseOutput} from './printers.js'
+import {REQUEST_TIMEOUT_DESCRIPTION, parseRequestTimeout} from './request-timeout.js'
+import {reportError as reportErrorOf} from './report-error.js'
 import {terminalSafe} from './terminal.js'
+import {fromFlag} from './window-input.js'
+import {parseDuration} from '../model/time.js'
 
 export type KubeFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>
 export type KubeArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -14,7 +20,18 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
     context: Flags.string({description: 'The kubeconfig context to use.', helpGroup: 'CLUSTER'}),
     kubeconfig: Flags.string({description: 'Path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config).', helpGroup: 'CLUSTER'}),
     namespace: Flags.string({char: 'n', description: "The namespace (default: the context's namespace, else default).", helpGroup: 'CLUSTER'}),
+    'request-timeout': Flags.string({
+      description: REQUEST_TIMEOUT_DESCRIPTION,
+      helpGroup: 'CLUSTER',
+      async parse(input) {
+        parseRequestTimeout(input)
+        return input
+      },
+    }),
   }
+
+  /** A duration flag that bounds the whole command (now's --timeout): it ends within that plus BOUND_GRACE_MS. */
+  static boundedBy?: string
 
   protected args!: KubeArgs<T>
   protected flags!: KubeFlags<T>
@@ -31,16 +48,33 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as KubeFlags<T>
     this.args = args as KubeArgs<T>
+    const boundMs = this.boundMs()
+    if (boundMs !== undefined) {
+      const run = this.run.bind(this)
+      const flag = (this.ctor as typeof KubeCommand).boundedBy as string
+      const said = `${this.config.bin} ${this.id?.replaceAll(':', ' ')} did not finish within --${flag} ${String((this.flags as Record<string, unknown>)[flag])} (and ${BOUND_GRACE_MS / 1000}s to finish up)`
+      this.run = async () => withinBound(run(), boundMs, async () => `${said}${this.kubeClient ? `; the cluster at ${(await this.kubeClient).server} was too slow to answer` : ''}`)
+    }
+  }
+
+  private boundMs(): number | undefined {
+    const flag = (this.ctor as typeof KubeCommand).boundedBy
+    const text = flag === undefined ? undefined : (this.flags as Record<string, unknown>)[flag]
+    return typeof text === 'string' ? fromFlag(flag as string, () => parseDuration(text)).ms + BOUND_GRACE_MS : undefined
   }
 
   /** The cluster client, created on first use so commands that fail on input never touch the cluster. */
   protected async client(): Promise<KubeClient> {
     if (!this.kubeClient) {
+      // Within a bounded command no single request may outlast the bound.
+      const bound = this.boundMs()
+      const requested = parseRequestTimeout(this.flags['request-timeout'])
+      const requestTimeoutMs = bound === undefined ? requested : requested === 0 ? bound : Math.min(requested, bound)
       this.kubeClient = KubeClient.fromOptions({
         context: this.flags.context,
         kubeconfig: this.flags.kubeconfig,
         namespace: this.flags.namespace,
-      })
+      }).then((client) => client.withRequestTimeout(requestTimeoutMs))
     }
     return this.kubeClient
   }
@@ -50,11 +84,7 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    // Messages carry what the cluster said (window messages, API reasons): escaped like all other output.
-    if (error instanceof UserError) return this.error(terminalSafe(error.message), {exit: 2})
-    if (error instanceof ClusterError) return this.error(terminalSafe(error.message), {exit: 1})
-    if (typeof error.message === 'string') error.message = terminalSafe(error.message)
-    return super.catch(error)
+    return reportErrorOf(this, error)
   }
 
   /** Everything a command prints on stdout goes through here, escaped for the terminal (src/cli/terminal.ts). */
@@ -72,6 +102,22 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
   }
 }
 
+/** Time a bounded command has past its bound to finish what it was doing (report, clean up) before it is cut off. */
+export const BOUND_GRACE_MS = 5000
+
+/** `work`, or a ClusterError (exit 1) once `ms` have passed without it settling. */
+export async function withinBound<T>(work: Promise<T>, ms: number, message: () => Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const bound = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      message().then((text) => reject(new ClusterError(text)), reject)
+    }, ms)
+  })
+  return Promise.race([work, bound]).finally(() => clearTimeout(timer))
+}
+
+export {reportError} from './report-error.js'
+
 export const outputFlag = Flags.option({
   char: 'o',
   default: 'table' as const,
@@ -79,41 +125,34 @@ export const outputFlag = Flags.option({
   options: OUTPUT_FORMATS,
 })()
 
+/** The flags of every command that prints a result set, as kubectl get has them. */
 export const listFlags = {
   'all-namespaces': Flags.boolean({char: 'A', description: 'List across all namespaces.'}),
-  output: outputFlag,
-  selector: Flags.string({char: 'l', description: 'Label selector to filter on, e.g. team=shop.'}),
+  'no-headers': Flags.boolean({description: 'Print the table (table, wide, custom-columns) without its header line.'}),
+  output: Flags.string({
+    char: 'o',
+    default: 'table',
+    description: `Output format: ${LIST_FORMATS.join(', ')}.`,
+    async parse(input) {
+      parseOutput(input)
+      return input
+    },
+  }),
+  selector: Flags.string({
+    char: 'l',
+    description: 'Label selector to filter on, as kubectl takes it: team=shop, tier!=web, env in (a,b), !legacy.',
+    async parse(input) {
+      parseSelector(input)
+      return input
+    },
+  }),
+  'sort-by': Flags.string({
+    description: "Order by this JSONPath of the objects, e.g. '{.metadata.name}' or .metadata.creationTimestamp.",
+    async parse(input) {
+      checkSortBy(input)
+      return input
+    },
+  }),
 }
 
-export interface Printable {
-  /** `kind/name` for -o name. */
-  name: string
-  /** The object for -o json|yaml. */
-  data: unknown
-  /** Cells for the table, in header order. */
-  cells: string[]
-  /** Extra cells for -o wide. */
-  wideCells?: string[]
-}
-
-/** Prints a result set in the chosen format, kubectl-style. */
-export function formatResults(format: OutputFormat, headers: string[], wideHeaders: string[], items: Printable[]): string {
-  switch (format) {
-    case 'json':
-    case 'yaml': {
-      return renderData(format, asList(items.map((item) => item.data)))
-    }
-
-    case 'name': {
-      return items.map((item) => item.name).join('\n')
-    }
-
-    case 'wide': {
-      return renderTable([...headers, ...wideHeaders], items.map((item) => [...item.cells, ...(item.wideCells ?? [])]))
-    }
-
-    default: {
-      return renderTable(headers, items.map((item) => item.cells))
-    }
-  }
-}
+export {type Printable, formatResults} from './printers.js'

@@ -44,3 +44,16 @@ export const foldFlag = Flags.option({
   description: 'For a local time that happens twice (the night clocks go back): earlier (before the change) or later (after it).',
   options: FOLDS,
 })()
+
+/** What `list -o name` prints (`window/NAME`) and kubectl's spelling of the ConfigMap (`configmap/NAME`, `cm/NAME`). */
+const WINDOW_PREFIX = /^(?:windows?|configmaps?|cm)\//
+
+/** A window as typed: `NAME`, `window/NAME` or `configmap/NAME`; targets (`ingress/shop`) pass through unchanged. */
+export function windowName(text: string): string {
+  return text.replace(WINDOW_PREFIX, '')
+}
+
+/** For an Args definition: `window: Args.string({parse: windowArg, ...})`. */
+export async function windowArg(input: string): Promise<string> {
+  return windowName(input)
+}

@@ -4,7 +4,9 @@ import type {Interval, Window} from '../model/window.js'
 
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTarget, formatTargets} from '../model/target.js'
-import {formatLocal, toRfc3339Utc} from '../model/time.js'
+import {formatLocal, machineZone, toRfc3339Utc} from '../model/time.js'
+import {zoneAbbreviation} from '../model/zone.js'
+import {DateTime} from 'luxon'
 import {currentInterval, nextInterval} from '../model/window-schedule.js'
 import {type Printable} from './base-command.js'
 
@@ -22,14 +24,42 @@ export function truncate(text: string, width = MESSAGE_WIDTH): string {
 }
 
 
-/** NAMESPACE goes second, after the name, as SPEC §2 orders the list columns. */
+/** NAMESPACE goes first with -A, as kubectl get -A prints it. */
 function withNamespace(cells: string[], namespace: string | undefined): string[] {
-  return namespace === undefined ? cells : [cells[0], namespace, ...cells.slice(1)]
+  return namespace === undefined ? cells : [namespace, ...cells]
 }
 
-export function windowHeaders(allNamespaces: boolean): {headers: string[]; wideHeaders: string[]} {
+/** One zone for every time of a table: the windows' own when they share one, else the machine's. */
+export function tableZone(windows: Array<{timezone: string}>): string {
+  const zones = new Set(windows.map((window) => window.timezone))
+  return zones.size === 1 ? [...zones][0] : machineZone()
+}
+
+/** `2026-12-24 22:00`, with `:SS` when the time is not on a whole minute (a 20-second window must not read 14:02 to 14:02). */
+export function tableTime(ms: number, zone: string): string {
+  const time = DateTime.fromMillis(ms, {zone})
+  return time.toFormat(time.second === 0 ? 'yyyy-MM-dd HH:mm' : 'yyyy-MM-dd HH:mm:ss')
+}
+
+/** An end as short as it stays unambiguous next to its start: the time on the same day, the month and day in the same year. */
+export function tableEnd(start: number, end: number | undefined, zone: string): string {
+  if (end === undefined) return NONE
+  const [from, to] = [DateTime.fromMillis(start, {zone}), DateTime.fromMillis(end, {zone})]
+  const clock = to.second === 0 ? 'HH:mm' : 'HH:mm:ss'
+  if (from.hasSame(to, 'day')) return to.toFormat(clock)
+  return to.toFormat(from.hasSame(to, 'year') ? `MM-dd ${clock}` : `yyyy-MM-dd ${clock}`)
+}
+
+/** `START (CET)`: the zone's abbreviations over the times shown (`CET/CEST` across a change of daylight saving time). */
+export function zoneLabel(zone: string, instants: number[]): string {
+  const names = [...new Set(instants.map((ms) => zoneAbbreviation(ms, zone)))]
+  return names.length === 0 ? zoneAbbreviation(Date.now(), zone) : names.join('/')
+}
+
+export function windowHeaders(allNamespaces: boolean, zone?: string): {headers: string[]; wideHeaders: string[]} {
+  const suffix = zone === undefined ? '' : ` (${zone})`
   return {
-    headers: withNamespace(['NAME', 'TARGETS', 'START', 'END', 'PHASE', 'PAGE'], allNamespaces ? 'NAMESPACE' : undefined),
+    headers: withNamespace(['NAME', 'TARGETS', `START${suffix}`, `END${suffix}`, 'PHASE', 'PAGE'], allNamespaces ? 'NAMESPACE' : undefined),
     wideHeaders: ['TIMEZONE', 'EVERY', 'MESSAGE'],
   }
 }
@@ -42,25 +72,27 @@ export function shownInterval(window: Window, now: number): Interval {
 
 export interface WindowRow extends Printable {
   sortStart: number
+  sortEnd?: number
 }
 
-export function windowRow(window: Window, configMap: unknown, now: number, allNamespaces: boolean): WindowRow {
+export function windowRow(window: Window, configMap: unknown, now: number, allNamespaces: boolean, zone = window.timezone): WindowRow {
   const interval = shownInterval(window, now)
   return {
     cells: withNamespace(
       [
         window.name,
         formatTargets(window.targets, ','),
-        formatWhen(interval.start, window.timezone),
-        formatWhen(interval.end, window.timezone),
+        tableTime(interval.start, zone),
+        tableEnd(interval.start, interval.end, zone),
         phaseCell(window),
         window.page,
       ],
       allNamespaces ? window.namespace : undefined,
     ),
     data: configMap,
-    name: `configmap/${window.name}`,
+    name: `window/${window.name}`,
     sortStart: interval.start,
+    sortEnd: interval.end,
     wideCells: [window.timezone, everyCell(window), window.message ? truncate(window.message) : NONE],
   }
 }
@@ -87,7 +119,7 @@ export function invalidWindowRow(invalid: InvalidWindowConfigMap, allNamespaces:
       allNamespaces ? invalid.namespace : undefined,
     ),
     data: invalid.configMap,
-    name: `configmap/${invalid.name}`,
+    name: `window/${invalid.name}`,
     sortStart: Number.isNaN(start) ? Number.POSITIVE_INFINITY : start,
     wideCells: [raw(WindowAnnotation.timezone), raw(WindowAnnotation.every), NONE],
   }
@@ -109,11 +141,11 @@ export function describeWindow(window: Window): string {
   return window.end === undefined ? `${targets} from ${from} until ended` : `${targets} from ${from} to ${formatLocal(window.end, window.timezone)}`
 }
 
-export function statusHeaders(allNamespaces: boolean): string[] {
-  return withNamespace(['TARGET', 'IN-MAINTENANCE', 'WINDOW', 'BACKEND', 'READY', 'ENDS'], allNamespaces ? 'NAMESPACE' : undefined)
+export function statusHeaders(allNamespaces: boolean, zone?: string): string[] {
+  return withNamespace(['TARGET', 'IN-MAINTENANCE', 'WINDOW', 'BACKEND', 'READY', zone === undefined ? 'ENDS' : `ENDS (${zone})`], allNamespaces ? 'NAMESPACE' : undefined)
 }
 
-export function statusRow(status: TargetStatus, allNamespaces: boolean): Printable {
+export function statusRow(status: TargetStatus, allNamespaces: boolean, zone = status.timezone ?? 'UTC'): Printable {
   const target = formatTarget(status.target)
   return {
     cells: withNamespace(
@@ -123,7 +155,7 @@ export function statusRow(status: TargetStatus, allNamespaces: boolean): Printab
         status.window ?? NONE,
         status.backend ?? NONE,
         status.ready ?? NONE,
-        status.ends === undefined ? NONE : formatWhen(status.ends, status.timezone ?? 'UTC'),
+        status.ends === undefined ? NONE : tableTime(status.ends, zone),
       ],
       allNamespaces ? status.namespace : undefined,
     ),

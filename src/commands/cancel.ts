@@ -9,10 +9,11 @@ import {cancelWindow, getWindow, listWindows} from '../kube/windows.js'
 import {type TargetRef, formatTarget, parseTarget} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {type Window} from '../model/window.js'
+import {windowArg} from '../cli/window-input.js'
 
 export default class Cancel extends KubeCommand<typeof Cancel> {
   static args = {
-    window: Args.string({description: 'Window names, or targets (kind/NAME): every window naming the target that is in progress or to come is cancelled, and its enable annotation is removed.', multiple: true, required: true}),
+    window: Args.string({description: 'Window names, or targets (kind/NAME): every window naming the target that is in progress or to come is cancelled, and its enable annotation is removed.', multiple: true, parse: windowArg, required: true}),
   }
 
   static description = `Cancel maintenance windows.

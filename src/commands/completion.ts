@@ -1,5 +1,6 @@
 import {Args, Command} from '@oclif/core'
 
+import {reportError} from '../cli/report-error.js'
 import {catalogFromConfig} from '../cli/completion/catalog.js'
 import {type CompletionSource, SHELLS, formatCompletion, planCompletion, resolveCompletion} from '../cli/completion/complete.js'
 import {COMPLETE_MODE, type Shell, completionScript} from '../cli/completion/scripts.js'
@@ -39,6 +40,10 @@ For "kubectl maintenance <TAB>" (kubectl >= 1.26), also put kubectl_complete-mai
       this.error(`shell "${this.argv.join(' ')}" is not supported: use one of ${SHELLS.join(', ')}, e.g. ${BIN} completion bash`, {exit: 2})
     }
     process.stdout.write(completionScript(first, BIN))
+  }
+
+  protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    return reportError(this, error)
   }
 
   private async complete(words: string[]): Promise<void> {

@@ -9,10 +9,11 @@ import {endWindow, getWindow, listWindows} from '../kube/windows.js'
 import {type TargetRef, formatTarget, parseTarget, sameTarget} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {type Window} from '../model/window.js'
+import {windowArg} from '../cli/window-input.js'
 
 export default class End extends KubeCommand<typeof End> {
   static args = {
-    window: Args.string({description: 'A window name, or a target (kind/NAME): every active window naming it ends, and its enable annotation is removed.', multiple: true, required: true}),
+    window: Args.string({description: 'A window name, or a target (kind/NAME): every active window naming it ends, and its enable annotation is removed.', multiple: true, parse: windowArg, required: true}),
   }
 
   static description = `End maintenance now and restore the targets at once.

@@ -12,10 +12,11 @@ import {UserError} from '../model/errors.js'
 import {WindowAnnotation} from '../model/keys.js'
 import {formatTargets} from '../model/target.js'
 import {formatLocal, parseDuration, parseWhen, toRfc3339Utc} from '../model/time.js'
+import {windowArg} from '../cli/window-input.js'
 
 export default class Extend extends KubeCommand<typeof Extend> {
   static args = {
-    window: Args.string({description: 'Name of the window.', required: true}),
+    window: Args.string({description: 'Name of the window.', parse: windowArg, required: true}),
   }
 
   static description = `Move the end of a window: later with --by, or to a given time with --until (which may also be earlier, as long as it is in the future).

@@ -7,7 +7,7 @@ import {type AppliedObject, applyObjects, describeCheck, displayName, missingPer
 import {readGzippedBundle} from '../install/bundle-source.js'
 import {isFence, servesAdmissionPolicies} from '../install/fence.js'
 import {deleteObjects, staleObjects} from '../install/remove.js'
-import {toYamlDocuments} from '../install/files.js'
+import {toFoldedYamlDocuments} from '../install/files.js'
 import {DEFAULT_SCHEDULE, type InstallOptions, bundleRef, installOrder, renderBundleConfigMap, renderInstall} from '../install/manifests.js'
 import {DEFAULT_MAX_BACKENDS, parseMaxBackends, parseNamespaceSelector} from '../model/install-config.js'
 import {outsideSettings} from '../cli/outside-settings.js'
@@ -90,7 +90,7 @@ Objects are written with server-side apply, so running install again upgrades in
   }
 
   private format(objects: KubeObject[], output: 'json' | 'yaml'): string {
-    return output === 'json' ? renderData('json', {apiVersion: 'v1', items: objects, kind: 'List'}) : toYamlDocuments(objects).trimEnd()
+    return output === 'json' ? renderData('json', {apiVersion: 'v1', items: objects, kind: 'List'}) : toFoldedYamlDocuments(objects).trimEnd()
   }
 }
 

@@ -20,8 +20,11 @@ import {ClusterError, UserError} from '../model/errors.js'
 import {Resources} from '../kube/resources.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
+import {labelFlag, parseLabels} from '../cli/label-selector.js'
 
 export default class Now extends KubeCommand<typeof Now> {
+  static boundedBy = 'timeout'
+
   static args = {
     target: Args.string({description: 'What to put into maintenance: ingress/NAME, ingressroute/NAME, httproute/NAME or service/NAME.', multiple: true, required: true}),
   }
@@ -42,6 +45,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     fold: foldFlag,
     for: Flags.string({description: 'How long: 90s, 45m, 2h30m, 1d, PT2H.', exclusive: ['until']}),
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
+    label: labelFlag,
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the time).'}),
     keep: Flags.boolean({description: 'When the page is not served within --timeout, keep the window (the CronJob keeps trying) instead of removing it.'}),
@@ -49,7 +53,7 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
     page: Flags.string({default: DEFAULT_PAGE, description: 'The page to show: default, or a custom page (see kubectl maintenance page list).'}),
     reason: Flags.string({description: 'Why, shown on the page.'}),
-    timeout: Flags.string({default: '3m', description: 'How long to wait for the page to be served.'}),
+    timeout: Flags.string({default: '3m', description: 'How long to wait for the page to be served; the whole command ends within it plus 5s.'}),
     timezone: Flags.string({description: "IANA timezone for --until and for display (default: the machine's zone)."}),
     until: Flags.string({description: 'When it ends: RFC 3339, a local "18:00" read in --timezone, or +2h.', exclusive: ['for']}),
   }
@@ -64,12 +68,12 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const already = nowAlreadyApplied((await listWindows(client, draft.namespace)).windows, draft.targets, at, draft.force === true)
     if (already) return this.flags.output === 'table' ? this.log(already) : this.note(already)
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
-    const stored = await createWindow(client, window) // this command applies the start; only a timed window needs the CronJob, for its end
+    const stored = await createWindow(client, window, false, parseLabels(this.flags.label)) // this command applies the start; only a timed window needs the CronJob, for its end
     await this.keepSecret(client, stored, gate)
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)
     for (const warning of [notInstalled, ...overlaps, ...checked.warnings]) if (warning) this.warnUser(warning)
     const {output} = this.flags
-    this.log(output === 'json' || output === 'yaml' ? renderData(output, stored) : output === 'name' ? `configmap/${window.name}` : `window ${window.name} created: ${describeWindow(window)}`)
+    this.log(output === 'json' || output === 'yaml' ? renderData(output, stored) : output === 'name' ? `window/${window.name}` : `window ${window.name} created: ${describeWindow(window)}`)
     for (const note of await gitopsNotes(client, window)) this.note(note)
     // With data on stdout (json, yaml, name), the routing before -> after goes to stderr so stdout stays parseable.
     const log = output === 'table' ? (line: string) => this.log(line) : (line: string) => this.note(line)

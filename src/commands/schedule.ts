@@ -18,6 +18,7 @@ import {localDate, parseSkipList} from '../model/exceptions.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
 import {parseCron} from '../model/recurrence.js'
 import {formatLocal, parseDuration, parseWhen} from '../model/time.js'
+import {labelFlag, parseLabels} from '../cli/label-selector.js'
 
 export default class Schedule extends KubeCommand<typeof Schedule> {
   static args = {
@@ -44,6 +45,7 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     every: Flags.string({description: 'Recur: a 5-field cron expression evaluated in --timezone, e.g. "0 2 * * 0". Needs --duration.'}),
     fold: foldFlag,
     'gitops-pause': Flags.boolean({allowNo: true, default: true, description: GITOPS_PAUSE_DESCRIPTION}),
+    label: labelFlag,
     message: Flags.string({description: 'Free text shown on the page.'}),
     name: Flags.string({description: 'Name of the window ConfigMap (default: generated from the first target and the start).'}),
     output: Flags.option({char: 'o', default: 'table' as const, description: 'Output format.', options: CREATE_OUTPUTS})(),
@@ -61,13 +63,13 @@ The window is stored as a ConfigMap; the in-cluster CronJob switches the targets
     checkDraftOffline(draft, at)
     const client = await this.client()
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
-    const stored = await createWindow(client, window, this.flags['dry-run'])
+    const stored = await createWindow(client, window, this.flags['dry-run'], parseLabels(this.flags.label))
     await this.keepSecret(client, stored, gate)
     const notInstalled = cronJobWarning(install, window.namespace, 'nothing will apply this window at its start')
     for (const warning of [...(notInstalled ? [notInstalled] : []), ...overlaps, ...checked.warnings]) this.warnUser(warning)
     const {output} = this.flags
     if (output === 'json' || output === 'yaml') this.log(renderData(output, stored))
-    else if (output === 'name') this.log(`configmap/${window.name}`)
+    else if (output === 'name') this.log(`window/${window.name}`)
     else this.log(`window ${window.name} created${this.flags['dry-run'] ? ' (dry run)' : ''}: ${describeWindow(window)}`)
     for (const note of await gitopsNotes(client, window)) process.stderr.write(`${note}\n`)
   }

@@ -3,6 +3,7 @@ import type {ObservedTarget} from './types.js'
 
 import {type TargetRef, formatTarget} from '../model/target.js'
 import {kindModule} from './kinds/index.js'
+import {isMaintenanceBackend} from './backend-identity.js'
 import {protocolAnnotations, speaksTls} from './kinds/protocol-annotations.js'
 import {type JsonRecord, isRecord, nonEmptyArray, recordsOf} from './kinds/shared.js'
 import {carriesGrpc, carriesTls} from './kinds/service.js'
@@ -44,6 +45,10 @@ const PROTECTED_NAMESPACE = 'kube-system'
 export function checkSwitch(target: ObservedTarget, context: SwitchContext): SwitchDecision {
   const {object, ref} = target
   const name = formatTarget(ref)
+  if (isMaintenanceBackend(object)) {
+    // Not even with --force: a backend switched to a backend serves nothing, and its restore would undo the engine's own object.
+    return {message: `${name} is a maintenance backend of kubectl-maintenance itself, not something to put into maintenance; name the Ingress, route or Service your users reach`, note: 'refused: maintenance backend', verdict: 'refuse'}
+  }
   const problems = kindModule(ref.kind).validateOriginal(JSON.parse(JSON.stringify(kindModule(ref.kind).captureRouting(object))))
   if (problems.length > 0) {
     return refusal('invalid', `${name} cannot be switched: what would be recorded to restore it could not be restored (${problems.join('; ')})`, false)

@@ -1,4 +1,4 @@
-import {stringify} from 'yaml'
+import {Document, Scalar, stringify, visit} from 'yaml'
 
 import type {KubeObject} from '../kube/client.js'
 
@@ -7,6 +7,31 @@ import {BUNDLE_CONFIGMAP, BUNDLE_KEY, BUNDLE_SHA256_ENV, BUNDLE_SHA256_KEY, DEFA
 /** Multi-document YAML, valid input for `kubectl apply -f -`. */
 export function toYamlDocuments(objects: KubeObject[]): string {
   return objects.map((object) => stringify(object, {lineWidth: 0})).join('---\n')
+}
+
+/** Base64 lines as MIME and `base64` cut them. */
+const BASE64_LINE = 76
+
+/**
+ * Like toYamlDocuments, with every binaryData value as a literal block of 76-character lines instead of one line of
+ * hundreds of kilobytes (the bundle): readable in a terminal and a diff. The API server reads binaryData as Go reads
+ * base64 in JSON ([]byte), which ignores line breaks, so kubectl apply -f takes it as it is.
+ */
+export function toFoldedYamlDocuments(objects: KubeObject[]): string {
+  return objects
+    .map((object) => {
+      const document = new Document(object)
+      visit(document, {
+        Pair(_key, pair, path) {
+          const parent = path.at(-2) as {key?: {value?: unknown}} | undefined
+          if (parent?.key?.value !== 'binaryData' || !(pair.value instanceof Scalar) || typeof pair.value.value !== 'string') return
+          pair.value.value = pair.value.value.replaceAll(new RegExp(`(.{${BASE64_LINE}})(?!$)`, 'g'), '$1\n')
+          pair.value.type = Scalar.BLOCK_LITERAL
+        },
+      })
+      return document.toString({lineWidth: 0})
+    })
+    .join('---\n')
 }
 
 /** The namespaced variant committed under cronjob/namespaced/: an example for one namespace, `default`. */

@@ -112,6 +112,8 @@ export class KubeClient {
   private readonly lane: Lane = 'routing'
   /** Shared with every view of this client (see recorder()). */
   private readonly retryBudget: {deadline?: number; now: () => number} = {now: () => Date.now()}
+  /** Each request's bound (`--request-timeout`); 0: none. A connection not made within CONNECT_TIMEOUT_MS fails sooner. */
+  private requestTimeoutMs = 0
 
   constructor(
     readonly config: KubeConfig,
@@ -144,6 +146,12 @@ export class KubeClient {
   /** The same client for phases and Events: its requests share the limit but yield to switches and restores. */
   recorder(): KubeClient {
     return Object.create(this, {lane: {value: 'record'}}) as KubeClient
+  }
+
+  /** Bounds every request to `ms` (0: unbounded), as kubectl's --request-timeout does. */
+  withRequestTimeout(ms: number): this {
+    this.requestTimeoutMs = ms
+    return this
   }
 
   /** Retries that would wait past `deadline` (epoch ms on `now`'s clock) give up instead; undefined: no deadline. */
@@ -268,6 +276,46 @@ export class KubeClient {
     return groups.some((served) => served.name === group && (served.versions ?? []).some((candidate) => candidate.version === version))
   }
 
+  /**
+   * The collection's changes from `resourceVersion` on (a watch), one event per object change, until the server ends
+   * the stream; the caller watches again from the last version it saw. Not bounded by the request timeout (a watch
+   * waits by design), only its connection is.
+   */
+  async *watch<T = KubeObject>(type: ResourceType, namespace: string | undefined, query: {labelSelector?: string; resourceVersion?: string}): AsyncGenerator<{type: string; object: T}> {
+    const base = await this.requestOptions
+    const url = new URL(this.server + collectionPath(type, namespace))
+    url.searchParams.set('watch', '1')
+    url.searchParams.set('allowWatchBookmarks', 'false')
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value)
+    const transport = url.protocol === 'http:' ? http : https
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const request = transport.request(url, {...base, headers: {...(base.headers as http.OutgoingHttpHeaders), Accept: 'application/json'}, method: 'GET'}, resolve)
+      const timers = boundRequest(request, 0)
+      request.on('response', () => timers.clear())
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        timers.clear()
+        reject(new ApiError(`cannot reach the cluster at ${this.server}: ${error instanceof RequestTimeout ? error.message : (error.code ?? error.message)}`, 0, 'Timeout'))
+      })
+      request.end()
+    })
+    if ((response.statusCode ?? 0) >= 300) {
+      const chunks: Buffer[] = []
+      for await (const chunk of response) chunks.push(chunk as Buffer)
+      throw apiErrorFrom('GET', url.pathname, response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))
+    }
+    let buffered = ''
+    for await (const chunk of response) {
+      buffered += (chunk as Buffer).toString('utf8')
+      let newline = buffered.indexOf('\n')
+      while (newline !== -1) {
+        const line = buffered.slice(0, newline).trim()
+        buffered = buffered.slice(newline + 1)
+        if (line) yield JSON.parse(line) as {type: string; object: T}
+        newline = buffered.indexOf('\n')
+      }
+    }
+  }
+
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -309,7 +357,14 @@ export class KubeClient {
           response.on('error', reject)
         },
       )
+      const timers = boundRequest(request, this.requestTimeoutMs)
+      request.on('close', () => timers.clear())
       request.on('error', (error: NodeJS.ErrnoException) => {
+        timers.clear()
+        if (error instanceof RequestTimeout) {
+          reject(new ApiError(`cannot reach the cluster at ${this.server}: ${error.message}`, 0, 'Timeout'))
+          return
+        }
         const reason = error.code ?? error.message
         const unreachable = new TransientError(`cannot reach the cluster at ${this.server}: ${reason}`, 0, 'ServiceUnavailable')
         reject(error.code === 'ECONNRESET' || error.code === 'EPIPE' ? unreachable : new ApiError(unreachable.message, 0, reason))
@@ -322,6 +377,37 @@ export class KubeClient {
     }
     throw apiErrorFrom(method, path, status, body, retryAfter)
   }
+}
+
+/** How long a TCP (and TLS) connection may take before the server is reported unreachable, within the request timeout. */
+export const CONNECT_TIMEOUT_MS = 10_000
+
+class RequestTimeout extends Error {}
+
+/**
+ * Destroys `request` with a RequestTimeout when the whole exchange takes longer than `timeoutMs` (0: never), or the
+ * connection is not made within CONNECT_TIMEOUT_MS. Not retried: a server that hangs would hang each retry too.
+ */
+function boundRequest(request: http.ClientRequest, timeoutMs: number): {clear: () => void} {
+  const limit = (ms: number) => (timeoutMs > 0 ? Math.min(ms, timeoutMs) : ms)
+  const total = timeoutMs > 0 ? setTimeout(() => request.destroy(new RequestTimeout(`no answer within ${seconds(timeoutMs)} (--request-timeout)`)), timeoutMs) : undefined
+  let connect: NodeJS.Timeout | undefined
+  request.on('socket', (socket) => {
+    if (!socket.connecting) return
+    const ms = limit(CONNECT_TIMEOUT_MS)
+    connect = setTimeout(() => request.destroy(new RequestTimeout(`could not connect within ${seconds(ms)}`)), ms)
+    socket.once('connect', () => clearTimeout(connect))
+  })
+  return {
+    clear: () => {
+      clearTimeout(total)
+      clearTimeout(connect)
+    },
+  }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
 /**

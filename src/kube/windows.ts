@@ -73,9 +73,12 @@ export async function getWindow(client: KubeClient, namespace: string, name: str
 }
 
 /** Writes a new window; with dryRun the API server validates and answers without storing. Returns what the server stored. */
-export async function createWindow(client: KubeClient, window: Window, dryRun = false): Promise<KubeObject> {
+export async function createWindow(client: KubeClient, window: Window, dryRun = false, labels: Record<string, string> = {}): Promise<KubeObject> {
+  const configMap = windowToConfigMap(window)
+  // The user's labels (--label, for -l to select) beside ours, which they cannot replace.
+  configMap.metadata.labels = {...labels, ...configMap.metadata.labels}
   try {
-    return await client.create(Resources.configMaps, window.namespace, windowToConfigMap(window), dryRun)
+    return await client.create(Resources.configMaps, window.namespace, configMap, dryRun)
   } catch (error) {
     // Someone took the name between our check and the write: nothing was written, so it is the user's to resolve.
     if (isAlreadyExists(error)) {

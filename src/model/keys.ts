@@ -64,6 +64,8 @@ export const PageAnnotation = {
 
 export const PAGE_CONFIGMAP_PREFIX = 'maintenance-page-'
 export const BACKEND_PREFIX = 'maintenance-'
+/** A backend's name: the prefix and 10 hex of its content hash. */
+export const BACKEND_NAME_PATTERN = /^maintenance-([0-9a-f]{10})$/
 export const DEFAULT_PAGE = 'default'
 export const INSTALL_NAMESPACE = 'kubectl-maintenance'
 

@@ -133,7 +133,7 @@ export function backendNginxConf(page: RenderedPage, gate?: {settings: GateSetti
 }
 
 /** The name of every backend object: the prefix and the first 10 hex of its content hash. */
-export const BACKEND_NAME_PATTERN = /^maintenance-([0-9a-f]{10})$/
+export {BACKEND_NAME_PATTERN} from '../model/keys.js'
 
 /** The keys of a backend ConfigMap's data; binaryData holds the assets. */
 export const BACKEND_DATA_KEYS = ['nginx.conf', 'page.html', 'page.json', 'page.xml'] as const

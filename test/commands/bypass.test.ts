@@ -52,7 +52,7 @@ describe('schedule/now --bypass and the bypass command', () => {
   it('exits 2 on a window without a bypass', async () => {
     expect((await schedule('--name', 'read-only', '--read-only')).exitCode).to.equal(0)
     const result = await run('bypass', 'read-only', '-n', 'shop')
-    expect([result.exitCode, result.stderr]).to.deep.equal([2, 'Error: window read-only has no bypass: create it with --bypass (or --bypass-secret) to get one\n'])
+    expect([result.exitCode, result.stderr]).to.deep.equal([2, 'error: window read-only has no bypass: create it with --bypass (or --bypass-secret) to get one\n'])
   })
 
   const bad: Array<[string, string[], string]> = [

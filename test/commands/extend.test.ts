@@ -92,7 +92,7 @@ describe('extend', () => {
     ['a new end before the start', ['later', '--until', '2026-12-24T09:00:00Z'], "is not after the window's start 2026-12-25 05:00 EST"],
     ['a zero --by', ['xmas', '--by', '0s'], '--by'],
     ['both --by and --until', ['xmas', '--by', '1h', '--until', '2026-12-25 02:00'], '--'],
-    ['neither --by nor --until', ['xmas'], 'Exactly one of the following must be provided'],
+    ['neither --by nor --until', ['xmas'], 'give exactly one of --by or --until'],
     ['an unparseable --until', ['xmas', '--until', 'whenever'], '--until: '],
     ['an unknown zone', ['xmas', '--until', '02:00', '--timezone', 'Mars/Olympus'], '--timezone: '],
   ]

@@ -55,7 +55,7 @@ describe('now', () => {
 
   it('--for sets the end and warns that without the CronJob nothing restores it then', async () => {
     const result = await now('ingress/shop', ...BERLIN, '--for', '30m', '--name', 'quick', '-o', 'name')
-    expect(result.stdout).to.equal('configmap/quick\n')
+    expect(result.stdout).to.equal('window/quick\n')
     expect(result.stderr).to.include(
       "Warning: no CronJob kubectl-maintenance in namespace kubectl-maintenance: nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end quick); run kubectl maintenance install\n",
     )

@@ -140,11 +140,11 @@ describe('preview', () => {
     })
 
     const bad: Array<{why: string; argv: string[]; stderr: RegExp}> = [
-      {argv: ['--end', 'soon'], stderr: /^Error: --end: cannot read "soon" as a time; use one of: /, why: 'an unreadable --end'},
-      {argv: ['--end', '+1h', '--start', '+2h', ...BERLIN], stderr: /^Error: --end 2026-12-24 22:00 CET is not after the start 2026-12-24 23:00 CET; give a later --end such as \+2h\n$/, why: 'an end before the start'},
-      {argv: ['--timezone', 'CET'], stderr: /^Error: --timezone: time zone "CET" is an abbreviation or legacy name, not a place: use an IANA name such as Europe\/Berlin/, why: 'a zone abbreviation'},
+      {argv: ['--end', 'soon'], stderr: /^error: --end: cannot read "soon" as a time; use one of: /, why: 'an unreadable --end'},
+      {argv: ['--end', '+1h', '--start', '+2h', ...BERLIN], stderr: /^error: --end 2026-12-24 22:00 CET is not after the start 2026-12-24 23:00 CET; give a later --end such as \+2h\n$/, why: 'an end before the start'},
+      {argv: ['--timezone', 'CET'], stderr: /^error: --timezone: time zone "CET" is an abbreviation or legacy name, not a place: use an IANA name such as Europe\/Berlin/, why: 'a zone abbreviation'},
       {argv: ['--format', 'pdf'], stderr: /Expected --format=pdf to be one of: html, json, xml/, why: 'an unknown format'},
-      {argv: ['--out', 'x', '--serve', '8080'], stderr: /--serve=8080 cannot also be provided when using --out/, why: '--out with --serve'},
+      {argv: ['--out', 'x', '--serve', '8080'], stderr: /--out and --serve cannot be used together/, why: '--out with --serve'},
       {argv: ['--port', '9000'], stderr: /All of the following must be provided when using --port: --out/, why: '--port without --out'},
       {argv: ['--serve', '70000'], stderr: /Expected an integer less than or equal to 65535/, why: 'a port out of range'},
     ]
@@ -215,12 +215,12 @@ describe('preview', () => {
       server.clearLog()
       expect(await preview('--page', 'gone', '-n', 'shop')).to.deep.equal({
         exitCode: 2,
-        stderr: 'Error: page "gone" not found: no ConfigMap maintenance-page-gone in namespace shop nor in kubectl-maintenance; see kubectl maintenance page list -n shop\n',
+        stderr: 'error: page "gone" not found: no ConfigMap maintenance-page-gone in namespace shop nor in kubectl-maintenance; see kubectl maintenance page list -n shop\n',
         stdout: '',
       })
       expect(await preview('--page', 'broken', '-n', 'shop')).to.deep.equal({
         exitCode: 2,
-        stderr: 'Error: page broken cannot be rendered: page.html.hbs: #with requires exactly one argument; fix it and create it again (kubectl maintenance page create)\n',
+        stderr: 'error: page broken cannot be rendered: page.html.hbs: #with requires exactly one argument; fix it and create it again (kubectl maintenance page create)\n',
         stdout: '',
       })
       expect(server.writes()).to.deep.equal([])
@@ -375,7 +375,7 @@ describe('preview', () => {
       const result = await runCommand(['preview', '--serve', '8080', '--nginx', '/nonexistent/nginx'], {env: offlineEnv()})
       expect(result).to.deep.equal({
         exitCode: 1,
-        stderr: 'Error: nginx not found at /nonexistent/nginx: install the Debian package nginx (apt-get install nginx)\n',
+        stderr: 'error: nginx not found at /nonexistent/nginx: install the Debian package nginx (apt-get install nginx)\n',
         stdout: '',
       })
     })
@@ -388,7 +388,7 @@ describe('preview', () => {
       try {
         const result = await runCommand(['preview', '--serve', String(port)], {env: offlineEnv()})
         expect(result.exitCode).to.equal(1)
-        expect(result.stderr).to.include('Error: nginx stopped at start: ').and.include('Address already in use')
+        expect(result.stderr).to.include('error: nginx stopped at start: ').and.include('Address already in use')
         expect(result.stdout).to.equal('')
       } finally {
         blocker.close()

@@ -42,9 +42,9 @@ describe('schedule', () => {
     const list = await runCommand(['list', '-n', 'shop'], {env: envFor(server)})
     expect(list.stdout).to.equal(
       [
-        'NAME                         TARGETS        START                  END                    PHASE     PAGE',
-        'ingress-shop-20261224-2200   ingress/shop   2026-12-24 22:00 CET   2026-12-25 00:00 CET   Pending   default',
-        'taken                        service/web    2026-12-26 11:00 CET   2026-12-26 13:00 CET   Pending   default',
+        'NAME                         TARGETS        START (CET)        END (CET)     PHASE     PAGE',
+        'ingress-shop-20261224-2200   ingress/shop   2026-12-24 22:00   12-25 00:00   Pending   default',
+        'taken                        service/web    2026-12-26 11:00   13:00         Pending   default',
         '',
       ].join('\n'),
     )
@@ -62,9 +62,9 @@ describe('schedule', () => {
     expect(printed.metadata.annotations['kubectl-maintenance.io/end']).to.equal('2026-12-25T08:30:00Z')
   })
 
-  it('a recurring window stores every and duration and no end; -o name prints the ConfigMap', async () => {
+  it('a recurring window stores every and duration and no end; -o name prints window/NAME', async () => {
     const result = await schedule('service/web', '-n', 'shop', '--start', '2027-01-01 00:00', '--every', '0 2 * * 0', '--duration', '2h', ...BERLIN, '--name', 'weekly', '-o', 'name')
-    expect(result.stdout).to.equal('configmap/weekly\n')
+    expect(result.stdout).to.equal('window/weekly\n')
     const stored = server.object('v1', 'ConfigMap', 'shop', 'weekly') as {metadata: {annotations: Record<string, string>}}
     expect(stored.metadata.annotations['kubectl-maintenance.io/every']).to.equal('0 2 * * 0')
     expect(stored.metadata.annotations['kubectl-maintenance.io/duration']).to.equal('2h')
@@ -113,7 +113,7 @@ describe('schedule', () => {
   }
 
   const badInputs: Array<{title: string; argv: string[]; message: string | RegExp}> = [
-    {argv: [...good, '--bogus'], message: /Nonexistent flag: --bogus/, title: 'an unknown flag'},
+    {argv: [...good, '--bogus'], message: /unknown flag: --bogus/, title: 'an unknown flag'},
     {argv: ['deployment/x', ...good.slice(1)], message: 'target "deployment/x": kind "deployment" is not supported', title: 'an unknown kind'},
     {argv: ['ingress/', ...good.slice(1)], message: 'target "ingress/" has no name', title: 'a target without name'},
     {argv: ['ingress', ...good.slice(1)], message: 'target "ingress" has no kind', title: 'a target without kind'},
@@ -204,7 +204,7 @@ describe('schedule on a cluster without the CronJob, with only the legacy Traefi
     server.faults.deny('create', 'configmaps')
     const result = await runCommand(['schedule', ...argv, '--name', 'denied'], {env: envFor(server)})
     expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.match(/Error: POST \/api\/v1\/namespaces\/shop\/configmaps: .*\(Forbidden\)/)
+    expect(result.stderr).to.match(/error: POST \/api\/v1\/namespaces\/shop\/configmaps: .*\(Forbidden\)/)
   })
 })
 

@@ -61,15 +61,15 @@ describe('status', () => {
 
   after(async () => server.close())
 
-  const status = (...argv: string[]) => runCommand(['status', ...argv], {env: envFor(server)})
+  const status = (...argv: string[]) => runCommand(['status', ...argv], {env: {...envFor(server), TZ: 'UTC'}})
 
   it('without targets shows every target in maintenance or named by a live window', async () => {
     const result = await status('-n', 'shop')
     expect(result.stdout).to.equal(
       [
-        'TARGET            IN-MAINTENANCE   WINDOW       BACKEND                  READY    ENDS',
+        'TARGET            IN-MAINTENANCE   WINDOW       BACKEND                  READY    ENDS (CET)',
         'ingress/flagged   yes              annotation   maintenance-00000abc12   1/1      <none>',
-        'ingress/shop      yes              xmas         maintenance-00000abc12   1/1      2026-12-25 00:00 CET',
+        'ingress/shop      yes              xmas         maintenance-00000abc12   1/1      2026-12-25 00:00',
         'service/web       no               later        <none>                   <none>   <none>',
         '',
       ].join('\n'),
@@ -77,15 +77,15 @@ describe('status', () => {
     expect(result.exitCode).to.equal(0)
   })
 
-  it('-A adds NAMESPACE second; a backend without Deployment shows <missing>', async () => {
+  it('-A adds NAMESPACE first; a backend without Deployment shows <missing>', async () => {
     const result = await status('-A')
     expect(result.stdout).to.equal(
       [
-        'TARGET            NAMESPACE   IN-MAINTENANCE   WINDOW       BACKEND                  READY       ENDS',
-        'ingress/flagged   shop        yes              annotation   maintenance-00000abc12   1/1         <none>',
-        'ingress/shop      shop        yes              xmas         maintenance-00000abc12   1/1         2026-12-25 00:00 CET',
-        'service/web       shop        no               later        <none>                   <none>      <none>',
-        'service/api       web         yes              api-window   maintenance-00000def45   <missing>   <none>',
+        'NAMESPACE   TARGET            IN-MAINTENANCE   WINDOW       BACKEND                  READY       ENDS (UTC)',
+        'shop        ingress/flagged   yes              annotation   maintenance-00000abc12   1/1         <none>',
+        'shop        ingress/shop      yes              xmas         maintenance-00000abc12   1/1         2026-12-24 23:00',
+        'shop        service/web       no               later        <none>                   <none>      <none>',
+        'web         service/api       yes              api-window   maintenance-00000def45   <missing>   <none>',
         '',
       ].join('\n'),
     )

@@ -82,6 +82,13 @@ const FLAG_VALUES: Record<string, ValueSource> = {
   xml: 'files',
 }
 
+/**
+ * -o of the list commands takes free text too (jsonpath=..., custom-columns=...), so it has no options list for oclif to
+ * enforce; these are the formats a TAB offers (the same as src/cli/output.ts OUTPUT_FORMATS, not imported: completion
+ * loads no table or YAML code).
+ */
+const OUTPUT_NAMES = ['table', 'wide', 'json', 'yaml', 'name']
+
 export const HELP_FLAG: FlagSpec = {char: 'h', description: 'Show help.', multiple: false, name: 'help', takesValue: false, values: 'none'}
 
 /** The first sentence of a description (up to a full stop, or a colon outside parentheses): what a menu has room for. */
@@ -106,7 +113,7 @@ export function flagSpec(name: string, flag: Command.Flag.Cached): FlagSpec {
     description: firstSentence(flag.summary ?? flag.description),
     multiple: takesValue && Boolean(flag.multiple),
     name,
-    options: takesValue && flag.options && flag.options.length > 0 ? [...flag.options] : undefined,
+    options: takesValue && flag.options && flag.options.length > 0 ? [...flag.options] : takesValue && name === 'output' ? [...OUTPUT_NAMES] : undefined,
     takesValue,
     values: takesValue ? (FLAG_VALUES[name] ?? 'none') : 'none',
   }

@@ -4,6 +4,7 @@ import {listPages} from '../../kube/pages.js'
 import {Resources} from '../../kube/resources.js'
 import {targetType} from '../../kube/targets.js'
 import {WINDOW_SELECTOR} from '../../kube/windows.js'
+import {isMaintenanceBackend} from '../../engine/backend-identity.js'
 import {DEFAULT_PAGE, WindowAnnotation} from '../../model/keys.js'
 import type {Candidate, CompletionSource, Connection, Lookup} from './complete.js'
 
@@ -63,7 +64,8 @@ async function lookupWith(client: () => Promise<KubeClient>, lookup: Lookup, con
       const kube = await client()
       const type = await targetType(kube, lookup.kind)
       if (!type) return []
-      return (await kube.list(type, kube.namespace)).map((target) => ({value: target.metadata.name}))
+      // The engine's own backends are never targets (switch-check refuses them): not offered.
+      return (await kube.list(type, kube.namespace)).filter((target) => !isMaintenanceBackend(target)).map((target) => ({value: target.metadata.name}))
     }
 
     case 'windows': {

@@ -10,9 +10,21 @@ function shellName(bin: string): string {
   return bin.replaceAll(/[^A-Za-z0-9_]/g, '_')
 }
 
+/**
+ * kubectl (>= 1.26) completes `kubectl maintenance <TAB>` by running an executable `kubectl_complete-maintenance` from
+ * PATH. npm install -g / npm link install it beside the plugin (package.json bin); for any other install (krew, the
+ * executable) the script says the one line that does.
+ */
+export function kubectlHelperLine(bin: string): string {
+  const plugin = bin.replace(/^kubectl-/, '')
+  const helper = `"$(dirname "$(command -v ${bin})")/kubectl_complete-${plugin}"`
+  return `command -v kubectl_complete-${plugin} >/dev/null || { printf '#!/bin/sh\\nexec ${bin} completion ${COMPLETE_MODE} -- "$@"\\n' > ${helper} && chmod +x ${helper}; }`
+}
+
 const KUBECTL_NOTE = (bin: string): string =>
-  `# For "kubectl ${bin.replace(/^kubectl-/, '')} <TAB>" (kubectl >= 1.26 completes plugins), put an executable
-# kubectl_complete-${bin.replace(/^kubectl-/, '')} on your PATH that runs: exec ${bin} completion ${COMPLETE_MODE} -- "$@"`
+  `# For "kubectl ${bin.replace(/^kubectl-/, '')} <TAB>" (kubectl >= 1.26 completes plugins) kubectl runs kubectl_complete-${bin.replace(/^kubectl-/, '')}
+# from PATH; npm install -g and npm link put it there. Otherwise this one line puts it next to ${bin}:
+# ${kubectlHelperLine(bin)}`
 
 export function bashScript(bin: string): string {
   const fn = `__${shellName(bin)}_complete`

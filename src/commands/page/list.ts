@@ -25,9 +25,9 @@ Without -A: the pages of the namespace (SCOPE namespace) and the shared pages of
       process.stderr.write(allNamespaces ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`)
       return
     }
-    const headers = allNamespaces ? ['NAME', 'NAMESPACE', 'STATUS', 'FORMATS', 'ASSETS'] : ['NAME', 'SCOPE', 'STATUS', 'FORMATS', 'ASSETS']
+    const headers = allNamespaces ? ['NAMESPACE', 'NAME', 'STATUS', 'FORMATS', 'ASSETS'] : ['NAME', 'SCOPE', 'STATUS', 'FORMATS', 'ASSETS']
     const wideHeaders = allNamespaces ? ['CONFIGMAP'] : ['NAMESPACE', 'CONFIGMAP']
-    this.log(formatResults(output, headers, wideHeaders, ordered.map((page) => pageRow(page, allNamespaces))))
+    this.log(formatResults(output, headers, wideHeaders, ordered.map((page) => pageRow(page, allNamespaces)), {noHeaders: this.flags['no-headers'], sortBy: this.flags['sort-by']}))
   }
 }
 
@@ -37,7 +37,7 @@ function pageRow(page: StoredPage, allNamespaces: boolean): Printable {
   const common = [String(source.status), formats, String(Object.keys(source.assets).length)]
   const configMapName = configMap.metadata.name
   return {
-    cells: [page.name, allNamespaces ? page.namespace : page.scope, ...common],
+    cells: allNamespaces ? [page.namespace, page.name, ...common] : [page.name, page.scope, ...common],
     // List items may come without their kind; kubectl adds it back, and so do we.
     data: configMap.kind ? configMap : {apiVersion: 'v1', kind: 'ConfigMap', ...configMap},
     name: `configmap/${configMapName}`,

@@ -48,7 +48,7 @@ describe('schedule, now and status with GitOps-owned targets', () => {
     const status = await run('status', 'ingress/shop', 'ingress/store', 'ingress/plain')
     expect(status.exitCode, status.stderr).to.equal(0)
     const lines = status.stdout.split('\n')
-    expect(lines[0]).to.match(/^TARGET\s+IN-MAINTENANCE\s+WINDOW\s+BACKEND\s+READY\s+ENDS\s+GITOPS$/)
+    expect(lines[0]).to.match(/^TARGET\s+IN-MAINTENANCE\s+WINDOW\s+BACKEND\s+READY\s+ENDS \(\w+\)\s+GITOPS$/)
     expect(lines.find((line) => line.startsWith('ingress/shop '))).to.match(/Flux: paused while switched$/)
     expect(lines.find((line) => line.startsWith('ingress/store '))).to.match(/Argo CD: needs the ignore rule \(gitops argocd\)$/)
     expect(lines.find((line) => line.startsWith('ingress/plain '))).to.match(/<none>$/)

@@ -126,9 +126,9 @@ describe('page create', () => {
       expect(result.stdout).to.equal('')
       // Handlebars' and JSON.parse's own words follow the prefix of these messages.
       if (message.endsWith(':') || message.endsWith('error') || message.endsWith('JSON') || message.endsWith('XML')) {
-        expect(result.stderr).to.satisfy((stderr: string) => stderr.startsWith(`Error: ${message}`))
+        expect(result.stderr).to.satisfy((stderr: string) => stderr.startsWith(`error: ${message}`))
       } else {
-        expect(result.stderr).to.equal(`Error: ${message}\n`)
+        expect(result.stderr).to.equal(`error: ${message}\n`)
       }
       expect(server.writes()).to.deep.equal([])
     })
@@ -137,7 +137,7 @@ describe('page create', () => {
   it('exits 2 without --html', async () => {
     const result = await create('x')
     expect(result.exitCode).to.equal(2)
-    expect(result.stderr).to.include('Missing required flag html')
+    expect(result.stderr).to.include('required flag --html not set')
   })
 
   it('checks every input before contacting the cluster', async () => {

@@ -95,7 +95,7 @@ describe('page delete', () => {
   ]
   for (const {why, argv, message} of missing) {
     it(`exits 2 and deletes nothing when ${why}`, async () => {
-      expect(await remove(...argv)).to.deep.equal({exitCode: 2, stderr: `Error: ${message}\n`, stdout: ''})
+      expect(await remove(...argv)).to.deep.equal({exitCode: 2, stderr: `error: ${message}\n`, stdout: ''})
       expect(server.writes()).to.deep.equal([])
     })
   }

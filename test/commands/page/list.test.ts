@@ -73,12 +73,12 @@ describe('page list', () => {
     const result = await list('-A')
     expect(result.stdout).to.equal(
       [
-        'NAME           NAMESPACE             STATUS   FORMATS     ASSETS',
-        'company        kubectl-maintenance   200      html        0',
-        'holiday        kubectl-maintenance   503      html,xml    0',
-        'black-friday   shop                  503      html,json   2',
-        'company        shop                  503      html        0',
-        'front          web                   503      html        0',
+        'NAMESPACE             NAME           STATUS   FORMATS     ASSETS',
+        'kubectl-maintenance   company        200      html        0',
+        'kubectl-maintenance   holiday        503      html,xml    0',
+        'shop                  black-friday   503      html,json   2',
+        'shop                  company        503      html        0',
+        'web                   front          503      html        0',
         '',
       ].join('\n'),
     )

@@ -65,7 +65,7 @@ describe('page show', () => {
   it('exits 2 when the page exists neither in the namespace nor shared', async () => {
     expect(await show('gone', '-n', 'shop')).to.deep.equal({
       exitCode: 2,
-      stderr: 'Error: page "gone" not found: no ConfigMap maintenance-page-gone in namespace shop nor in kubectl-maintenance; see kubectl maintenance page list -n shop\n',
+      stderr: 'error: page "gone" not found: no ConfigMap maintenance-page-gone in namespace shop nor in kubectl-maintenance; see kubectl maintenance page list -n shop\n',
       stdout: '',
     })
   })
