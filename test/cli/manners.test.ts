@@ -77,7 +77,8 @@ describe('kubectl manners', () => {
     })
 
     it('-A prints NAMESPACE as the first column', async () => {
-      const result = await cli('list', '-A')
+      // --all: the test before ended and cancelled the shop windows.
+      const result = await cli('list', '-A', '--all')
       expect(result.stdout.split('\n')[0]).to.match(/^NAMESPACE {3}NAME {2,}TARGETS /)
       expect(result.stdout.split('\n')[1]).to.match(/^shop {8}ingress-shop-/)
     })
