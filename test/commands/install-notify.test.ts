@@ -51,6 +51,7 @@ describe('install --notify-url / --alertmanager-url', () => {
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(configMap()?.data).to.deep.equal({
       'alertmanager-url': 'http://alertmanager.monitoring:9093/',
+      keep: '7d',
       'max-backends': '10',
       'notify-format': 'generic',
       'notify-url': 'https://hooks.example.com/maintenance',
@@ -86,7 +87,7 @@ describe('install --notify-url / --alertmanager-url', () => {
     expect(again.exitCode, again.stderr).to.equal(0)
     expect(secret()).to.equal(undefined)
     expect(server.object('rbac.authorization.k8s.io/v1', 'Role', NS, CONFIG)).to.equal(undefined)
-    expect(configMap()?.data).to.deep.equal({'max-backends': '10'})
+    expect(configMap()?.data).to.deep.equal({keep: '7d', 'max-backends': '10'})
     expect((await passConfig()).config.notify).to.equal(undefined)
   })
 
