@@ -163,6 +163,10 @@ describe('render/backend: a gated backend run as its pod runs it (Deployment com
       {cookieFrom: 2, method: 'POST', path: '/teapot', port: gatePort, body: 'abc'},
       {headers: {'x-maintenance-bypass': SECRET}, path: '/api/items', port: gatePort},
       {method: 'POST', path: '/healthz', port: gatePort},
+      {cookieFrom: 2, headers: {'x-maintenance-bypass': 'a-wrong-secret-of-some-length'}, path: '/both', port: gatePort},
+      {body: 'abcd', headers: {cookie: 'maintenance_bypass=forged', 'x-maintenance-bypass': SECRET}, method: 'PUT', path: '/both?x=1', port: gatePort},
+      {headers: {accept: 'text/html', 'x-maintenance-bypass': 'a-wrong-secret-of-some-length'}, path: '/both', port: gatePort},
+      {headers: {'x-maintenance-bypass': SECRET}, path: '/vary', port: gatePort},
     ])
     expect(answers.map((answer) => seen(answer)), stderr).to.deep.equal([
       '503 page',
@@ -171,7 +175,12 @@ describe('render/backend: a gated backend run as its pod runs it (Deployment com
       '418 upstream :80 saw POST /teapot body=3',
       '200 upstream :80 saw GET /api/items body=0',
       '200 upstream :80 saw POST /healthz body=0',
+      '200 upstream :80 saw GET /both body=0',
+      '200 upstream :80 saw PUT /both?x=1 body=4',
+      '503 page',
+      '200 upstream :80 saw GET /vary body=0',
     ])
+    expect(answers.at(-1)!.headers.vary).to.equal('Accept-Encoding, Cookie')
     expect(answers[2].headers['set-cookie']).to.match(/^maintenance_bypass=[\w-]{22}\.\d+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/)
   })
 })

@@ -142,6 +142,24 @@ describe('render/gate: the gate in nginx.conf, served by real nginx in front of 
       expect(seen(await send(url, 'GET', '/', {accept: 'application/json', 'x-maintenance-bypass': `${SECRET}x`}))).to.equal('503 page(json) cache=no-store')
     })
 
+    it('passes a valid cookie whatever the header says, and a valid header whatever the cookie says, body and query intact', async () => {
+      const cookie = `maintenance_bypass=${bypassCookie(KEY, Math.floor(Date.now() / 1000) + 3600)}`
+      const rows = await Promise.all(
+        [
+          {cookie, 'x-maintenance-bypass': 'a-wrong-secret-of-some-length'},
+          {cookie: 'maintenance_bypass=forged', 'x-maintenance-bypass': SECRET},
+          {'x-maintenance-bypass': SECRET},
+          {cookie: 'maintenance_bypass=forged', 'x-maintenance-bypass': 'a-wrong-secret-of-some-length'},
+        ].map(async (headers) => seen(await send(url, 'PUT', '/orders/a%2Fb?x=1&y=%20', {accept: 'application/json', ...headers}, 'order=1'))),
+      )
+      expect(rows).to.deep.equal([
+        '200 upstream saw PUT /orders/a%2Fb?x=1&y=%20 body=7',
+        '200 upstream saw PUT /orders/a%2Fb?x=1&y=%20 body=7',
+        '200 upstream saw PUT /orders/a%2Fb?x=1&y=%20 body=7',
+        '503 page(json) cache=no-store',
+      ])
+    })
+
     it('merges the upstream’s own Vary with Cookie into one field', async () => {
       const answer = await send(url, 'GET', '/vary', {'x-maintenance-bypass': SECRET})
       // A header present is checked instead of the cookie (one secure_link check per request; see README).
