@@ -6,7 +6,10 @@
 import {execFileSync, spawn} from 'node:child_process'
 import {createSocket} from 'node:dgram'
 import {readFileSync} from 'node:fs'
+import {Buffer} from 'node:buffer'
 import {createServer, request} from 'node:http'
+import process from 'node:process'
+import {setTimeout} from 'node:timers'
 
 const input = JSON.parse(readFileSync(process.argv[2], 'utf8'))
 execFileSync('ip', ['link', 'set', 'lo', 'up'])
