@@ -227,9 +227,17 @@ class Planner {
       if (!module.upstreams) continue
       const inMaintenance = target.object.metadata.annotations?.[TargetAnnotation.original] !== undefined
       const original = inMaintenance ? this.storedOriginal(target) : module.captureRouting(target.object)
-      if (original !== undefined) found.push(...module.upstreams(original, target.namespace, target.ref.name))
+      if (original !== undefined) found.push(...module.upstreams(original, target.namespace, target.ref.name, (namespace, service, portName) => this.servicePort(namespace, service, portName)))
     }
     return found.sort((a, b) => a.key.localeCompare(b.key))
+  }
+
+  /** A named Service port's number, from the Services observed (every Service of the namespace is listed as a target). */
+  private servicePort(namespace: string, service: string, portName: string): number | undefined {
+    const found = this.observed.targets.find((t) => t.ref.kind === 'service' && t.namespace === namespace && t.ref.name === service)
+    const ports = (found?.object.spec as {ports?: Array<{name?: unknown; port?: unknown}>} | undefined)?.ports
+    const port = Array.isArray(ports) ? ports.find((entry) => entry.name === portName)?.port : undefined
+    return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined
   }
 
   private renderUncached(pageName: string, context: PageContext, gate?: {gate: BackendGate; gateUntil?: number}): BackendManifests | Error {

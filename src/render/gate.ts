@@ -114,6 +114,8 @@ export function gateTemplateValues(gate: GateRender, mainListen: string): object
     resolverFile: gate.resolverFile,
     trustForwardedFor: gate.trustForwardedFor > 0 ? gate.trustForwardedFor : undefined,
     /** Upstream ports other than the main listener need a listen of their own (same host as the main one). */
+    /** Where the pod reaches this server itself (the header's check). */
+    loopback: mainListen.includes(':') ? mainListen : `127.0.0.1:${mainListen}`,
     listens: gate.upstreams.filter(({port}) => port !== Number(mainListen.slice(mainListen.lastIndexOf(':') + 1))).map(({port}) => (mainListen.includes(':') ? `${mainListen.slice(0, mainListen.lastIndexOf(':'))}:${port}` : String(port))),
     pools: gate.upstreams.flatMap(({address}, index) => (isAddress(address) ? [{address, name: `maintenance_gate_${index}`}] : [])),
     // A Service name is resolved per request (with the resolver's TTL), so nginx starts without it and notices a new ClusterIP.

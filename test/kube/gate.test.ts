@@ -28,6 +28,8 @@ describe('kube/gate: a gated window against the in-process API server', function
   beforeEach(async () => {
     server = await startApiServer({readyDelayMs: 0})
     server.seed(...shopTargets(NS))
+    // The Service the Ingress's "/" names by port name (port: {name: http}).
+    server.seed({apiVersion: 'v1', kind: 'Service', metadata: {name: 'shop-web', namespace: NS}, spec: {ports: [{name: 'metrics', port: 9090, protocol: 'TCP', targetPort: 9090}, {name: 'http', port: 80, protocol: 'TCP', targetPort: 'http'}], selector: {app: 'shop-web'}}})
     const loaded = readConfig(KubeConfig, {kubeconfig: server.kubeconfigPath, namespace: NS})
     client = new KubeClient(loaded.config, loaded.namespace, loaded.contextName, {attempts: 3, baseDelayMs: 1, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))})
   })
@@ -78,10 +80,10 @@ describe('kube/gate: a gated window against the in-process API server', function
           upstreams: [`8100 "web.${NS}.svc.cluster.local:8080";`],
         },
         ingress: {
-          // A named port cannot be resolved to a number without reading the Service: that path gets the page.
-          ports: ['gate-0:8100->8100'],
-          routed: [`/ -> ${backend}:80`, `/api -> ${backend}:8100`],
-          upstreams: [`8100 "shop-api.${NS}.svc.cluster.local:8080";`],
+          // "/" names its port by name: the number is read from the Service shop-web (http: 80).
+          ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
+          routed: [`/ -> ${backend}:8101`, `/api -> ${backend}:8100`],
+          upstreams: [`8100 "shop-api.${NS}.svc.cluster.local:8080";`, `8101 "shop-web.${NS}.svc.cluster.local:80";`],
         },
         ingressroute: {
           // Weighted services: the gate proxies to the first.

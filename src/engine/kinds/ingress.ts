@@ -1,5 +1,5 @@
 import {isGatePort} from '../../render/backend.js'
-import {type BackendRef, type KindModule, type KubeObject, type UpstreamRef, upstreamKey} from './types.js'
+import {type BackendRef, type KindModule, type KubeObject, type ServicePortLookup, type UpstreamRef, namedUpstreamKey, upstreamKey} from './types.js'
 
 import {checkProtocolAnnotations, protocolAnnotations, speaksGrpc, switchedAnnotations} from './protocol-annotations.js'
 import {
@@ -60,16 +60,23 @@ function isExactly(value: unknown, backend: BackendRef, port: number): boolean {
   return number === port || (backend.anyGatePort === true && isGatePort(number))
 }
 
-/** The original Service port a backend reference reached, when it names a Service by port number. */
-function upstreamOf(value: unknown, namespace: string): UpstreamRef | undefined {
+/**
+ * The original Service port a backend reference reached: by number, or by name (its address then comes from the
+ * Service's ports, empty when the Service or the name is not there: that path gets the page).
+ */
+function upstreamOf(value: unknown, namespace: string, servicePort?: ServicePortLookup): UpstreamRef | undefined {
   if (!isRecord(value) || !isRecord(value.service) || typeof value.service.name !== 'string' || !isRecord(value.service.port)) return undefined
-  const {number} = value.service.port
-  return typeof number === 'number' ? upstreamKey(namespace, value.service.name, number) : undefined
+  const {name, number} = value.service.port
+  if (typeof number === 'number') return upstreamKey(namespace, value.service.name, number)
+  return typeof name === 'string' ? namedUpstreamKey(namespace, value.service.name, name, servicePort) : undefined
 }
 
-function upstreams(original: unknown, namespace: string): UpstreamRef[] {
+function upstreams(original: unknown, namespace: string, _name: string, servicePort?: ServicePortLookup): UpstreamRef[] {
   const stored = asOriginal(original)
-  return [stored.defaultBackend, ...stored.paths.map((entry) => entry.backend)].flatMap((value) => upstreamOf(value, namespace) ?? [])
+  return [stored.defaultBackend, ...stored.paths.map((entry) => entry.backend)].flatMap((value) => {
+    const upstream = upstreamOf(value, namespace, servicePort)
+    return upstream && upstream.address !== '' ? [upstream] : []
+  })
 }
 
 /**

@@ -32,6 +32,18 @@ export interface UpstreamRef {
   shadow?: object
 }
 
+/**
+ * The number of a Service's named port, read from the Service as the pass observed it (undefined: no such Service or
+ * port). nginx proxies to a Service's DNS name only by number, so a backend naming its port by name needs this.
+ */
+export type ServicePortLookup = (namespace: string, service: string, portName: string) => number | undefined
+
+/** An original Service port named by name: keyed by the name, proxied to the number the Service gives it now. */
+export function namedUpstreamKey(namespace: string, name: string, portName: string, lookup?: ServicePortLookup): UpstreamRef {
+  const number = lookup?.(namespace, name, portName)
+  return {address: number === undefined ? '' : `${name}.${namespace}.svc.cluster.local:${number}`, key: `${namespace}/${name}:${portName}`}
+}
+
 /** How the gate names an original Service port: by namespace, name and port number. */
 export function upstreamKey(namespace: string, name: string, port: number): UpstreamRef {
   return {address: `${name}.${namespace}.svc.cluster.local:${port}`, key: `${namespace}/${name}:${port}`}
@@ -46,7 +58,7 @@ export interface KindModule {
   /** True when every routing entry already points at the backend (no drift); a gated one by the port of its original. */
   isSwitched(obj: KubeObject, backend: BackendRef, original?: unknown): boolean
   /** The gate: the original backends (Services and ports) the original routing reaches; absent: the kind has no gate. */
-  upstreams?(original: unknown, namespace: string, name: string): UpstreamRef[]
+  upstreams?(original: unknown, namespace: string, name: string, servicePort?: ServicePortLookup): UpstreamRef[]
   /**
    * Drift: entries someone changed back while in maintenance. Returns the new original: for entries that still point
    * at the backend, the stored original's; for entries that were changed (or added) since, what is there now.
