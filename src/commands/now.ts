@@ -14,7 +14,7 @@ import {decisionNotes} from '../kube/check-targets.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {createBypassSecret} from '../kube/bypass-secret.js'
-import {prepareNewWindow} from '../kube/new-window.js'
+import {assertPageExists, prepareNewWindow} from '../kube/new-window.js'
 import {createWindow, listWindows} from '../kube/windows.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {Resources} from '../kube/resources.js'
@@ -65,6 +65,8 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
     checkDraftOffline(draft, at)
     const client = await this.client()
+    // Wrong input is exit 2 even for targets already in maintenance.
+    if (draft.page !== DEFAULT_PAGE) await assertPageExists(client, draft.namespace, draft.page)
     const already = nowAlreadyApplied((await listWindows(client, draft.namespace)).windows, draft.targets, at, draft.force === true)
     if (already) return this.flags.output === 'table' ? this.log(already) : this.note(already)
     const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)

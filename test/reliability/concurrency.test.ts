@@ -74,7 +74,7 @@ describe('concurrent writers: `now` and the CronJob, two passes at once', functi
         shop.server.seed(windowConfigMap(SCHEDULED, ALL_REFS, start, start + 3_600_000))
 
         // The CronJob's pass while a user runs `now` on two of the same targets.
-        const [now] = await Promise.all([cli(proxy.kubeconfigPath, 'now', 'ingress/shop', 'service/db', '--name', NOW_WINDOW, '--timeout', '20s'), pass(engine())])
+        const [now] = await Promise.all([cli(proxy.kubeconfigPath, 'now', 'ingress/shop', 'service/db', '--name', NOW_WINDOW, '--force', '--timeout', '20s'), pass(engine())])
         expect(now.exitCode, `seed ${seed}: now: ${now.stderr}`).to.equal(0)
         expectTrueOriginals(shop, reference, `seed ${seed}, now + reconcile`)
 
