@@ -14,8 +14,8 @@ import {decisionNotes} from '../kube/check-targets.js'
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {createBypassSecret} from '../kube/bypass-secret.js'
-import {assertPageExists, prepareNewWindow} from '../kube/new-window.js'
-import {createWindow, listWindows} from '../kube/windows.js'
+import {completeNewWindow, readNewWindowInputs} from '../kube/new-window.js'
+import {createWindow} from '../kube/windows.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {Resources} from '../kube/resources.js'
 import {DEFAULT_PAGE} from '../model/keys.js'
@@ -65,11 +65,11 @@ Creates a window starting now (open-ended unless --for or --until is given) and 
     const draft = {...(await this.draft(at)), ...(gate ? {gate: gate.settings} : {})}
     checkDraftOffline(draft, at)
     const client = await this.client()
-    // Wrong input is exit 2 even for targets already in maintenance.
-    if (draft.page !== DEFAULT_PAGE) await assertPageExists(client, draft.namespace, draft.page)
-    const already = nowAlreadyApplied((await listWindows(client, draft.namespace)).windows, draft.targets, at, draft.force === true)
+    // Wrong input is exit 2 even for targets already in maintenance: the inputs are checked before twice-is-once.
+    const inputs = await readNewWindowInputs(client, draft)
+    const already = nowAlreadyApplied(inputs.existing.windows, draft.targets, at, draft.force === true)
     if (already) return this.flags.output === 'table' ? this.log(already) : this.note(already)
-    const {checked, install, overlaps, window} = await prepareNewWindow(client, draft, at)
+    const {checked, install, overlaps, window} = await completeNewWindow(client, draft, at, inputs)
     const stored = await createWindow(client, window, false, parseLabels(this.flags.label)) // this command applies the start; only a timed window needs the CronJob, for its end
     await this.keepSecret(client, stored, gate)
     const notInstalled = window.end === undefined ? undefined : cronJobWarning(install, window.namespace, `nothing will restore the targets at the window's end (end it by hand with kubectl maintenance end ${window.name})`)

@@ -25,18 +25,33 @@ export interface PreparedWindow {
   existing: Window[]
 }
 
+/** What a new window is checked against, read once: the targets' pre-switch decisions and the namespace's windows. */
+export interface NewWindowInputs {
+  checked: CheckedTargets
+  existing: Awaited<ReturnType<typeof listWindows>>
+}
+
 /**
  * Everything that needs the cluster, read-only: targets exist, the page exists, the name is free; then the name and
  * what to warn about. Nothing is written, so a failure here leaves the cluster as it was.
  */
 export async function prepareNewWindow(client: KubeClient, draft: WindowDraft, now: number): Promise<PreparedWindow> {
+  return completeNewWindow(client, draft, now, await readNewWindowInputs(client, draft))
+}
+
+/** The first half of prepareNewWindow: wrong input (a target or page that does not exist, a refused target) fails here. */
+export async function readNewWindowInputs(client: KubeClient, draft: WindowDraft): Promise<NewWindowInputs> {
   const {namespace} = draft
   for (const target of draft.targets) {
     await assertTargetExists(client, namespace, target)
   }
   const checked = await checkTargets(client, namespace, draft.targets, draft.force === true)
   if (draft.page !== DEFAULT_PAGE) await assertPageExists(client, namespace, draft.page)
-  const existing = await listWindows(client, namespace)
+  return {checked, existing: await listWindows(client, namespace)}
+}
+
+/** The second half: the same window twice is AlreadyExists; otherwise a free name and the overlap warnings. */
+export async function completeNewWindow(client: KubeClient, draft: WindowDraft, now: number, {checked, existing}: NewWindowInputs): Promise<PreparedWindow> {
   const same = draft.name === undefined ? identicalWindow(existing.windows, draft) : undefined
   if (same) throw alreadyExistsError(same)
   const name = await chooseName(client, draft, new Set(existing.configMaps.map((cm) => cm.metadata.name)))
