@@ -19,6 +19,8 @@ import {Resources} from './resources.js'
 type ConfigMap = KubeObject & {data?: Record<string, string>}
 
 const FEED_SELECTOR = `${ROLE_LABEL}=${Role.schedule}`
+/** How many times a feed write is decided again over a fresh read when another writer changed the feed meanwhile. */
+const FEED_WRITE_ATTEMPTS = 4
 
 interface Stored {
   uid?: string
@@ -80,19 +82,12 @@ export class FeedWriter {
       result.errors.push(`reading the schedule feeds: ${(error as Error).message}`)
       return result
     }
-    const stored = this.stored
     for (const namespace of [...withWindows].sort()) {
       if (this.blocked.has(namespace)) continue
-      try {
-        const change = await this.write(namespace, windows, stored.get(namespace), now)
-        if (change) result.changes.push(change)
-      } catch (error) {
-        // Someone changed it meanwhile: read again on the next sync rather than write over what we did not see.
-        if (isStale(error) || isAlreadyExists(error)) this.stored = undefined
-        if (isAlreadyExists(error)) await this.planted(namespace, now)
-        else result.errors.push(`writing the schedule feed of ${namespace}: ${(error as Error).message}`)
-      }
+      const error = await this.writeFresh(scope, namespace, windows, now, result.changes)
+      if (error) result.errors.push(error)
     }
+    const stored = this.stored ?? new Map<string, Stored>()
     for (const [namespace, feed] of stored) {
       if (withWindows.has(namespace) || !feed.ours || feed.uid === undefined) continue
       try {
@@ -104,6 +99,29 @@ export class FeedWriter {
       stored.delete(namespace)
     }
     return result
+  }
+
+  /**
+   * Writes one namespace's feed. Another writer (a second pass, a command) may have changed it since we read it: read
+   * again and decide over what is there now, a few times, since each writer derives the feed from the windows it saw.
+   */
+  private async writeFresh(scope: Array<string | undefined>, namespace: string, windows: Window[], now: number, changes: string[]): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.stored ??= await this.read(scope)
+        const change = await this.write(namespace, windows, this.stored.get(namespace), now)
+        if (change) changes.push(change)
+        return undefined
+      } catch (error) {
+        if (isAlreadyExists(error)) {
+          this.stored = undefined
+          await this.planted(namespace, now)
+          return undefined
+        }
+        if (!isStale(error) || attempt >= FEED_WRITE_ATTEMPTS) return `writing the schedule feed of ${namespace}: ${(error as Error).message}`
+        this.stored = undefined
+      }
+    }
   }
 
   private async read(scope: Array<string | undefined>): Promise<Map<string, Stored>> {
