@@ -1,7 +1,8 @@
 /**
  * (e) The rendered maintenance page under wrk against real nginx: the backend's nginx.conf (rendered with local
  * paths) answering the negotiated 503 for HTML and JSON, against a plain static 200 of the same HTML file served by
- * a second server block of the same nginx in the same run. The ratio is the cost of negotiation + error_page.
+ * a second server block of the same nginx in the same run: the HTML page against the static HTML, the JSON page
+ * against the same JSON bytes as a static file. The ratio is the cost of negotiation + error_page.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -13,20 +14,9 @@ import {type RenderedPage, defaultPage, renderPage} from '../src/render/page.js'
 import {buildViewModel} from '../src/render/view-model.js'
 import {NGINX_MISSING, findNginx} from '../test/support/nginx.js'
 import {findBinary} from '../test/support/system-binary.js'
-import {median, round} from './stats.js'
+import {round} from './stats.js'
+import {type CaseSummary, type RoundRun, pairedRatio, runRounds, summarizeCases} from './wrk-rounds.js'
 import {freePort} from '../test/support/ports.js'
-
-export interface WrkRun {
-  name: string
-  round: number
-  accept: string
-  status: number
-  requestsPerSecond: number
-  requests: number
-  latencyAvgMs: number
-  non2xx3xx: number
-  socketErrors: string | undefined
-}
 
 export interface PageThroughputResult {
   date: string
@@ -34,18 +24,19 @@ export interface PageThroughputResult {
   nginx: string
   bodyBytes: {html: number; json: number}
   rounds: number
-  /** Every wrk run, rounds interleaved (static, HTML, JSON, static, ...) so machine noise hits all three alike. */
-  runs: WrkRun[]
+  /** Every wrk run, rounds interleaved (static HTML, page HTML, static JSON, page JSON, ...). */
+  runs: RoundRun[]
   /** Per case: the median over the rounds. */
-  medians: Array<{name: string; accept: string; status: number; requestsPerSecond: number; latencyAvgMs: number}>
-  /** Median negotiated 503 requests/s divided by median static 200 requests/s. */
+  medians: Array<CaseSummary & {accept: string; status: number}>
+  /** Median over rounds of (negotiated 503 / static 200 of the same bytes) within each round. */
   ratio: {html: number; json: number}
+  ratioRounds: {html: number[]; json: number[]}
   loadAverage1m: number
 }
 
-const WRK_ARGS = ['-t2', '-c32', '-d10s']
-const ROUNDS = 3
-const STATIC_PATH = '/static/page.html'
+const WRK_ARGS = ['-t2', '-c32', '-d4s']
+const ROUNDS = 7
+const STATIC_PATH = '/static/page'
 
 export function sampleView() {
   const start = Date.UTC(2026, 10, 23, 1)
@@ -63,18 +54,20 @@ export function sampleView() {
 }
 
 
-/** The backend's nginx.conf with a second, bench-only server block serving the same HTML as a plain static file. */
+/** The backend's nginx.conf with a second, bench-only server block serving the same HTML and JSON as plain static files. */
 export function benchNginxConf(backendConf: string, staticListen: string, staticRoot: string): string {
   const closing = backendConf.lastIndexOf('}')
   const staticServer = [
     '',
-    '  # bench only: the same HTML as a plain static 200, for comparison',
+    '  # bench only: the same bodies as a plain static 200, for comparison',
     '  server {',
     `    listen ${staticListen};`,
-    `    location = ${STATIC_PATH} {`,
-    '      default_type text/html;',
-    `      alias "${staticRoot}/page.html";`,
-    '    }',
+    ...(['html', 'json'] as const).flatMap((variant) => [
+      `    location = ${STATIC_PATH}.${variant} {`,
+      `      default_type ${variant === 'html' ? 'text/html' : 'application/json'};`,
+      `      alias "${staticRoot}/page.${variant}";`,
+      '    }',
+    ]),
     '  }',
     '',
   ].join('\n')
@@ -83,8 +76,10 @@ export function benchNginxConf(backendConf: string, staticListen: string, static
 
 interface RunningNginx {
   pageUrl: string
+  /** The static file's URL without its extension (.html, .json). */
   staticUrl: string
   version: string
+  pid: number
   stop(): Promise<void>
 }
 
@@ -103,6 +98,7 @@ async function startBenchNginx(page: RenderedPage): Promise<RunningNginx> {
   writeWorldReadable(path.join(dir, 'page.json'), page.json)
   writeWorldReadable(path.join(dir, 'page.xml'), page.xml)
   writeWorldReadable(path.join(dir, 'static', 'page.html'), page.html)
+  writeWorldReadable(path.join(dir, 'static', 'page.json'), page.json)
   const [pagePort, staticPort] = [await freePort(), await freePort()]
   const backendConf = renderNginxConf({
     assets: [],
@@ -133,7 +129,7 @@ async function startBenchNginx(page: RenderedPage): Promise<RunningNginx> {
     await stop()
     throw error
   }
-  return {pageUrl, staticUrl: `http://127.0.0.1:${staticPort}${STATIC_PATH}`, stop, version: await nginxVersion(binary)}
+  return {pageUrl, pid: child.pid!, staticUrl: `http://127.0.0.1:${staticPort}${STATIC_PATH}`, stop, version: await nginxVersion(binary)}
 }
 
 export async function waitFor(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
@@ -176,24 +172,6 @@ async function checkResponse(url: string, accept: string, status: number, conten
   }
 }
 
-function latencyMs(text: string): number {
-  const match = /Latency\s+([\d.]+)(us|ms|s)\b/.exec(text)
-  if (!match) return Number.NaN
-  const factor = {ms: 1, s: 1000, us: 0.001}[match[2] as 'ms' | 's' | 'us']
-  return round(Number(match[1]) * factor, 2)
-}
-
-export function parseWrk(text: string): Omit<WrkRun, 'name' | 'accept' | 'status' | 'round'> {
-  const requestsPerSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? Number.NaN)
-  return {
-    latencyAvgMs: latencyMs(text),
-    non2xx3xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0),
-    requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? Number.NaN),
-    requestsPerSecond: round(requestsPerSecond, 0),
-    socketErrors: /Socket errors:([^\n]*)/.exec(text)?.[1]?.trim(),
-  }
-}
-
 export async function measurePageThroughput(log: (line: string) => void): Promise<PageThroughputResult> {
   const wrk = findBinary('wrk')
   if (!wrk) throw new Error('wrk not found: apt-get install wrk')
@@ -201,39 +179,26 @@ export async function measurePageThroughput(log: (line: string) => void): Promis
   const nginx = await startBenchNginx(page)
   try {
     const cases = [
-      {accept: 'text/html', contentType: 'text/html', name: 'static 200 (same HTML)', status: 200, url: nginx.staticUrl},
+      {accept: 'text/html', contentType: 'text/html', name: 'static 200 (same HTML)', status: 200, url: `${nginx.staticUrl}.html`},
       {accept: 'text/html', contentType: 'text/html', name: 'page 503 HTML', status: page.status, url: nginx.pageUrl},
+      {accept: 'application/json', contentType: 'application/json', name: 'static 200 (same JSON)', status: 200, url: `${nginx.staticUrl}.json`},
       {accept: 'application/json', contentType: 'application/json', name: 'page 503 JSON', status: page.status, url: nginx.pageUrl},
     ]
     for (const item of cases) await checkResponse(item.url, item.accept, item.status, item.contentType)
     const loadAverage1m = round(loadavg()[0], 2)
-    const runs: WrkRun[] = []
-    for (let roundNumber = 1; roundNumber <= ROUNDS; roundNumber++) {
-      for (const item of cases) {
-        const output = await capture(wrk, [...WRK_ARGS, '-H', `Accept: ${item.accept}`, item.url])
-        const run = {accept: item.accept, name: item.name, round: roundNumber, status: item.status, ...parseWrk(output)}
-        log(`  (e) round ${roundNumber}, ${item.name}: ${run.requestsPerSecond} req/s`)
-        runs.push(run)
-      }
-    }
-    const medians = cases.map((item) => {
-      const mine = runs.filter((run) => run.name === item.name)
-      return {
-        accept: item.accept,
-        latencyAvgMs: median(mine.map((run) => run.latencyAvgMs)),
-        name: item.name,
-        requestsPerSecond: median(mine.map((run) => run.requestsPerSecond)),
-        status: item.status,
-      }
-    })
-    const [staticRun, html, json] = medians
+    const wrkCases = cases.map((item) => ({headers: {Accept: item.accept}, name: item.name, url: item.url}))
+    const runs = runRounds(wrk, WRK_ARGS, ROUNDS, wrkCases, {nginx: nginx.pid}, log, 'e')
+    const medians = summarizeCases(runs, cases.map((item) => item.name)).map((summary, index) => ({...summary, accept: cases[index].accept, status: cases[index].status}))
+    const html = pairedRatio(runs, 'page 503 HTML', 'static 200 (same HTML)')
+    const json = pairedRatio(runs, 'page 503 JSON', 'static 200 (same JSON)')
     return {
       bodyBytes: {html: Buffer.byteLength(page.html), json: Buffer.byteLength(page.json)},
       date: new Date().toISOString(),
       loadAverage1m,
       medians,
       nginx: `${nginx.version}, worker_processes 1 (as rendered)`,
-      ratio: {html: round(html.requestsPerSecond / staticRun.requestsPerSecond, 2), json: round(json.requestsPerSecond / staticRun.requestsPerSecond, 2)},
+      ratio: {html: html.median, json: json.median},
+      ratioRounds: {html: html.perRound, json: json.perRound},
       rounds: ROUNDS,
       runs,
       tool: `wrk ${WRK_ARGS.join(' ')}`,

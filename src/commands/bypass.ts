@@ -5,7 +5,8 @@ import {renderData} from '../cli/output.js'
 import {readBypassSecret} from '../kube/bypass-secret.js'
 import {getWindowConfigMap} from '../kube/windows.js'
 import {ClusterError, UserError} from '../model/errors.js'
-import {BYPASS_HEADER, BYPASS_PATH, bypassSecretName} from '../model/gate.js'
+import {ANNOTATION_HAS_NO_GATE, BYPASS_HEADER, BYPASS_PATH, bypassSecretName} from '../model/gate.js'
+import {ANNOTATION_WINDOW} from '../model/keys.js'
 import {bypassDigest} from '../render/gate.js'
 import {formatDuration} from '../model/duration.js'
 import {configMapToWindow} from '../model/window-codec.js'
@@ -29,7 +30,9 @@ Open the path on the site (https://shop.example.com/_maintenance/bypass/...) to 
 
   async run(): Promise<void> {
     const client = await this.client()
-    const configMap = await getWindowConfigMap(client, client.namespace, this.args.window)
+    const configMap = await getWindowConfigMap(client, client.namespace, this.args.window).catch((error: unknown) => {
+      throw this.args.window === ANNOTATION_WINDOW && error instanceof UserError ? new UserError(ANNOTATION_HAS_NO_GATE) : error
+    })
     const {problems, window} = configMapToWindow(configMap)
     if (!window) throw new UserError(`window ${this.args.window} is invalid: ${problems.join('; ')}`)
     const bypass = window.gate?.bypass

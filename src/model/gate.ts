@@ -44,6 +44,16 @@ export function bypassSecretName(window: string): string {
   return `maintenance-bypass-${window}`
 }
 
+/**
+ * Why a target switched by the enable annotation has no gate: the annotation path has no window to keep the gate's
+ * settings on and no Secret for a bypass secret (SPEC §3 names only `enabled` and `page`), and the CronJob never reads
+ * Secrets, so a secret could not reach it either.
+ */
+export const ANNOTATION_HAS_NO_GATE =
+  'targets switched by the annotation kubectl-maintenance.io/enabled have no gate (no bypass, exempt paths or read-only): ' +
+  'that path has no window to keep the gate on and no Secret for a bypass secret. Remove the annotation and use a window: ' +
+  'kubectl maintenance now TARGET --bypass (or --except PATH, --read-only)'
+
 /** The key of the bypass secret in its Secret. */
 export const BYPASS_SECRET_KEY = 'secret'
 

@@ -55,6 +55,15 @@ describe('schedule/now --bypass and the bypass command', () => {
     expect([result.exitCode, result.stderr]).to.deep.equal([2, 'error: window read-only has no bypass: create it with --bypass (or --bypass-secret) to get one\n'])
   })
 
+  it('says why a target switched by the enable annotation has no gate, and what to use instead (exit 2)', async () => {
+    const result = await run('bypass', 'annotation', '-n', 'shop')
+    expect(result.exitCode).to.equal(2)
+    expect(result.stderr).to.equal(
+      'error: targets switched by the annotation kubectl-maintenance.io/enabled have no gate (no bypass, exempt paths or read-only): that path has no window to keep ' +
+        'the gate on and no Secret for a bypass secret. Remove the annotation and use a window: kubectl maintenance now TARGET --bypass (or --except PATH, --read-only)\n',
+    )
+  })
+
   const bad: Array<[string, string[], string]> = [
     ['a short secret', ['--bypass-secret', 'too-short'], 'the bypass secret must be 16 to 128 characters'],
     ['a secret that is not URL-safe', ['--bypass-secret', 'has/slash/and?query=1234'], 'URL-safe'],

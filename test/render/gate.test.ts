@@ -149,12 +149,16 @@ describe('render/gate: the gate in nginx.conf, served by real nginx in front of 
           {cookie: 'maintenance_bypass=forged', 'x-maintenance-bypass': SECRET},
           {'x-maintenance-bypass': SECRET},
           {cookie: 'maintenance_bypass=forged', 'x-maintenance-bypass': 'a-wrong-secret-of-some-length'},
+          {cookie: `maintenance_bypass=${bypassCookie('ffffffffffffffffffffffffffffffff', Math.floor(Date.now() / 1000) + 3600)}`, 'x-maintenance-bypass': 'a-wrong-secret-of-some-length'},
+          {cookie: `maintenance_bypass=${bypassCookie(KEY, Math.floor(Date.now() / 1000) - 5)}`, 'x-maintenance-bypass': 'a-wrong-secret-of-some-length'},
       ]
       const rows = await Promise.all(cases.map(async (headers) => seen(await send(url, 'PUT', '/orders/a%2Fb?x=1&y=%20', {accept: 'application/json', ...headers}, 'order=1'))))
       expect(rows).to.deep.equal([
         '200 upstream saw PUT /orders/a%2Fb?x=1&y=%20 body=7',
         '200 upstream saw PUT /orders/a%2Fb?x=1&y=%20 body=7',
         '200 upstream saw PUT /orders/a%2Fb?x=1&y=%20 body=7',
+        '503 page(json) cache=no-store',
+        '503 page(json) cache=no-store',
         '503 page(json) cache=no-store',
       ])
     })
