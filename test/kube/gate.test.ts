@@ -52,12 +52,15 @@ describe('kube/gate: a gated window against the in-process API server', function
   }
 
   const routed = {
-    httproute: (spec: Obj['spec']) => (spec as {rules: Array<{backendRefs: Array<{name: string; port: number}>}>}).rules.map((rule) => rule.backendRefs.map((ref) => `${ref.name}:${ref.port}`).join('+')),
+    httproute: (spec: Obj['spec']) => (spec as {rules: Array<{backendRefs: Array<{name: string; port: number; weight?: number}>}>}).rules.map((rule) => rule.backendRefs.map((ref) => weighted(ref)).join('+')),
     ingress: (spec: Obj['spec']) =>
       (spec as {rules: Array<{http: {paths: Array<{path: string; backend: {service: {name: string; port: {number?: number; name?: string}}}}>}}>}).rules.flatMap((rule) =>
         rule.http.paths.map((path) => `${path.path} -> ${path.backend.service.name}:${path.backend.service.port.number ?? path.backend.service.port.name}`),
       ),
-    ingressroute: (spec: Obj['spec']) => (spec as {routes: Array<{services: Array<{name: string; port: number}>}>}).routes.map((route) => route.services.map((ref) => `${ref.name}:${ref.port}`).join('+')),
+    ingressroute: (spec: Obj['spec']) => (spec as {routes: Array<{services: Array<{name: string; port: number | string; weight?: number}>}>}).routes.map((route) => route.services.map((ref) => weighted(ref)).join('+')),
+  }
+  function weighted(ref: {name: string; port: number | string; weight?: number}): string {
+    return `${ref.name}:${ref.port}${ref.weight === undefined ? '' : `*${ref.weight}`}`
   }
 
   for (const kind of KINDS.filter((entry) => entry.kind !== 'Service')) {
@@ -76,7 +79,8 @@ describe('kube/gate: a gated window against the in-process API server', function
       const views = {
         httproute: {
           ports: ['gate-0:8100->8100'],
-          routed: [`${backend}:8100`],
+          // The API server defaults a backendRef's weight to 1.
+          routed: [`${backend}:8100*1`],
           upstreams: [`8100 "web.${NS}.svc.cluster.local:8080";`],
         },
         ingress: {
@@ -86,10 +90,10 @@ describe('kube/gate: a gated window against the in-process API server', function
           upstreams: [`8100 "shop-api.${NS}.svc.cluster.local:8080";`, `8101 "shop-web.${NS}.svc.cluster.local:80";`],
         },
         ingressroute: {
-          // Weighted services: the gate proxies to the first.
-          ports: ['gate-0:8100->8100'],
-          routed: [`${backend}:8100`],
-          upstreams: [`8100 "api-v1.${NS}.svc.cluster.local:80";`],
+          // Weighted services: each gets its own port, the route keeps the weights.
+          ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
+          routed: [`${backend}:8100*3+${backend}:8101*1`],
+          upstreams: [`8100 "api-v1.${NS}.svc.cluster.local:80";`, `8101 "api-v2.${NS}.svc.cluster.local:80";`],
         },
       }[kind.name === 'shop' ? 'ingress' : kind.name === 'api' ? 'ingressroute' : 'httproute']
       const routes = routed[kind.name === 'shop' ? 'ingress' : kind.name === 'api' ? 'ingressroute' : 'httproute'](switched.spec)
@@ -111,6 +115,68 @@ describe('kube/gate: a gated window against the in-process API server', function
       await endWindow('gated')
       const restored = server.object(kind.apiVersion, kind.kind, NS, kind.name) as Obj
       expect(restored.spec).to.deep.equal(original)
+      expect(ours()).to.deep.equal([])
+    })
+  }
+
+  const canaries = [
+    {
+      apiVersion: 'traefik.io/v1alpha1',
+      expected: (backend: string) => ({
+        ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
+        // Two references to the same Service port become one, with their weights summed; the named port is proxied to its number.
+        routed: [`${backend}:8100*8+${backend}:8101*2`, `${backend}:80`],
+        upstreams: [`8100 "shop-stable.${NS}.svc.cluster.local:8080";`, `8101 "shop-web.${NS}.svc.cluster.local:80";`],
+      }),
+      kind: 'IngressRoute',
+      name: 'canary',
+      ref: 'ingressroute/canary',
+      // Modelled on Traefik's weighted services (ingressroute-reference-all-options) with a named port, as a canary split.
+      spec: {
+        entryPoints: ['web'],
+        routes: [
+          {kind: 'Rule', match: 'Host(`shop.example.com`)', services: [{name: 'shop-stable', port: 8080, weight: 5}, {name: 'shop-web', port: 'http', weight: 2}, {name: 'shop-stable', port: 8080, weight: 3}]},
+          {kind: 'Rule', match: 'Host(`old.example.com`)', services: [{name: 'shop-gone', port: 'http', weight: 1}, {kind: 'TraefikService', name: 'mirror', weight: 1}]},
+        ],
+      },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      expected: (backend: string) => ({
+        ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
+        // Weight 0 sends nothing: it is not routed, as in the original.
+        routed: [`${backend}:8100*90+${backend}:8101*10`],
+        upstreams: [`8100 "shop-stable.${NS}.svc.cluster.local:8080";`, `8101 "shop-web.${NS}.svc.cluster.local:80";`],
+      }),
+      kind: 'HTTPRoute',
+      name: 'canary',
+      ref: 'httproute/canary',
+      // Modelled on the Gateway API conformance test httproute-weight (backendRefs with weights).
+      spec: {
+        parentRefs: [{name: 'gateway'}],
+        rules: [{backendRefs: [{name: 'shop-stable', port: 8080, weight: 90}, {name: 'shop-web', port: 80, weight: 10}, {name: 'shop-old', port: 80, weight: 0}]}],
+      },
+    },
+  ]
+  for (const canary of canaries) {
+    it(`${canary.ref}: every weighted original backend (named ports too) gets its port with its weight; the end restores exactly`, async () => {
+      server.seed({apiVersion: canary.apiVersion, kind: canary.kind, metadata: {name: canary.name, namespace: NS}, spec: canary.spec})
+      const original = structuredClone((server.object(canary.apiVersion, canary.kind, NS, canary.name) as Obj).spec)
+      server.seed(windowConfigMap('canary', [canary.ref], Date.now() - 1000, Date.now() + 3_600_000, {[`${PREFIX}gate`]: GATE}))
+      expect((await pass()).errors).to.deep.equal([])
+      const switched = server.object(canary.apiVersion, canary.kind, NS, canary.name) as Obj
+      const backend = switched.metadata.annotations![`${PREFIX}backend`]
+      const service = server.object('v1', 'Service', NS, backend) as {spec: {ports: Array<{name: string; port: number; targetPort: number}>}}
+      const configMap = server.object('v1', 'ConfigMap', NS, backend) as {data: Record<string, string>}
+      expect({
+        ports: service.spec.ports.filter((port) => port.name.startsWith('gate-')).map((port) => `${port.name}:${port.port}->${port.targetPort}`),
+        routed: routed[canary.kind === 'HTTPRoute' ? 'httproute' : 'ingressroute'](switched.spec),
+        upstreams: configMap.data['nginx.conf'].split('\n').filter((line) => /^ {4}81\d\d "/.test(line)).map((line) => line.trim()),
+      }).to.deep.equal(canary.expected(backend))
+      expect((await pass()).errors).to.deep.equal([])
+      expect((server.object(canary.apiVersion, canary.kind, NS, canary.name) as Obj).metadata.resourceVersion).to.equal(switched.metadata.resourceVersion)
+      await endWindow('canary')
+      expect((server.object(canary.apiVersion, canary.kind, NS, canary.name) as Obj).spec).to.deep.equal(original)
       expect(ours()).to.deep.equal([])
     })
   }

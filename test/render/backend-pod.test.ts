@@ -183,4 +183,31 @@ describe('render/backend: a gated backend run as its pod runs it (Deployment com
     expect(answers.at(-1)!.headers.vary).to.equal('Accept-Encoding, Cookie')
     expect(answers[2].headers['set-cookie']).to.match(/^maintenance_bypass=[\w-]{22}\.\d+; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/)
   })
+
+  it('reaches each of several weighted original backends through its own port (the proxy in front keeps the weights)', async () => {
+    const settings: GateSettings = {allowCidrs: [], bypass: {digest: bypassDigest(SALT, SECRET), salt: SALT, secureCookie: false, ttlSeconds: 3600}, except: [], readOnly: false, trustForwardedFor: 0}
+    const now = Date.now()
+    const manifests = renderBackend({
+      gate: {
+        settings,
+        upstreams: [
+          {address: 'api-v1.shop.svc.cluster.local:80', key: 'shop/api-v1:80'},
+          {address: 'api-v2.shop.svc.cluster.local:9000', key: 'shop/api-v2:http'},
+        ],
+      },
+      gateUntil: now + 86_400_000,
+      namespace: 'shop',
+      page: renderPage(defaultPage(), buildViewModel(WINDOW)),
+    })
+    const secret = backendTlsSecret(manifests, 'shop', 'uid-1', await selfSignedCertificate(manifests.name, 'shop', now), gateSecretConf(manifests, now))
+    const ports = manifests.gate!.upstreamPorts
+    expect(ports).to.deep.equal({'shop/api-v1:80': 8100, 'shop/api-v2:http': 8101})
+    const dns = {'api-v1.shop.svc.cluster.local': '127.0.0.1', 'api-v2.shop.svc.cluster.local': '127.0.0.1'}
+    const {answers, stderr} = runPod({...manifests, secret} as unknown as PodObjects, dns, [80, 9000], [
+      {headers: {'x-maintenance-bypass': SECRET}, path: '/v1', port: 8100},
+      {headers: {'x-maintenance-bypass': SECRET}, path: '/v2', port: 8101},
+      {headers: {accept: 'text/html'}, path: '/v2', port: 8101},
+    ])
+    expect(answers.map((answer) => seen(answer)), stderr).to.deep.equal(['200 upstream :80 saw GET /v1 body=0', '200 upstream :9000 saw GET /v2 body=0', '503 page'])
+  })
 })

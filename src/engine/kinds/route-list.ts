@@ -1,7 +1,7 @@
 import type {TargetKind} from '../../model/target.js'
-import type {BackendRef, KindModule, KubeObject, UpstreamRef} from './types.js'
+import type {BackendRef, KindModule, KubeObject, ServicePortLookup, UpstreamRef} from './types.js'
 
-import {upstreamKey} from './types.js'
+import {namedUpstreamKey, upstreamKey} from './types.js'
 
 import {
   type JsonRecord,
@@ -65,33 +65,59 @@ export function routeListKind(def: RouteListDefinition): KindModule {
   })
   const storedEntries = (original: unknown): JsonRecord[] => (isRecord(original) ? recordsOf(original[def.listField]) : [])
 
-  /** The original Service port an entry's traffic went to: its first reference to a Service by port number. */
-  const upstreamOf = (refs: unknown, namespace: string): UpstreamRef | undefined => {
-    const ref = recordsOf(refs).find((candidate) => (candidate.kind ?? 'Service') === 'Service' && (candidate.group ?? '') === '' && typeof candidate.name === 'string')
-    if (!ref || typeof ref.port !== 'number') return undefined
-    return upstreamKey(typeof ref.namespace === 'string' ? ref.namespace : namespace, ref.name as string, ref.port)
+  /**
+   * The original Service port an entry's traffic went to: its first reference to a Service, by port number or by name
+   * (Traefik's `port: http`; its address then comes from the Service's ports, empty when the Service or the name is
+   * not there: that entry gets the page).
+   */
+  const upstreamOf = (ref: JsonRecord, namespace: string, servicePort?: ServicePortLookup): UpstreamRef | undefined => {
+    if ((ref.kind ?? 'Service') !== 'Service' || (ref.group ?? '') !== '' || typeof ref.name !== 'string') return undefined
+    const refNamespace = typeof ref.namespace === 'string' ? ref.namespace : namespace
+    if (typeof ref.port === 'number') return upstreamKey(refNamespace, ref.name, ref.port)
+    return typeof ref.port === 'string' && ref.port !== '' ? namedUpstreamKey(refNamespace, ref.name, ref.port, servicePort) : undefined
   }
 
-  const upstreams = (original: unknown, namespace: string): UpstreamRef[] => storedEntries(original).flatMap((entry) => upstreamOf(entry[def.refsField], namespace) ?? [])
+  /** Every original Service port the entries' references reach (weighted references: each of them). */
+  const upstreams = (original: unknown, namespace: string, _name: string, servicePort?: ServicePortLookup): UpstreamRef[] =>
+    storedEntries(original).flatMap((entry) =>
+      recordsOf(entry[def.refsField]).flatMap((ref) => {
+        // Weight 0 sends a reference nothing: no port for it.
+        const upstream = ref.weight === 0 ? undefined : upstreamOf(ref, namespace, servicePort)
+        return upstream && upstream.address !== '' ? [upstream] : []
+      }),
+    )
 
-  /** Per routed entry, the gate's port for its original backend (undefined: the page's port). */
-  const gatePorts = (obj: KubeObject, backend: BackendRef, original: unknown): Array<number | undefined> => {
+  /**
+   * Per routed entry, where its traffic goes: one target per distinct port of the backend, with the summed weight of
+   * the original references it stands for (undefined port: the page's own). An entry with one target needs no weight;
+   * weighted references keep their split, each to the gate port proxying to its own original.
+   */
+  const gateTargets = (obj: KubeObject, backend: BackendRef, original: unknown): Array<Array<{port?: number; weight?: number}>> => {
     const entries = routed(obj.spec ?? {})
-    if (backend.upstreamPorts === undefined) return entries.map(() => undefined)
+    if (backend.upstreamPorts === undefined) return entries.map(() => [{}])
     const namespace = obj.metadata.namespace ?? ''
     const originals = storedCounterparts(entries, keyOf, storedEntries(original ?? capture(obj)), keyOf)
     return entries.map((entry, index) => {
-      if (def.keepsPagePort?.(originals[index] ?? entry)) return undefined
-      const upstream = upstreamOf(refsOf(originals[index]), namespace)
-      return upstream ? backend.upstreamPorts?.[upstream.key] : undefined
+      if (def.keepsPagePort?.(originals[index] ?? entry)) return [{}]
+      const weights = new Map<number | undefined, number>()
+      for (const ref of recordsOf(refsOf(originals[index]))) {
+        const upstream = upstreamOf(ref, namespace)
+        const port = upstream ? backend.upstreamPorts?.[upstream.key] : undefined
+        // Traefik and the Gateway API both weigh a reference without a weight as 1; weight 0 sends it nothing.
+        const weight = typeof ref.weight === 'number' && Number.isInteger(ref.weight) && ref.weight >= 0 ? ref.weight : 1
+        weights.set(port, (weights.get(port) ?? 0) + weight)
+      }
+      const targets = [...weights].filter(([, weight]) => weight > 0).map(([port, weight]) => ({port, weight}))
+      if (targets.length === 0) return [{}]
+      return targets.length === 1 ? [{port: targets[0].port}] : targets
     })
   }
 
   function switchSpec(obj: KubeObject, backend: BackendRef, original?: unknown): JsonRecord {
     const spec = copySpec(obj)
-    const ports = gatePorts(obj, backend, original)
+    const targets = gateTargets(obj, backend, original)
     for (const [index, entry] of routed(spec).entries()) {
-      entry[def.refsField] = def.backendRefs(backend, entry, ports[index])
+      entry[def.refsField] = targets[index].flatMap(({port, weight}) => def.backendRefs(backend, entry, port).map((ref) => (weight === undefined ? ref : {...ref, weight})))
       if (stopped && hasStopped(entry)) {
         const kept = recordsOf(entry[stopped.field]).filter((filter) => !stopped.matches(filter))
         if (kept.length > 0) entry[stopped.field] = kept
@@ -102,10 +128,15 @@ export function routeListKind(def: RouteListDefinition): KindModule {
   }
 
   function isSwitched(obj: KubeObject, backend: BackendRef, original?: unknown): boolean {
-    const ports = gatePorts(obj, backend, original)
+    const targets = gateTargets(obj, backend, original)
     return routed(obj.spec ?? {}).every((entry, index) => {
       const refs = recordsOf(entry[def.refsField])
-      return refs.length === 1 && def.isBackendRef(refs[0], backend, obj.metadata.namespace, ports[index]) && !hasStopped(entry)
+      const wanted = targets[index]
+      return (
+        refs.length === wanted.length &&
+        refs.every((ref, at) => def.isBackendRef(ref, backend, obj.metadata.namespace, wanted[at].port) && (wanted[at].weight === undefined || (ref.weight ?? 1) === wanted[at].weight)) &&
+        !hasStopped(entry)
+      )
     })
   }
 
