@@ -22,8 +22,9 @@ import {sampleView, waitFor} from './page-throughput.js'
 import {round} from './stats.js'
 import {type CaseSummary, type RoundRun, pairedRatio, runRounds, summarizeCases} from './wrk-rounds.js'
 
-const WRK_ARGS = ['-t2', '-c32', '-d4s']
-const ROUNDS = 5
+// Many short rounds rather than a few long ones: on a shared machine the median of per-round ratios then settles.
+const WRK_ARGS = ['-t2', '-c32', '-d2s']
+const ROUNDS = 9
 const SECRET = 'bench-bypass-secret-0123456789'
 const SALT = 'bench-salt'
 const KEY = '0123456789abcdef0123456789abcdef'

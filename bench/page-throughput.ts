@@ -34,8 +34,9 @@ export interface PageThroughputResult {
   loadAverage1m: number
 }
 
-const WRK_ARGS = ['-t2', '-c32', '-d4s']
-const ROUNDS = 7
+// Many short rounds rather than a few long ones: on a shared machine the median of per-round ratios then settles.
+const WRK_ARGS = ['-t2', '-c32', '-d2s']
+const ROUNDS = 15
 const STATIC_PATH = '/static/page'
 
 export function sampleView() {

@@ -99,6 +99,8 @@ export function summaryRows(results: BenchResults): Row[] {
       const value = e.ratio[variant]
       rows.push([part, `ratio 503 / static 200 of the same bytes, ${variant.toUpperCase()} (median of per-round ratios)`, `${value}${value >= 0.95 ? ' (met)' : ' (NOT met)'}`, '>= 0.95'])
     }
+    const cpu = (name: string) => e.medians.find((m) => m.name === name)?.cpuMicrosPerRequest.nginx ?? Number.NaN
+    rows.push([part, 'nginx CPU per request, page / static of the same bytes (HTML, JSON)', `${cpu('page 503 HTML')} / ${cpu('static 200 (same HTML)')} µs, ${cpu('page 503 JSON')} / ${cpu('static 200 (same JSON)')} µs`, ''])
   }
   const j = results.gateThroughput
   if (j?.ratios) {
@@ -109,6 +111,13 @@ export function summaryRows(results: BenchResults): Row[] {
       rows.push([part, `ratio through the gate (${way}) / directly (median of per-round ratios)`, `${value}${value >= 0.9 ? ' (met)' : ' (NOT met)'}`, '>= 0.9'])
     }
     rows.push([part, 'ratio bare nginx proxy, kept-alive / directly (the least a hop costs)', String(j.ratios.proxy.median), ''])
+    const cpu = (name: string) => Object.values(j.medians.find((m) => m.name === name)?.cpuMicrosPerRequest ?? {}).reduce((sum, value) => sum + value, 0)
+    rows.push([
+      part,
+      'nginx CPU per request (all nginx): directly / cookie / header / exempt / bare proxy',
+      [GATE_CASES.direct, GATE_CASES.cookie, GATE_CASES.header, GATE_CASES.exempt, GATE_CASES.proxy].map((name) => `${Math.round(cpu(name) * 10) / 10}`).join(' / ') + ' µs',
+      '',
+    ])
   }
   for (const run of results.burst?.runs ?? []) {
     const part = `(f) burst, ${run.targets} targets, ${latencyLabel(run)}`

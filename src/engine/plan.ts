@@ -1,3 +1,5 @@
+import {isIP} from 'node:net'
+
 import type {Interval, Window} from '../model/window.js'
 import type {BackendManifests} from '../render/backend.js'
 
@@ -229,7 +231,24 @@ class Planner {
       const original = inMaintenance ? this.storedOriginal(target) : module.captureRouting(target.object)
       if (original !== undefined) found.push(...module.upstreams(original, target.namespace, target.ref.name, (namespace, service, portName) => this.servicePort(namespace, service, portName)))
     }
-    return found.sort((a, b) => a.key.localeCompare(b.key))
+    return found.map((upstream) => this.byClusterIp(upstream)).sort((a, b) => a.key.localeCompare(b.key))
+  }
+
+  /**
+   * An original Service the pass observed is proxied to by its ClusterIP, which stays the Service's for its life: nginx
+   * keeps connections to an address alive, while a name it resolves per request costs a connection per request
+   * (bench (j)). A Service recreated with another ClusterIP renders another backend, so the next pass follows it.
+   * Services not observed (another namespace, not there yet), headless ones and shadows (made with the backend) stay
+   * names, resolved per request.
+   */
+  private byClusterIp(upstream: Upstream): Upstream {
+    const match = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc\.cluster\.local:(\d+)$/.exec(upstream.address)
+    if (!match || upstream.shadow) return upstream
+    const [, name, namespace, port] = match
+    const found = this.observed.targets.find((t) => t.ref.kind === 'service' && t.namespace === namespace && t.ref.name === name)
+    const clusterIp = (found?.object.spec as {clusterIP?: unknown} | undefined)?.clusterIP
+    if (typeof clusterIp !== 'string' || isIP(clusterIp) === 0) return upstream
+    return {...upstream, address: isIP(clusterIp) === 6 ? `[${clusterIp}]:${port}` : `${clusterIp}:${port}`}
   }
 
   /** A named Service port's number, from the Services observed (every Service of the namespace is listed as a target). */

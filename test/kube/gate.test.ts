@@ -59,6 +59,17 @@ describe('kube/gate: a gated window against the in-process API server', function
       ),
     ingressroute: (spec: Obj['spec']) => (spec as {routes: Array<{services: Array<{name: string; port: number | string; weight?: number}>}>}).routes.map((route) => route.services.map((ref) => weighted(ref)).join('+')),
   }
+  /** Where each gate port proxies: a pool with kept-alive connections to an address, or a name resolved per request. */
+  function proxiedTo(conf: string): string[] {
+    const pools = new Map([...conf.matchAll(/upstream (maintenance_gate_\d+) \{\n\s+server ([^;]+);\n\s+keepalive \d+;/g)].map((match) => [match[1], match[2]]))
+    return conf.split('\n').flatMap((line) => {
+      const match = /^ {4}(81\d\d) "([^"]+)";$/.exec(line)
+      if (!match) return []
+      const [, port, target] = match
+      return [pools.has(target) ? `${port} -> ${pools.get(target)} (kept alive)` : `${port} -> ${target} (per request)`]
+    })
+  }
+  const clusterIp = (name: string): string => (server.object('v1', 'Service', NS, name) as {spec: {clusterIP: string}}).spec.clusterIP
   function weighted(ref: {name: string; port: number | string; weight?: number}): string {
     return `${ref.name}:${ref.port}${ref.weight === undefined ? '' : `*${ref.weight}`}`
   }
@@ -74,26 +85,27 @@ describe('kube/gate: a gated window against the in-process API server', function
       const service = server.object('v1', 'Service', NS, backend) as {spec: {ports: Array<{name: string; port: number; targetPort: number}>}}
       const gatePorts = service.spec.ports.filter((port) => port.name.startsWith('gate-')).map((port) => `${port.name}:${port.port}->${port.targetPort}`)
       const configMap = server.object('v1', 'ConfigMap', NS, backend) as {data: Record<string, string>}
-      const upstreamLines = configMap.data['nginx.conf'].split('\n').filter((line) => /^ {4}81\d\d "/.test(line)).map((line) => line.trim())
+      const upstreamLines = proxiedTo(configMap.data['nginx.conf'])
 
       const views = {
         httproute: {
           ports: ['gate-0:8100->8100'],
           // The API server defaults a backendRef's weight to 1.
           routed: [`${backend}:8100*1`],
-          upstreams: [`8100 "web.${NS}.svc.cluster.local:8080";`],
+          upstreams: [`8100 -> web.${NS}.svc.cluster.local:8080 (per request)`],
         },
         ingress: {
-          // "/" names its port by name: the number is read from the Service shop-web (http: 80).
+          // "/" names its port by name: the number is read from the Service shop-web (http: 80). shop-web is there, so it
+          // is reached by its ClusterIP with kept-alive connections; shop-api is not (yet): by name, resolved per request.
           ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
-          routed: [`/ -> ${backend}:8101`, `/api -> ${backend}:8100`],
-          upstreams: [`8100 "shop-api.${NS}.svc.cluster.local:8080";`, `8101 "shop-web.${NS}.svc.cluster.local:80";`],
+          routed: [`/ -> ${backend}:8100`, `/api -> ${backend}:8101`],
+          upstreams: [`8100 -> ${clusterIp('shop-web')}:80 (kept alive)`, `8101 -> shop-api.${NS}.svc.cluster.local:8080 (per request)`],
         },
         ingressroute: {
           // Weighted services: each gets its own port, the route keeps the weights.
           ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
           routed: [`${backend}:8100*3+${backend}:8101*1`],
-          upstreams: [`8100 "api-v1.${NS}.svc.cluster.local:80";`, `8101 "api-v2.${NS}.svc.cluster.local:80";`],
+          upstreams: [`8100 -> api-v1.${NS}.svc.cluster.local:80 (per request)`, `8101 -> api-v2.${NS}.svc.cluster.local:80 (per request)`],
         },
       }[kind.name === 'shop' ? 'ingress' : kind.name === 'api' ? 'ingressroute' : 'httproute']
       const routes = routed[kind.name === 'shop' ? 'ingress' : kind.name === 'api' ? 'ingressroute' : 'httproute'](switched.spec)
@@ -125,8 +137,8 @@ describe('kube/gate: a gated window against the in-process API server', function
       expected: (backend: string) => ({
         ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
         // Two references to the same Service port become one, with their weights summed; the named port is proxied to its number.
-        routed: [`${backend}:8100*8+${backend}:8101*2`, `${backend}:80`],
-        upstreams: [`8100 "shop-stable.${NS}.svc.cluster.local:8080";`, `8101 "shop-web.${NS}.svc.cluster.local:80";`],
+        routed: [`${backend}:8101*8+${backend}:8100*2`, `${backend}:80`],
+        upstreams: [`8100 -> ${clusterIp('shop-web')}:80 (kept alive)`, `8101 -> shop-stable.${NS}.svc.cluster.local:8080 (per request)`],
       }),
       kind: 'IngressRoute',
       name: 'canary',
@@ -145,8 +157,8 @@ describe('kube/gate: a gated window against the in-process API server', function
       expected: (backend: string) => ({
         ports: ['gate-0:8100->8100', 'gate-1:8101->8101'],
         // Weight 0 sends nothing: it is not routed, as in the original.
-        routed: [`${backend}:8100*90+${backend}:8101*10`],
-        upstreams: [`8100 "shop-stable.${NS}.svc.cluster.local:8080";`, `8101 "shop-web.${NS}.svc.cluster.local:80";`],
+        routed: [`${backend}:8101*90+${backend}:8100*10`],
+        upstreams: [`8100 -> ${clusterIp('shop-web')}:80 (kept alive)`, `8101 -> shop-stable.${NS}.svc.cluster.local:8080 (per request)`],
       }),
       kind: 'HTTPRoute',
       name: 'canary',
@@ -171,7 +183,7 @@ describe('kube/gate: a gated window against the in-process API server', function
       expect({
         ports: service.spec.ports.filter((port) => port.name.startsWith('gate-')).map((port) => `${port.name}:${port.port}->${port.targetPort}`),
         routed: routed[canary.kind === 'HTTPRoute' ? 'httproute' : 'ingressroute'](switched.spec),
-        upstreams: configMap.data['nginx.conf'].split('\n').filter((line) => /^ {4}81\d\d "/.test(line)).map((line) => line.trim()),
+        upstreams: proxiedTo(configMap.data['nginx.conf']),
       }).to.deep.equal(canary.expected(backend))
       expect((await pass()).errors).to.deep.equal([])
       expect((server.object(canary.apiVersion, canary.kind, NS, canary.name) as Obj).metadata.resourceVersion).to.equal(switched.metadata.resourceVersion)
@@ -180,6 +192,22 @@ describe('kube/gate: a gated window against the in-process API server', function
       expect(ours()).to.deep.equal([])
     })
   }
+
+  it('follows an original Service recreated with another ClusterIP to a new backend, kept alive to the new address', async () => {
+    server.seed(windowConfigMap('gated', ['ingress/shop'], Date.now() - 1000, Date.now() + 3_600_000, {[`${PREFIX}gate`]: GATE}))
+    expect((await pass()).errors).to.deep.equal([])
+    const backendOf = () => (server.object('networking.k8s.io/v1', 'Ingress', NS, 'shop') as Obj).metadata.annotations![`${PREFIX}backend`]
+    const first = backendOf()
+    const before = clusterIp('shop-web')
+    await client.delete(Resources.services, NS, 'shop-web')
+    // Recreated asking for another address (kube-apiserver would pick a random free one).
+    await client.create(Resources.services, NS, {apiVersion: 'v1', kind: 'Service', metadata: {name: 'shop-web', namespace: NS}, spec: {clusterIP: '10.96.1.7', ports: [{name: 'http', port: 80, protocol: 'TCP', targetPort: 'http'}], selector: {app: 'shop-web'}}})
+    expect(clusterIp('shop-web')).not.to.equal(before)
+    for (let tries = 0; tries < 3; tries++) expect((await pass()).errors).to.deep.equal([])
+    expect(backendOf()).not.to.equal(first)
+    const configMap = server.object('v1', 'ConfigMap', NS, backendOf()) as {data: Record<string, string>}
+    expect(proxiedTo(configMap.data['nginx.conf'])[0]).to.equal(`8100 -> ${clusterIp('shop-web')}:80 (kept alive)`)
+  })
 
   it('service/db: a shadow Service owned by the backend selects the original pods; the end restores exactly and removes it', async () => {
     const original = structuredClone((server.object('v1', 'Service', NS, 'db') as Obj).spec)
