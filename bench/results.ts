@@ -325,7 +325,9 @@ function partDetails(results: BenchResults): string[] {
           }),
         ) +
         `\n\nGoal: through the gate >= 0.9 of directly, for the cookie (${j.ratios.cookie.median}), the header (${j.ratios.header.median}) and an exempt path ` +
-        `(${j.ratios.exempt.median}). Measured ${j.date}.`,
+        `(${j.ratios.exempt.median}). The bare proxy's ratio is what any nginx hop reaches here: the gate's CPU per request is within a few µs of it, while a ` +
+        `hop costs about as much CPU again as the upstream's own answer; with wrk, the upstream and the gate sharing 2 cores (and the machine's other load), ` +
+        `the requests/s ratios move with how the cores are shared, the CPU per request much less. Measured ${j.date}.`,
     )
   }
   const f = results.burst
