@@ -73,6 +73,15 @@ export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env, platfor
   return path.join(base, 'code-cache')
 }
 
+/** No home directory to be found (os.homedir throws without HOME and a passwd entry): no cache, never an error. */
+function defaultDirectory(): string | undefined {
+  try {
+    return codeCacheDirectory()
+  } catch {
+    return undefined
+  }
+}
+
 export function cacheFileName(sourceHash: string, nodeVersion = process.version, arch = process.arch): string {
   return `${sourceHash.slice(0, 32)}-${nodeVersion}-${arch}.v8`
 }
@@ -139,7 +148,7 @@ function removeStale(directory: string, keep: string, now: number): void {
  * bin/run.js: runs the script; when V8 had no usable cache for it, or the cache has not seen this command yet, saves
  * one (with this run's code) as the process exits.
  */
-export function runWithCodeCache(file: string, argv = process.argv.slice(2), cacheDirectory: string | undefined = codeCacheDirectory()): CodeCacheStatus {
+export function runWithCodeCache(file: string, argv = process.argv.slice(2), cacheDirectory: string | undefined = defaultDirectory()): CodeCacheStatus {
   const loaded = loadScript(file, cacheDirectory)
   const {cacheFile, commands} = loaded
   const command = commandOf(argv)
