@@ -54,6 +54,9 @@ interface HyperfineResult {
 
 export const BENCH_BUILD_DIR = path.join(BUILD_DIR, 'bench')
 
+/** The words kubectl_complete-maintenance puts before those after `kubectl maintenance`, for a target after `now`. */
+const completeTarget = ['completion', '__complete', '--', 'now']
+
 /** This machine's executable from the pinned Node 24 (as npm run package makes it) and from the Node 20 running this. */
 export async function buildExecutables(buildDir = BENCH_BUILD_DIR): Promise<Array<{file: string; node: string}>> {
   const platform = platformOf(process.platform, process.arch)
@@ -79,9 +82,10 @@ function shellWords(words: string[]): string {
 }
 
 /** hyperfine in a child process, so this process's event loop keeps serving the API server meanwhile. */
-function hyperfine(commands: Array<{name: string; line: string}>, options: {runs: number; warmup: number}, env: NodeJS.ProcessEnv): Promise<HyperfineResult[]> {
+function hyperfine(commands: Array<{name: string; line: string}>, options: {runs: number; warmup: number; prepare?: string}, env: NodeJS.ProcessEnv): Promise<HyperfineResult[]> {
   const exportFile = path.join(mkdtempSync(path.join(tmpdir(), 'km-bench-')), 'hyperfine.json')
   const args = ['--shell=none', '--warmup', String(options.warmup), '--runs', String(options.runs), '--export-json', exportFile, '--style', 'none']
+  if (options.prepare) args.push('--prepare', options.prepare)
   for (const command of commands) args.push('--command-name', command.name, command.line)
   return new Promise((resolve, reject) => {
     const child = spawn('hyperfine', args, {env, stdio: ['ignore', 'ignore', 'inherit']})
@@ -132,6 +136,8 @@ async function main(): Promise<void> {
   process.stdout.write(`building the executables from Node 24 and Node 20 into ${path.relative(process.cwd(), BENCH_BUILD_DIR)}/\n`)
   const forms = availableForms(await buildExecutables())
   const server = await startApiServer({namespaces: ['default', 'shop']})
+  // Something for Tab to complete: `kubectl maintenance now svc/<TAB>` lists the namespace's Services.
+  server.seed({apiVersion: 'v1', kind: 'Service', metadata: {name: 'web', namespace: 'shop'}, spec: {ports: [{port: 80}], selector: {app: 'web'}}})
   const loadBefore = Math.round(loadavg()[0] * 100) / 100
   const home = mkdtempSync(path.join(tmpdir(), 'km-bench-home-'))
   try {
@@ -142,14 +148,32 @@ async function main(): Promise<void> {
       ...forms.flatMap((form) => [
         {args: ['--help'], form: form.name, name: `${form.name} --help`},
         {args: ['list', '--kubeconfig', server.kubeconfigPath, '-n', 'shop'], form: form.name, name: `${form.name} list`},
+        // What kubectl_complete-maintenance runs for `kubectl maintenance now svc/<TAB>`.
+        {args: [...completeTarget, '--kubeconfig', server.kubeconfigPath, '-n', 'shop', 'svc/'], form: form.name, label: 'complete', name: `${form.name} complete`},
       ]),
     ]
     const results = await hyperfine(
       commands.map((command) => ({line: shellWords([...(command.form === 'node' ? [process.execPath] : (forms.find((form) => form.name === command.form)?.prefix ?? [])), ...command.args]), name: command.name})),
       {runs, warmup},
-      {...process.env, HOME: home},
+      {...process.env, HOME: home, XDG_CACHE_HOME: ''},
     )
     const measurements = results.map((result, index) => toMeasurement(commands[index].form, commands[index].label ?? commands[index].args[0], result))
+    // bin/run.js keeps V8's code cache in ~/.cache (src/bundle/code-cache.ts), which the warm-up runs above made: also
+    // what a run costs before there is one (the first run of a build, or on another Node).
+    const runJs = forms.find((form) => form.name === 'bin/run.js')
+    if (runJs) {
+      const coldForm = 'bin/run.js, no code cache yet'
+      const cold = [
+        {args: ['--help'], name: `${coldForm} --help`},
+        {args: ['list', '--kubeconfig', server.kubeconfigPath, '-n', 'shop'], name: `${coldForm} list`},
+      ]
+      const coldResults = await hyperfine(
+        cold.map((command) => ({line: shellWords([...runJs.prefix, ...command.args]), name: command.name})),
+        {prepare: shellWords(['rm', '-rf', path.join(home, '.cache')]), runs: Math.min(runs, 10), warmup: 0},
+        {...process.env, HOME: home, XDG_CACHE_HOME: ''},
+      )
+      measurements.push(...coldResults.map((result, index) => toMeasurement(coldForm, cold[index].args[0], result)))
+    }
     process.stdout.write(`${table(measurements)}\n`)
     mergeResults(RESULTS_PATH, {
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,

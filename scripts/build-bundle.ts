@@ -6,7 +6,9 @@
  */
 import {type Interfaces, Plugin} from '@oclif/core'
 import {type PluginBuild, build} from 'esbuild'
-import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {builtinModules} from 'node:module'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
@@ -20,6 +22,7 @@ import {TEMPLATE_COMPILE_OPTIONS} from '../src/render/templates.js'
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const BUNDLE_PATH = path.join(ROOT, 'dist', 'kubectl-maintenance.mjs')
 export const RUN_BUNDLE = path.join(ROOT, 'src', 'bundle', 'run-bundle.ts')
+export const NODE_ENGINE = path.join(ROOT, 'src', 'bundle', 'node-engine.ts')
 
 /** `page/create.ts` -> `page:create`: oclif's ids for the files of src/commands. */
 export function commandFiles(commandsDir = path.join(ROOT, 'src', 'commands')): Array<{id: string; file: string}> {
@@ -46,9 +49,12 @@ export function commandLoadersSource(commands: Array<{id: string; file: string}>
 export function entrySource(commands: Array<{id: string; file: string}>): string {
   return [
     `import {runBundle} from ${JSON.stringify(RUN_BUNDLE)}`,
+    `import {warnOnOldNode} from ${JSON.stringify(NODE_ENGINE)}`,
     "import {dirname} from 'node:path'",
     "import {fileURLToPath} from 'node:url'",
-    `runBundle(${commandLoadersSource(commands)}, dirname(fileURLToPath(import.meta.url)))`,
+    'const root = dirname(fileURLToPath(import.meta.url))',
+    'warnOnOldNode(root)',
+    `runBundle(${commandLoadersSource(commands)}, root)`,
     '',
   ].join('\n')
 }
@@ -177,11 +183,63 @@ export const clientNodeConfigOnly = {
   },
 }
 
+const BUILTIN = new RegExp(`^(node:.+|${builtinModules.map((name) => name.replaceAll(/[/.]/g, String.raw`\$&`)).join('|')})$`)
+
+/**
+ * A static `import ... from 'node:https'` in a module that esbuild wraps to run on first use (every command's
+ * modules) would still become an import at the top of the bundle, so every start would load every built-in any
+ * command uses (https, tls, child_process, worker_threads, zlib...). Here each such import becomes a require() of the
+ * built-in made when the importing module first runs: `--help` loads none of them.
+ */
+export const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build: PluginBuild) {
+    build.onResolve({filter: BUILTIN}, (args) => (args.kind === 'import-statement' || args.kind === 'dynamic-import' ? {namespace: 'km-lazy-builtin', path: args.path} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'km-lazy-builtin'}, (args) => ({contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: 'js'}))
+  },
+}
+
+const OCLIF_INDEX = /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/
+const OCLIF_MODULE = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/
+
+/**
+ * Two things oclif does on every start that cost a bundle much and do nothing for it:
+ * - its index checks the Node version against the engines of the package.json one directory above itself (the
+ *   bundle's directory; loading semver for it was a tenth of `--help`); bin/run.js, the one route where that
+ *   package.json is ours, makes the same check and prints the same warning (src/bundle/node-engine.ts);
+ * - it passes every summary and description through ejs.render, which compiles each into a function even when it
+ *   holds no template tag (none of ours does). In the bundle oclif's `ejs` is a stand-in that returns a text without
+ *   `%` as it is (ejs would give it back unchanged: every tag and delimiter has a `%`) and hands any other text to the
+ *   real ejs, loaded then.
+ */
+export const oclifStartLight = {
+  name: 'oclif-start-light',
+  setup(build: PluginBuild) {
+    build.onLoad({filter: OCLIF_INDEX}, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      const call = '\ncheckNodeVersion();\n'
+      if (source.split(call).length !== 2) throw new Error(`${args.path}: expected one call of checkNodeVersion() to leave out (has @oclif/core changed?)`)
+      return {contents: source.replace(call, '\n'), loader: 'js'}
+    })
+    build.onResolve({filter: /^ejs$/}, (args) =>
+      OCLIF_MODULE.test(args.importer) ? {namespace: 'km-ejs-stand-in', path: 'ejs', pluginData: path.dirname(args.importer)} : undefined,
+    )
+    build.onLoad({filter: /.*/, namespace: 'km-ejs-stand-in'}, (args) => ({
+      contents: [
+        'let ejs',
+        'exports.render = (text, data, options) => typeof text === "string" && !text.includes("%") ? text : (ejs ??= require("ejs")).render(text, data, options)',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: args.pluginData as string,
+    }))
+  },
+}
+
 /** What the ESM bundle and the executable's CommonJS variant share: one file for Node 20, minified. */
 export function commonBuildOptions(outfile: string) {
   return {
     bundle: true,
-    plugins: [clientNodeConfigOnly],
+    plugins: [clientNodeConfigOnly, lazyBuiltins, oclifStartLight],
     // oclif requires typescript only to run .ts commands in development, which src/bundle/run-bundle.ts switches off.
     external: ['typescript'],
     legalComments: 'none' as const,
@@ -197,11 +255,11 @@ export function outputBytes(result: {metafile: {outputs: Record<string, {bytes: 
   return Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
 }
 
-export async function buildBundle(outfile = BUNDLE_PATH): Promise<{outfile: string; bytes: number}> {
+export async function buildBundle(outfile = BUNDLE_PATH, defines?: Record<string, string>): Promise<{outfile: string; bytes: number}> {
   const result = await build({
     ...commonBuildOptions(outfile),
     banner: {js: BANNER},
-    define: {...(await bundleDefines()), __KM_BUNDLE__: 'true'},
+    define: {...(defines ?? (await bundleDefines())), __KM_BUNDLE__: 'true'},
     format: 'esm',
     logLevel: 'warning',
     stdin: {contents: entrySource(commandFiles()), loader: 'ts', resolveDir: ROOT, sourcefile: 'kubectl-maintenance-entry.ts'},
@@ -209,8 +267,39 @@ export async function buildBundle(outfile = BUNDLE_PATH): Promise<{outfile: stri
   return {bytes: outputBytes(result), outfile}
 }
 
+/** The CommonJS variant of the bundle that bin/run.js runs with V8's code cache (bin/code-cache.js), next to the ESM one. */
+export const BIN_SCRIPT_PATH = path.join(ROOT, 'dist', 'kubectl-maintenance.cjs')
+
+/** The first line of the CommonJS variant: the sha256 of the rest, which bin/code-cache.js names its cache after. */
+export function withSourceHash(code: string): string {
+  return `// sha256:${createHash('sha256').update(code).digest('hex')}\n${code}`
+}
+
+/**
+ * The same entry, defines and modules as the ESM bundle, as one CommonJS script: Node 20 has no code cache for ES
+ * modules, but vm.Script takes one, and compiling the bundle's 1.8 MB was most of every start. import.meta.url is the
+ * ESM bundle beside it, so `install` ships dist/kubectl-maintenance.mjs exactly as when bin/run.js imported it.
+ */
+export async function buildBinScript(outfile = BIN_SCRIPT_PATH, defines?: Record<string, string>): Promise<{outfile: string; bytes: number}> {
+  const result = await build({
+    ...commonBuildOptions(outfile),
+    banner: {js: `var __kmImportMetaUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, ${JSON.stringify(path.basename(BUNDLE_PATH))})).href;`},
+    define: {...(defines ?? (await bundleDefines())), __KM_BUNDLE__: 'true', 'import.meta.url': '__kmImportMetaUrl'},
+    format: 'cjs',
+    logLevel: 'warning',
+    stdin: {contents: entrySource(commandFiles()), loader: 'ts', resolveDir: ROOT, sourcefile: 'kubectl-maintenance-entry.ts'},
+    write: false,
+  })
+  const code = withSourceHash(result.outputFiles[0].text)
+  mkdirSync(path.dirname(outfile), {recursive: true})
+  writeFileSync(outfile, code)
+  return {bytes: Buffer.byteLength(code), outfile}
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const outIndex = process.argv.indexOf('--outfile')
-  const {bytes, outfile} = await buildBundle(outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : BUNDLE_PATH)
-  process.stdout.write(`${path.relative(process.cwd(), outfile)}: ${(bytes / 1024).toFixed(0)} KiB\n`)
+  const defines = await bundleDefines()
+  const built = [await buildBundle(outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : BUNDLE_PATH, defines)]
+  if (outIndex < 0) built.push(await buildBinScript(BIN_SCRIPT_PATH, defines))
+  for (const {bytes, outfile} of built) process.stdout.write(`${path.relative(process.cwd(), outfile)}: ${(bytes / 1024).toFixed(0)} KiB\n`)
 }

@@ -41,6 +41,16 @@ describe('the single-file bundle', function () {
     expect(size).to.be.lessThan(CONFIGMAP_LIMIT_BYTES)
   })
 
+  it("imports at its top only what its banner needs: a command's built-ins load when that command runs", () => {
+    const source = readFileSync(bundle, 'utf8')
+    const staticImports = source.match(/\bimport\s*[\w*{][^;]*?from\s*["'][^"']+["']/g)
+    expect(staticImports).to.deep.equal([
+      "import {createRequire as __kmCreateRequire} from 'node:module'",
+      "import {fileURLToPath as __kmFileURLToPath} from 'node:url'",
+      "import {dirname as __kmDirname} from 'node:path'",
+    ])
+  })
+
   it('--help lists the commands', async () => {
     const result = await node('--help')
     expect(result.code, result.stderr).to.equal(0)

@@ -48,9 +48,9 @@ export class InMemoryPlugin implements Interfaces.Plugin {
     this.pjson = {...pkg, oclif: {...pkg.oclif, commands: undefined}} as Interfaces.PJSON
     this.options = {isRoot: true, pjson: this.pjson, root}
     this.commandIDs = Object.keys(manifest.commands)
-    this.commands = Object.entries(manifest.commands)
-      .map(([id, cached]) => ({...cached, load: async () => this.findCommand(id, {must: true}), pluginAlias: this.alias, pluginType: this.type}))
-      .sort((a, b) => a.id.localeCompare(b.id))
+    // In the manifest's order, which scripts/build-bundle.ts sorts as oclif's Plugin does (localeCompare): sorting
+    // again here would start ICU's collator on every start.
+    this.commands = Object.entries(manifest.commands).map(([id, cached]) => ({...cached, load: async () => this.findCommand(id, {must: true}), pluginAlias: this.alias, pluginType: this.type}))
   }
 
   get topics(): Interfaces.Topic[] {
