@@ -123,6 +123,62 @@ describe('a burst of transitions due at one second', function () {
     for (const error of report.errors) expect(error).to.match(/^recording event MaintenanceStarted on ConfigMap shop\/(first|second): .*ServiceUnavailable/)
   })
 
+  describe('the schedule feed under API Priority and Fairness', () => {
+    const FEED = 'kubectl-maintenance-schedule'
+    const feedCreates = (log: RequestLogEntry[]) => log.filter((entry) => entry.method === 'POST' && entry.path === `/api/v1/namespaces/${NS}/configmaps` && (entry.body as Obj | undefined)?.metadata?.name === FEED)
+    const feedPatches = (log: RequestLogEntry[]) => log.filter((entry) => entry.method === 'PATCH' && entry.path === `/api/v1/namespaces/${NS}/configmaps/${FEED}`)
+
+    function expectRetriedAfter(attempts: RequestLogEntry[], retryAfterMs: number): void {
+      for (const [index, attempt] of attempts.slice(1).entries()) {
+        expect(attempt.at - attempts[index].endedAt!, `attempt ${index + 2} after the Retry-After of attempt ${index + 1}`).to.be.at.least(retryAfterMs)
+      }
+    }
+
+    it('retries the feed\'s create and its update after their Retry-After, and the pass reports no error', async () => {
+      const start = Date.now() + 86_400_000
+      server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
+      server.faults.throttleFor('create', 'configmaps', {namespace: NS, times: 2})
+      const created = await reconcile(client(), {horizonMs: 20_000, namespace: NS, waitForTransitions: true})
+
+      expect(created.errors).to.deep.equal([])
+      expect(feedCreates(server.requests).map((entry) => entry.status)).to.deep.equal([429, 429, 201])
+      expectRetriedAfter(feedCreates(server.requests), 1000)
+      expect(server.object('v1', 'ConfigMap', NS, FEED)).to.not.equal(undefined)
+
+      await client().patch(Resources.configMaps, NS, 'db-upgrade', 'merge', {data: {message: 'Upgrading the database, later'}})
+      server.clearLog()
+      server.faults.throttleFor('patch', 'configmaps', {namespace: NS, times: 2})
+      const updated = await reconcile(client(), {horizonMs: 20_000, namespace: NS, waitForTransitions: true})
+
+      expect(updated.errors).to.deep.equal([])
+      const patches = feedPatches(server.requests)
+      expect(patches.map((entry) => entry.status)).to.deep.equal([429, 429, 200])
+      expectRetriedAfter(patches, 1000)
+      const feed = server.object('v1', 'ConfigMap', NS, FEED) as Obj & {data: Record<string, string>}
+      expect(feed.data['schedule.json']).to.include('Upgrading the database, later')
+    })
+
+    it('never delays a switch: the feed written before a transition waits its Retry-After while the switches go out at their second', async () => {
+      const start = Math.ceil(Date.now() / 1000) * 1000 + 7000
+      server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
+      // The backend is made ahead (lead time); the feed is made again in the measured pass, its create rejected twice.
+      await reconcile(client(), {horizonMs: 0, namespace: NS, waitForTransitions: true})
+      await client().delete(Resources.configMaps, NS, FEED)
+      server.clearLog()
+      server.faults.throttleFor('create', 'configmaps', {namespace: NS, retryAfterSeconds: 5, times: 2})
+      const report = await reconcile(client(), {horizonMs: 20_000, namespace: NS, waitForTransitions: true})
+
+      expect(report.errors).to.deep.equal([])
+      expect(switched()).to.have.length(refs.length)
+      const creates = feedCreates(server.requests)
+      expect(creates.map((entry) => entry.status)).to.deep.equal([429, 429, 201])
+      expectRetriedAfter(creates, 5000)
+      const switches = switchesIn(server.requests)
+      expect(switches.every((entry) => entry.at >= start), 'at the second, not before').to.equal(true)
+      expect(Math.max(...switches.map((entry) => entry.at)), 'every switch landed while the feed waited for its Retry-After').to.be.below(creates[2].at)
+    })
+  })
+
   describe('reading ahead of the second', () => {
     /** A fake clock that notes how many requests the API server had seen at each sleep, and may act during one. */
     class MarkingClock extends FakeClock {
