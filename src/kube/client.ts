@@ -148,6 +148,11 @@ export class KubeClient {
     return Object.create(this, {lane: {value: 'record'}}) as KubeClient
   }
 
+  /** The same client, failing at once where it would retry: for a caller that has something better to do than wait. */
+  once(): KubeClient {
+    return Object.create(this, {retry: {value: {...this.retry, attempts: 1}}}) as KubeClient
+  }
+
   /** Bounds every request to `ms` (0: unbounded), as kubectl's --request-timeout does. */
   withRequestTimeout(ms: number): this {
     this.requestTimeoutMs = ms

@@ -1,6 +1,6 @@
 /**
  * Bounds the requests one process has in flight to the API server, in two lanes: `routing` (reads and the writes that
- * switch and restore targets) and `record` (phases and Events). A waiting routing request always goes first, and
+ * switch and restore targets) and `record` (phases, Events and the schedule feed). A waiting routing request always goes first, and
  * records never hold more than their share of the slots, so a slow or stalled Event can never keep a switch waiting.
  */
 export type Lane = 'record' | 'routing'
@@ -10,7 +10,8 @@ export type Lane = 'record' | 'routing'
  * inside the second it is due. kube-apiserver's API Priority and Fairness gives the `workload-low` priority level,
  * where service accounts land, 100 of the 245 default concurrency shares of its 600 seats (about 245); 32 is an
  * eighth of that, and APF queues rather than fails what a flow sends beyond its fair share. Half the slots at most
- * go to records, so the routing lane always keeps 16.
+ * go to records, so the routing lane always keeps 16. A request rejected with 429 gives its slot back while it waits
+ * its Retry-After (KubeClient.request), so under APF rejections the slots still go to requests the server will serve.
  */
 export const DEFAULT_CONCURRENCY = 32
 

@@ -5,7 +5,7 @@ import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
 import {ROLE_LABEL, Role} from '../model/keys.js'
 import {type ApplyResult, apply} from './apply.js'
-import {type KubeClient} from './client.js'
+import {type KubeClient, TransientError} from './client.js'
 import {EventRecorder} from './events.js'
 import {readInstallConfig, selectedNamespaces} from './install-config.js'
 import {DEFAULT_KEEP_MS} from '../engine/finished.js'
@@ -42,6 +42,12 @@ export interface PassOptions {
   outsideSleep?: (ms: number) => Promise<void>
 }
 
+/** What runs beside the rounds, waited for once at the end of the pass. */
+interface Background {
+  current?: Outside
+  feeds?: FeedWriter
+}
+
 export interface PassReport {
   changes: string[]
   /** Failures still standing at the end of the pass. */
@@ -76,13 +82,14 @@ export async function reconcile(client: KubeClient, options: PassOptions): Promi
   // A 429 or 503 is retried after its Retry-After only while that still lands within the horizon.
   if (options.horizonMs > 0) client.retryWithin(deadline, () => clock.now())
   const events = new EventRecorder(client)
-  const outside: {current?: Outside} = {}
+  const outside: Background = {}
   let report: PassReport | undefined
   try {
     report = await passRounds(client, options, clock, deadline, events, outside)
   } finally {
     // Webhooks and silences run beside the rounds (no switch waits for them); the pass waits for them once, here.
     await outside.current?.settled()
+    await outside.feeds?.idle()
     // A pass that stopped on an error still leaves its Events written.
     const failures = await events.settled()
     client.retryWithin(undefined)
@@ -108,7 +115,7 @@ function laterWithin(observed: Observed, first: Plan, deadline: number, decide: 
   return later
 }
 
-async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder, outside: {current?: Outside}): Promise<PassReport> {
+async function passRounds(client: KubeClient, options: PassOptions, clock: Clock, deadline: number, events: EventRecorder, outside: Background): Promise<PassReport> {
   const planOptions: PlanOptions = {...DEFAULT_PLAN_OPTIONS, ...options.plan}
   planOptions.actor ??= client.actor()
   const report: PassReport = {changes: [], errors: [], planned: [], waitingOn: []}
@@ -135,13 +142,14 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
   let prepareMs = 0
   let ahead: Ahead | undefined
   const feeds = planOptions.restoreEverything ? undefined : new FeedWriter(client, events)
+  outside.feeds = feeds
   let lastObserved: {observed: Observed; scope: ObserveScope} | undefined
   for (;;) {
     let decided: Plan
     let now: number
     let windows: Window[]
     let observed: Observed | undefined
-    if (ahead && (await windowVersions(client, options.namespace)) === ahead.windowVersions) {
+    if (ahead && (await unchangedSinceReadAhead(ahead))) {
       decided = ahead.decided
       now = ahead.at
       windows = ahead.windows
@@ -187,10 +195,21 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     // The feed is brought up to date when the pass has time: never between a transition and the next one due soon.
     const lastRound = wakeup === undefined || wakeup > deadline
     if (feeds && lastObserved && (lastRound || wakeup - clock.now() > FEED_SYNC_MIN_GAP_MS)) {
-      const synced = await syncFeeds(feeds, lastObserved.observed, lastObserved.scope, clock.now())
-      for (const line of synced.changes) options.onChange?.(line)
-      report.changes.push(...synced.changes)
-      report.errors.push(...synced.errors)
+      const {observed: feedObserved, scope: feedScope} = lastObserved
+      const synced = feeds.queue(() => syncFeeds(feeds, feedObserved, feedScope, clock.now()))
+      const tell = (changes: string[]) => {
+        for (const line of changes) options.onChange?.(line)
+        report.changes.push(...changes)
+      }
+      if (lastRound) {
+        const {changes, errors} = await synced
+        tell(changes)
+        report.errors.push(...errors)
+      } else {
+        // Written beside the wait: no transition waits for the feed, whose writes (a 429's Retry-After) may outlast it.
+        // What fails here is written again by the pass's last sync, whose errors are the ones reported.
+        void synced.then(({changes}) => tell(changes), () => undefined)
+      }
     }
     if (wakeup === undefined || wakeup > deadline) return report
     const readAheadMs = Math.min(MAX_READ_AHEAD_MS, READ_AHEAD_FACTOR * prepareMs + READ_AHEAD_MARGIN_MS)
@@ -198,7 +217,11 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
       await clock.sleep(Math.max(0, wakeup - readAheadMs - clock.now()))
       // Events wait until the transition's routing is written: they would queue at the API server ahead of it.
       events.hold()
-      ahead = await readAhead(client, await observeScope(), wakeup, decide)
+      ahead = await readAhead(client, await observeScope(), wakeup, decide, clock)
+      await clock.sleep(Math.max(0, wakeup - checkLeadMs(ahead) - clock.now()))
+      ahead.check = windowVersions(client.once(), options.namespace)
+      // Answered while the pass sleeps until the second: handled there (a rejection must not end the process meanwhile).
+      ahead.check.catch(() => undefined)
     }
     await clock.sleep(Math.max(0, wakeup - clock.now()))
   }
@@ -221,12 +244,44 @@ interface Ahead {
   decided: Plan
   windows: Window[]
   windowVersions: string
+  /** How long listing the windows took when reading ahead. */
+  versionsMs: number
+  /** The windows listed again just before the second (see checkLeadMs). */
+  check?: Promise<string>
 }
 
-async function readAhead(client: KubeClient, scope: ObserveScope, at: number, decide: (observed: Observed, at: number) => Promise<Plan>): Promise<Ahead> {
+async function readAhead(client: KubeClient, scope: ObserveScope, at: number, decide: (observed: Observed, at: number) => Promise<Plan>, clock: Clock): Promise<Ahead> {
+  const started = clock.now()
   const versions = await windowVersions(client, scope.namespace)
+  const versionsMs = clock.now() - started
   const observed = await observe(client, scope)
-  return {at, decided: await decide(observed, at), windows: observed.windows, windowVersions: versions}
+  return {at, decided: await decide(observed, at), versionsMs, windows: observed.windows, windowVersions: versions}
+}
+
+/**
+ * The check that no window changed since reading ahead is sent this long before the second, so that its answer is in
+ * when the second comes and the writes go out at once (checking at the second cost every switch a round trip and the
+ * parse of every window). A window changed in the last round trip before the second goes unseen here, as one changed
+ * while the writes are on their way always did: the round after the writes reads everything again and corrects it.
+ */
+const MIN_CHECK_LEAD_MS = 50
+const MAX_CHECK_LEAD_MS = 1000
+
+function checkLeadMs(ahead: Ahead): number {
+  return Math.min(MAX_CHECK_LEAD_MS, Math.max(MIN_CHECK_LEAD_MS, 2 * ahead.versionsMs))
+}
+
+/**
+ * Whether the plan made ahead still holds at the second. The check is sent once, without retries: when the API server
+ * answers it "try again later" (APF's 429), waiting its Retry-After would make every switch that late, so the plan
+ * read ahead is used, and the round after the writes reads again. Any other failure reads everything again now.
+ */
+async function unchangedSinceReadAhead(ahead: Ahead): Promise<boolean> {
+  try {
+    return (await ahead.check) === ahead.windowVersions
+  } catch (error) {
+    return error instanceof TransientError
+  }
 }
 
 /** Every window's name and resourceVersion: one list request, to tell whether any window changed. */

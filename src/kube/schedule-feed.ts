@@ -61,42 +61,76 @@ export function storedState(configMap: KubeObject | undefined): FeedState {
 }
 
 export class FeedWriter {
-  private stored?: Map<string, Stored>
+  /** The feeds as last read, shared by the writes of one sync; undefined: read again before writing. */
+  private stored?: Promise<Map<string, Stored>>
   /** Namespaces whose feed name an object we did not make holds, reported once per pass. */
   private readonly blocked = new Set<string>()
+  private readonly client: KubeClient
+  /** The sync under way: syncs run one after the other. */
+  private running: Promise<unknown> = Promise.resolve()
 
+  /**
+   * Writes on the client's record lane: the feed only tells what already happened or is planned, so a switch or a
+   * restore due meanwhile always gets a request slot first (see Limiter).
+   */
   constructor(
-    private readonly client: KubeClient,
+    client: KubeClient,
     private readonly events: EventRecorder,
-  ) {}
+  ) {
+    this.client = client.recorder()
+  }
+
+  /** Runs `sync` once the syncs queued before it are done (they share what was read), and returns its result. */
+  queue<T>(sync: () => Promise<T>): Promise<T> {
+    const next = this.running.then(sync)
+    this.running = next.catch(() => undefined)
+    return next
+  }
+
+  /** Settles when every sync queued so far is done. */
+  async idle(): Promise<void> {
+    let current: Promise<unknown> | undefined
+    while (current !== this.running) {
+      current = this.running
+      await current
+    }
+  }
 
   /**
    * Brings the feed of each namespace in `withWindows` up to date and deletes ours where a namespace in `scope` has
-   * no window left. Returns lines for people and errors (with what was being done and the API's answer).
+   * no window left, every namespace's write at once (the client's limit bounds them; one namespace's 429, waiting its
+   * Retry-After, holds up no other). Returns lines for people and errors (with what was being done and the API's answer).
    */
   async sync(scope: Array<string | undefined>, withWindows: Set<string>, windows: Window[], now: number): Promise<{changes: string[]; errors: string[]}> {
     const result = {changes: [] as string[], errors: [] as string[]}
+    let stored: Map<string, Stored>
     try {
-      this.stored ??= await this.read(scope)
+      stored = await this.read(scope)
     } catch (error) {
       result.errors.push(`reading the schedule feeds: ${(error as Error).message}`)
       return result
     }
-    for (const namespace of [...withWindows].sort()) {
-      if (this.blocked.has(namespace)) continue
-      const error = await this.writeFresh(scope, namespace, windows, now, result.changes)
+    const writes = [...withWindows]
+      .sort()
+      .filter((namespace) => !this.blocked.has(namespace))
+      .map((namespace) => this.writeFresh(scope, namespace, windows, now))
+    const deletes = [...stored]
+      .filter(([namespace, feed]) => !withWindows.has(namespace) && feed.ours && feed.uid !== undefined)
+      .map(async ([namespace, feed]): Promise<{change?: string; error?: string}> => {
+        try {
+          await this.client.delete(Resources.configMaps, namespace, SCHEDULE_CONFIGMAP, false, feed.uid)
+          stored.delete(namespace)
+          return {change: `schedule feed ${namespace}/${SCHEDULE_CONFIGMAP} deleted (no windows left)`}
+        } catch (error) {
+          stored.delete(namespace)
+          if (isNotFound(error) || isStale(error)) return {}
+          return {error: `deleting the schedule feed of ${namespace}: ${(error as Error).message}`}
+        }
+      })
+    // Lines in the order of the namespaces, whatever order the answers came in.
+    for (const {change, error} of await Promise.all([...writes, ...deletes])) {
+      if (change) result.changes.push(change)
       if (error) result.errors.push(error)
-    }
-    const stored = this.stored ?? new Map<string, Stored>()
-    for (const [namespace, feed] of stored) {
-      if (withWindows.has(namespace) || !feed.ours || feed.uid === undefined) continue
-      try {
-        await this.client.delete(Resources.configMaps, namespace, SCHEDULE_CONFIGMAP, false, feed.uid)
-        result.changes.push(`schedule feed ${namespace}/${SCHEDULE_CONFIGMAP} deleted (no windows left)`)
-      } catch (error) {
-        if (!isNotFound(error) && !isStale(error)) result.errors.push(`deleting the schedule feed of ${namespace}: ${(error as Error).message}`)
-      }
-      stored.delete(namespace)
     }
     return result
   }
@@ -104,33 +138,46 @@ export class FeedWriter {
   /**
    * Writes one namespace's feed. Another writer (a second pass, a command) may have changed it since we read it: read
    * again and decide over what is there now, a few times, since each writer derives the feed from the windows it saw.
+   * A 429 or 503 is retried by the client after its Retry-After, within the pass's horizon, as every write is.
    */
-  private async writeFresh(scope: Array<string | undefined>, namespace: string, windows: Window[], now: number, changes: string[]): Promise<string | undefined> {
+  private async writeFresh(scope: Array<string | undefined>, namespace: string, windows: Window[], now: number): Promise<{change?: string; error?: string}> {
     for (let attempt = 1; ; attempt++) {
+      const reading = this.read(scope)
       try {
-        this.stored ??= await this.read(scope)
-        const change = await this.write(namespace, windows, this.stored.get(namespace), now)
-        if (change) changes.push(change)
-        return undefined
+        const stored = await reading
+        return {change: await this.write(namespace, windows, stored, now)}
       } catch (error) {
         if (isAlreadyExists(error)) {
-          this.stored = undefined
+          this.forget(reading)
           await this.planted(namespace, now)
-          return undefined
+          return {}
         }
-        if (!isStale(error) || attempt >= FEED_WRITE_ATTEMPTS) return `writing the schedule feed of ${namespace}: ${(error as Error).message}`
-        this.stored = undefined
+        if (!isStale(error) || attempt >= FEED_WRITE_ATTEMPTS) return {error: `writing the schedule feed of ${namespace}: ${(error as Error).message}`}
+        this.forget(reading)
       }
     }
   }
 
-  private async read(scope: Array<string | undefined>): Promise<Map<string, Stored>> {
+  /** The feeds as last read, or read now (once, however many writes ask at the same time). */
+  private read(scope: Array<string | undefined>): Promise<Map<string, Stored>> {
+    const reading = (this.stored ??= this.readAll(scope))
+    reading.catch(() => this.forget(reading))
+    return reading
+  }
+
+  /** Makes the next read() read again, unless a newer read already replaced `reading`. */
+  private forget(reading: Promise<Map<string, Stored>>): void {
+    if (this.stored === reading) this.stored = undefined
+  }
+
+  private async readAll(scope: Array<string | undefined>): Promise<Map<string, Stored>> {
     const stored = new Map<string, Stored>()
     for (const [namespace, configMap] of await readFeeds(this.client, scope)) stored.set(namespace, describeStored(configMap))
     return stored
   }
 
-  private async write(namespace: string, windows: Window[], stored: Stored | undefined, now: number): Promise<string | undefined> {
+  private async write(namespace: string, windows: Window[], feeds: Map<string, Stored>, now: number): Promise<string | undefined> {
+    const stored = feeds.get(namespace)
     if (stored && !stored.ours) {
       await this.planted(namespace, now)
       return undefined
@@ -160,7 +207,7 @@ export class FeedWriter {
         },
       })
     }
-    this.stored?.set(namespace, {ics, json, ours: true, resourceVersion: written.metadata.resourceVersion, state, uid: written.metadata.uid})
+    feeds.set(namespace, {ics, json, ours: true, resourceVersion: written.metadata.resourceVersion, state, uid: written.metadata.uid})
     return `schedule feed ${namespace}/${SCHEDULE_CONFIGMAP} ${stored ? 'updated' : 'created'}: ${feed.occurrences.length} occurrence${feed.occurrences.length === 1 ? '' : 's'}`
   }
 

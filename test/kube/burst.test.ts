@@ -123,21 +123,84 @@ describe('a burst of transitions due at one second', function () {
     for (const error of report.errors) expect(error).to.match(/^recording event MaintenanceStarted on ConfigMap shop\/(first|second): .*ServiceUnavailable/)
   })
 
+  describe('the schedule feed under API Priority and Fairness', () => {
+    const FEED = 'kubectl-maintenance-schedule'
+    const feedCreates = (log: RequestLogEntry[]) => log.filter((entry) => entry.method === 'POST' && entry.path === `/api/v1/namespaces/${NS}/configmaps` && (entry.body as Obj | undefined)?.metadata?.name === FEED)
+    const feedPatches = (log: RequestLogEntry[]) => log.filter((entry) => entry.method === 'PATCH' && entry.path === `/api/v1/namespaces/${NS}/configmaps/${FEED}`)
+
+    function expectRetriedAfter(attempts: RequestLogEntry[], retryAfterMs: number): void {
+      for (const [index, attempt] of attempts.slice(1).entries()) {
+        expect(attempt.at - attempts[index].endedAt!, `attempt ${index + 2} after the Retry-After of attempt ${index + 1}`).to.be.at.least(retryAfterMs)
+      }
+    }
+
+    it('retries the feed\'s create and its update after their Retry-After, and the pass reports no error', async () => {
+      const start = Date.now() + 86_400_000
+      server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
+      server.faults.throttleFor('create', 'configmaps', {namespace: NS, times: 2})
+      const created = await reconcile(client(), {horizonMs: 20_000, namespace: NS, waitForTransitions: true})
+
+      expect(created.errors).to.deep.equal([])
+      expect(feedCreates(server.requests).map((entry) => entry.status)).to.deep.equal([429, 429, 201])
+      expectRetriedAfter(feedCreates(server.requests), 1000)
+      expect(server.object('v1', 'ConfigMap', NS, FEED)).to.not.equal(undefined)
+
+      await client().patch(Resources.configMaps, NS, 'db-upgrade', 'merge', {data: {message: 'Upgrading the database, later'}})
+      server.clearLog()
+      server.faults.throttleFor('patch', 'configmaps', {namespace: NS, times: 2})
+      const updated = await reconcile(client(), {horizonMs: 20_000, namespace: NS, waitForTransitions: true})
+
+      expect(updated.errors).to.deep.equal([])
+      const patches = feedPatches(server.requests)
+      expect(patches.map((entry) => entry.status)).to.deep.equal([429, 429, 200])
+      expectRetriedAfter(patches, 1000)
+      const feed = server.object('v1', 'ConfigMap', NS, FEED) as Obj & {data: Record<string, string>}
+      expect(feed.data['schedule.json']).to.include('Upgrading the database, later')
+    })
+
+    it('never delays a switch: the feed written before a transition waits its Retry-After while the switches go out at their second', async () => {
+      const start = Math.ceil(Date.now() / 1000) * 1000 + 7000
+      server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
+      // The backend is made ahead (lead time); the feed is made again in the measured pass, its create rejected twice.
+      await reconcile(client(), {horizonMs: 0, namespace: NS, waitForTransitions: true})
+      await client().delete(Resources.configMaps, NS, FEED)
+      server.clearLog()
+      server.faults.throttleFor('create', 'configmaps', {namespace: NS, retryAfterSeconds: 5, times: 2})
+      const report = await reconcile(client(), {horizonMs: 20_000, namespace: NS, waitForTransitions: true})
+
+      expect(report.errors).to.deep.equal([])
+      expect(switched()).to.have.length(refs.length)
+      const creates = feedCreates(server.requests)
+      expect(creates.map((entry) => entry.status)).to.deep.equal([429, 429, 201])
+      expectRetriedAfter(creates, 5000)
+      const switches = switchesIn(server.requests)
+      expect(switches.every((entry) => entry.at >= start), 'at the second, not before').to.equal(true)
+      expect(Math.max(...switches.map((entry) => entry.at)), 'every switch landed while the feed waited for its Retry-After').to.be.below(creates[2].at)
+    })
+  })
+
   describe('reading ahead of the second', () => {
     /** A fake clock that notes how many requests the API server had seen at each sleep, and may act during one. */
     class MarkingClock extends FakeClock {
       readonly marks: number[] = []
+      /** When each sleep ended (on this clock) and how many requests the API server had seen by then. */
+      readonly woke: Array<{at: number; requests: number}> = []
       during?: {sleep: number; act: () => Promise<void>}
+      /** Real time each sleep also takes, so that requests sent before it reach the API server before it ends. */
+      settleMs = 0
 
       override async sleep(ms: number): Promise<void> {
         this.marks.push(server.requests.length)
         if (this.during?.sleep === this.marks.length) await this.during.act()
         await super.sleep(ms)
+        if (this.settleMs > 0) await new Promise((resolve) => setTimeout(resolve, this.settleMs))
+        this.woke.push({at: this.now(), requests: server.requests.length})
       }
     }
 
-    it('reads and decides before the second, so at the second only the windows are checked and the switches written', async () => {
+    it('reads and decides before the second and checks the windows just before it, so at the second only the switches are written', async () => {
       const clock = new MarkingClock(Math.ceil(Date.now() / 1000) * 1000)
+      clock.settleMs = 300
       const start = clock.now() + 10_000
       server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
       server.clearLog()
@@ -145,10 +208,35 @@ describe('a burst of transitions due at one second', function () {
 
       expect(switched()).to.have.length(refs.length)
       const firstSwitch = server.requests.findIndex((entry) => entry.method === 'PATCH' && TARGET_PATH.test(entry.path))
-      const atTheSecond = server.requests.slice(Math.max(...clock.marks.filter((mark) => mark <= firstSwitch)), firstSwitch)
-      expect(atTheSecond.map((entry) => `${entry.method} ${entry.path} ${entry.query.labelSelector}`)).to.deep.equal([
+      const before = clock.woke.filter((woke) => woke.requests <= firstSwitch)
+      const [checking, atTheSecond] = before.slice(-2)
+      expect(atTheSecond.at, 'the last wait ends at the second').to.equal(start)
+      expect(server.requests.slice(atTheSecond.requests, firstSwitch), 'at the second, nothing before the switches').to.deep.equal([])
+      expect(checking.at, 'the check is sent before the second').to.be.below(start)
+      expect(server.requests.slice(checking.requests, atTheSecond.requests).map((entry) => `${entry.method} ${entry.path} ${entry.query.labelSelector}`)).to.deep.equal([
         `GET /api/v1/namespaces/${NS}/configmaps kubectl-maintenance.io/role=window`,
       ])
+    })
+
+    it('switches at the second on the plan read ahead when the check just before it is answered 429, and reads again after the writes', async () => {
+      const clock = new MarkingClock(Math.ceil(Date.now() / 1000) * 1000)
+      const start = clock.now() + 10_000
+      server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
+      await reconcile(client(), {clock, horizonMs: 0, namespace: NS, waitForTransitions: true})
+      clock.marks.length = 0
+      server.clearLog()
+      // Sleeps: until reading ahead, until the check, until the second. APF rejects the check (its only list of windows then).
+      clock.during = {act: async () => server.faults.throttleFor('list', 'configmaps', {namespace: NS, times: 1}), sleep: 2}
+      const report = await reconcile(client(), {clock, horizonMs: 20_000, namespace: NS, waitForTransitions: true})
+
+      expect(report.errors).to.deep.equal([])
+      expect(switched()).to.have.length(refs.length)
+      const firstSwitch = server.requests.findIndex((entry) => entry.method === 'PATCH' && TARGET_PATH.test(entry.path))
+      const lists = server.requests.filter((entry) => entry.method === 'GET' && entry.query.labelSelector === 'kubectl-maintenance.io/role=window')
+      const check = lists.find((entry) => entry.status === 429)!
+      expect(server.requests.indexOf(check), 'the check was rejected before the switches').to.be.below(firstSwitch)
+      expect(lists.filter((entry) => server.requests.indexOf(entry) > server.requests.indexOf(check) && server.requests.indexOf(entry) < firstSwitch), 'not retried before the switches').to.deep.equal([])
+      expect(server.requests.slice(firstSwitch).some((entry) => entry.method === 'GET' && entry.status === 200), 'read again after the writes').to.equal(true)
     })
 
     it('reads again at the second when a window changed after it read ahead, and applies what the window now says', async () => {

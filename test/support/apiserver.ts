@@ -55,6 +55,8 @@ export interface ApiServer {
     latency(ms: number, options?: LatencyOptions): void
     /** A seeded share of requests is rejected as API Priority and Fairness does: 429, Retry-After, plain text. */
     throttle(options: ThrottleOptions): void
+    /** APF rejects the matching requests (429, Retry-After), the first `times` of them (default: all). */
+    throttleFor(verb: string, resource: string, options?: {namespace?: string; times?: number; retryAfterSeconds?: number}): void
     deny(verb: string, resource: string, namespace?: string): void
     /** Answers every matching request with `status`, e.g. 503 for every Event create. */
     failFor(status: number, verb: string, resource: string, namespace?: string): void
@@ -187,6 +189,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       randomly: (opts) => faults.randomly(opts),
       latency: (ms, options) => faults.latency(ms, options),
       throttle: (options) => faults.throttle(options),
+      throttleFor: (verb, resource, options) => faults.throttleFor(verb, resource, options),
       deny: (verb, resource, namespace) => faults.deny(verb, resource, namespace),
       failFor: (status, verb, resource, namespace) => faults.failFor(status, verb, resource, namespace),
       clear: () => faults.clear(),

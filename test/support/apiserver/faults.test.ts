@@ -92,6 +92,19 @@ describe('in-process API server: fault injection and the request log', () => {
     expect(again, `seed ${seed}: the same requests are rejected`).to.deep.equal(replies.map((reply) => reply.status))
   })
 
+  it('rejects chosen requests as APF does for a saturated priority level: the first n of a verb and resource, before authorization', async () => {
+    server.faults.throttleFor('create', 'configmaps', {namespace: 'default', retryAfterSeconds: 3, times: 2})
+    server.faults.deny('create', 'configmaps', 'default')
+    const first = await post(server, CM, configMap('a'))
+    expect(first.status).to.equal(429)
+    expect(first.headers.get('retry-after')).to.equal('3')
+    expect(first.text).to.equal('Too many requests, please try again later.\n')
+    expect((await get(server, CM)).status, 'a list is not a create').to.equal(200)
+    expect((await post(server, '/api/v1/namespaces/kube-system/configmaps', configMap('a', 'kube-system'))).status, 'another namespace').to.equal(201)
+    expect((await post(server, CM, configMap('a'))).status).to.equal(429)
+    expect((await post(server, CM, configMap('a'))).status, 'after two, authorization answers').to.equal(403)
+  })
+
   it('logs how many requests were in flight when each arrived, and when each was answered', async () => {
     server.clearLog()
     await get(server, CM)

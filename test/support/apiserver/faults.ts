@@ -53,6 +53,7 @@ export class Faults {
   private throttling?: {rate: number; next: () => number; retryAfterSeconds: number}
   private denials: Denial[] = []
   private failing: Failing[] = []
+  private throttledRules: Array<Denial & {remaining: number; retryAfterSeconds: number}> = []
 
   failAfter(n: number, status = 500): void {
     this.counted = 0
@@ -89,6 +90,22 @@ export class Faults {
     this.failing.push({namespace, resource, status, verb})
   }
 
+  /**
+   * API Priority and Fairness rejecting the matching requests (429 with Retry-After, before authorization, as a
+   * FlowSchema matching them sends them to a saturated priority level), the first `times` of them (default: every one).
+   */
+  throttleFor(verb: string, resource: string, options: {namespace?: string; times?: number; retryAfterSeconds?: number} = {}): void {
+    this.throttledRules.push({namespace: options.namespace, remaining: options.times ?? Number.POSITIVE_INFINITY, resource, retryAfterSeconds: options.retryAfterSeconds ?? 1, verb})
+  }
+
+  /** The Retry-After (seconds) of a request a throttleFor() rule rejects, counting it; undefined: not rejected. */
+  throttledFor(request: RequestIdentity): number | undefined {
+    const rule = this.throttledRules.find((candidate) => candidate.remaining > 0 && matches(candidate, request))
+    if (!rule) return undefined
+    rule.remaining--
+    return rule.retryAfterSeconds
+  }
+
   clear(): void {
     this.counted = 0
     this.failAfterCount = undefined
@@ -99,6 +116,7 @@ export class Faults {
     this.throttling = undefined
     this.denials = []
     this.failing = []
+    this.throttledRules = []
   }
 
   isDenied(request: RequestIdentity): boolean {

@@ -195,6 +195,12 @@ export class HttpFront {
       if (route.type === 'resource') {
         const watchParam = ['1', 'true'].includes(url.searchParams.get('watch') ?? '')
         const verb = verbOf(entry.method, route, watchParam)
+        const throttled = this.context.faults.throttledFor({verb, resource: route.def.plural, namespace: route.namespace})
+        if (throttled !== undefined) {
+          setStatus(429)
+          write(response, tooManyRequestsAnswer(throttled))
+          return
+        }
         this.authorize(verb, route)
         const failure = this.context.faults.failureFor({verb, resource: route.def.plural, namespace: route.namespace})
         if (failure !== undefined) throw statusForCode(failure, groupResource(route.def), route.name)
