@@ -98,6 +98,22 @@ export class Tenancy {
     return {changes, report, threw, wallMs: Date.now() - started}
   }
 
+  /**
+   * The backends the pass creates become ready when the pass's clock reaches `at`, not after some real time: how
+   * many polls the pass makes before then is the same on a fast machine and a loaded one.
+   */
+  backendsReadyAt(at: number): void {
+    this.server.setReadyDelay(Number.POSITIVE_INFINITY)
+    this.clock.at(at, async () => {
+      this.server.setReadyDelay(0)
+      const backends = () => this.server.objects('apps/v1', 'Deployment').filter((d) => (d as Obj).metadata.labels?.[`${PREFIX}role`] === 'backend') as Array<Obj & {status?: {readyReplicas?: number}}>
+      for (let tick = 0; backends().some((d) => d.status?.readyReplicas === undefined); tick++) {
+        if (tick > 1000) throw new Error('backends did not become ready after setReadyDelay(0)')
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
+    })
+  }
+
   object(apiVersion: string, kind: string, namespace: string, name: string): Obj | undefined {
     return this.server.object(apiVersion, kind, namespace, name) as Obj | undefined
   }
@@ -161,4 +177,23 @@ export function expectWarning(tenancy: Tenancy, why: RegExp): Event {
   const match = warnings.find((event) => why.test(event.message ?? ''))
   expect(match, `a Warning matching ${why}; got: ${warnings.map((e) => `${e.reason}: ${e.message}`).join(' | ')}`).to.not.equal(undefined)
   return match!
+}
+
+/**
+ * A fresh Tenancy for each test of the describe block this is called in, closed after the test. Hooks the block adds
+ * after this call run after the Tenancy has started. Call the returned function inside a test for the current one.
+ */
+export function useTenancy(): () => Tenancy {
+  let current: Tenancy | undefined
+  beforeEach(async () => {
+    current = await Tenancy.start()
+  })
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+  })
+  return () => {
+    if (!current) throw new Error('useTenancy(): the Tenancy exists only inside a test of the block that called useTenancy()')
+    return current
+  }
 }
