@@ -57,12 +57,7 @@ export async function createBackend(client: KubeClient, action: CreateBackend, n
  */
 async function ensureShadows(client: KubeClient, namespace: string, shadows: object[], owner: {uid: string}): Promise<void> {
   for (const shadow of shadows as KubeObject[]) {
-    try {
-      await client.create(Resources.services, namespace, {...shadow, metadata: {...shadow.metadata, ownerReferences: [{...owner, controller: false}]}})
-      continue
-    } catch (error) {
-      if (!isAlreadyExists(error)) throw error
-    }
+    if (await client.createIfAbsent(Resources.services, namespace, {...shadow, metadata: {...shadow.metadata, ownerReferences: [{...owner, controller: false}]}})) continue
     const [existing] = await client.list<KubeObject>(Resources.services, namespace, {fieldSelector: `metadata.name=${shadow.metadata.name}`})
     const owners = ((existing?.metadata as {ownerReferences?: Array<{uid?: string}>} | undefined)?.ownerReferences ?? [])
     if (!existing || owners.some((ref) => ref.uid === owner.uid)) continue

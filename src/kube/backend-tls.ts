@@ -9,7 +9,7 @@ import type forgeModule from 'node-forge'
 
 import {type BackendManifests, type TlsKeyPair, backendTlsSecret} from '../render/backend.js'
 import {GATE_TABLE_DAYS, gateKeyConf} from '../render/gate.js'
-import {type KubeClient, isAlreadyExists} from './client.js'
+import {type KubeClient} from './client.js'
 import {Resources} from './resources.js'
 
 /**
@@ -64,11 +64,7 @@ export async function selfSignedCertificate(name: string, namespace: string, now
  */
 export async function ensureTlsSecret(client: KubeClient, namespace: string, manifests: BackendManifests, ownerUid: string, now: number): Promise<void> {
   const secret = backendTlsSecret(manifests, namespace, ownerUid, await selfSignedCertificate(manifests.name, namespace, now), gateSecretConf(manifests, now))
-  try {
-    await client.create(Resources.secrets, namespace, secret)
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error
-  }
+  await client.createIfAbsent(Resources.secrets, namespace, secret)
 }
 
 /**

@@ -1,5 +1,4 @@
 import type {Action, Observed, Plan, PlanOptions} from '../engine/types.js'
-import type {Window} from '../model/window.js'
 
 import {plan} from '../engine/plan.js'
 import {DEFAULT_PLAN_OPTIONS} from '../engine/types.js'
@@ -143,22 +142,20 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
   let ahead: Ahead | undefined
   const feeds = planOptions.restoreEverything ? undefined : new FeedWriter(client, events)
   outside.feeds = feeds
-  let lastObserved: {observed: Observed; scope: ObserveScope} | undefined
   for (;;) {
     let decided: Plan
     let now: number
-    let windows: Window[]
-    let observed: Observed | undefined
+    /** What this round decided on: read now, or ahead of the transition. */
+    let read: Read
     if (ahead && (await unchangedSinceReadAhead(ahead))) {
       decided = ahead.decided
       now = ahead.at
-      windows = ahead.windows
+      read = ahead.read
     } else {
       const started = clock.now()
       const scope = await observeScope()
-      observed = await observe(client, scope)
-      windows = observed.windows
-      lastObserved = {observed, scope}
+      const observed = await observe(client, scope)
+      read = {observed, scope}
       now = clock.now()
       decided = await decide(observed, now)
       prepareMs = clock.now() - started
@@ -167,7 +164,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     report.waitingOn = decided.waitingOn
     if (options.dryRun) {
       report.planned = decided.actions
-      report.later = laterWithin(observed ?? (await observe(client, await observeScope())), decided, deadline, planFor)
+      report.later = laterWithin(read.observed, decided, deadline, planFor)
       report.errors = [...installConfig.problems, ...decided.problems]
       return report
     }
@@ -190,13 +187,13 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     }
     rounds = 0
     // Settled: the windows as last read say what happened (phases are written only after the switches), told outside.
-    outside.current?.start(windows)
+    outside.current?.start(read.observed.windows)
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     // The feed is brought up to date when the pass has time: never between a transition and the next one due soon.
     const lastRound = wakeup === undefined || wakeup > deadline
-    if (feeds && lastObserved && (lastRound || wakeup - clock.now() > FEED_SYNC_MIN_GAP_MS)) {
-      const {observed: feedObserved, scope: feedScope} = lastObserved
-      const synced = feeds.queue(() => syncFeeds(feeds, feedObserved, feedScope, clock.now()))
+    if (feeds && (lastRound || wakeup - clock.now() > FEED_SYNC_MIN_GAP_MS)) {
+      const feedRead = read
+      const synced = feeds.queue(() => syncFeeds(feeds, feedRead, clock.now()))
       const tell = (changes: string[]) => {
         for (const line of changes) options.onChange?.(line)
         report.changes.push(...changes)
@@ -228,7 +225,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
 }
 
 /** The schedule feed of every namespace the pass serves, from what it last read (SPEC §7). */
-async function syncFeeds(feeds: FeedWriter, observed: Observed, scope: ObserveScope, now: number): Promise<{changes: string[]; errors: string[]}> {
+async function syncFeeds(feeds: FeedWriter, {observed, scope}: Read, now: number): Promise<{changes: string[]; errors: string[]}> {
   const withWindows = new Set([...observed.windows, ...observed.invalidWindows].map((w) => w.namespace))
   const namespaces = scope.namespace === undefined ? (scope.namespaces ?? [undefined]) : [scope.namespace]
   return feeds.sync(namespaces, withWindows, observed.windows, now)
@@ -242,7 +239,7 @@ async function syncFeeds(feeds: FeedWriter, observed: Observed, scope: ObserveSc
 interface Ahead {
   at: number
   decided: Plan
-  windows: Window[]
+  read: Read
   windowVersions: string
   /** How long listing the windows took when reading ahead. */
   versionsMs: number
@@ -250,12 +247,18 @@ interface Ahead {
   check?: Promise<string>
 }
 
+/** What one observation read, and the scope it read. */
+interface Read {
+  observed: Observed
+  scope: ObserveScope
+}
+
 async function readAhead(client: KubeClient, scope: ObserveScope, at: number, decide: (observed: Observed, at: number) => Promise<Plan>, clock: Clock): Promise<Ahead> {
   const started = clock.now()
   const versions = await windowVersions(client, scope.namespace)
   const versionsMs = clock.now() - started
   const observed = await observe(client, scope)
-  return {at, decided: await decide(observed, at), versionsMs, windows: observed.windows, windowVersions: versions}
+  return {at, decided: await decide(observed, at), read: {observed, scope}, versionsMs, windowVersions: versions}
 }
 
 /**

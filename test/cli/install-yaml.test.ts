@@ -41,7 +41,7 @@ describe('install --dry-run -o yaml (issue 14, small defects)', () => {
 
   it('is what kubectl apply -f takes', async function () {
     this.timeout(120_000)
-    const kubectl = requireSystemBinary(this, findBinary('kubectl'), 'kubectl not found: apt-get install kubernetes-client')
+    const kubectl = requireSystemBinary(this, findBinary('kubectl'), 'kubectl not found: .ci/run installs kubectl 1.32 (Debian kubernetes-client is 1.20, too old)')
     const file = path.join(tmpdir(), `km-install-${process.pid}.yaml`)
     writeFileSync(file, yaml)
     const applied = await run(kubectl, ['apply', '--dry-run=client', '-f', file, '-o', 'json'], {env: {...process.env, KUBECONFIG: server.kubeconfigPath}})

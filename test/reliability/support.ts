@@ -72,6 +72,8 @@ export function windowConfigMap(name: string, targets: readonly string[], start:
 
 /** A clock for passes: sleeping advances it at once and yields to real timers (the API server's readiness), so no pass waits. */
 export class FakeClock implements Clock {
+  private readonly alarms: Array<{at: number; run: () => Promise<void> | void}> = []
+
   constructor(public current: number) {}
 
   now(): number {
@@ -80,7 +82,19 @@ export class FakeClock implements Clock {
 
   async sleep(ms: number): Promise<void> {
     this.current += Math.max(0, ms)
+    for (const alarm of this.alarms.filter((each) => each.at <= this.current)) {
+      this.alarms.splice(this.alarms.indexOf(alarm), 1)
+      await alarm.run()
+    }
     await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+
+  /**
+   * Runs `run` once a sleep takes the clock to `at`, and finishes it before the sleeper goes on: what the rest of the
+   * world does at a moment of fake time (a backend becoming ready) happens then, whatever the machine's speed.
+   */
+  at(at: number, run: () => Promise<void> | void): void {
+    this.alarms.push({at, run})
   }
 
   advance(ms: number): void {

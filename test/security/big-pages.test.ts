@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {ATTACKER, START_AFTER_MS, type Tenancy, Tenancy as Harness, WINDOW_MS, expectVictimServedOnTime, expectWarning, windowIn} from './support.js'
+import {ATTACKER, START_AFTER_MS, WINDOW_MS, expectVictimServedOnTime, expectWarning, windowIn, useTenancy} from './support.js'
 
 const PAGES = 120
 const PAGE_BYTES = 900 * 1024
@@ -18,15 +18,7 @@ function page(name: string, files: {html: string; json?: string}, binaryData?: R
 describe('security: 120 page ConfigMaps of ~0.9 MB', function () {
   // Seeding 120 x 0.9 MB into the in-process API server takes a while on a busy machine; the pass itself is timed below.
   this.timeout(300_000)
-  let tenancy: Tenancy
-
-  beforeEach(async () => {
-    tenancy = await Harness.start()
-  })
-
-  afterEach(async () => {
-    await tenancy.close()
-  })
+  const tenancy = useTenancy()
 
   const filler = 'x'.repeat(PAGE_BYTES)
   // Just under the 1 MiB a ConfigMap holds: over the page cap (model/limits.ts), and the backend would not fit either.
@@ -46,22 +38,22 @@ describe('security: 120 page ConfigMaps of ~0.9 MB', function () {
 
   for (const [what, unrelated, chosen] of inputs) {
     it(`reads only the page a window refers to, never every page (${what})`, async () => {
-      for (let i = 0; i < PAGES; i++) tenancy.server.seed(unrelated(i))
-      tenancy.server.seed(chosen)
-      const start = tenancy.t0 + START_AFTER_MS
+      for (let i = 0; i < PAGES; i++) tenancy().server.seed(unrelated(i))
+      tenancy().server.seed(chosen)
+      const start = tenancy().t0 + START_AFTER_MS
       const sale = windowIn(ATTACKER, 'sale', ['ingress/shop'], start, start + WINDOW_MS) as {metadata: {annotations: Record<string, string>}}
       sale.metadata.annotations['kubectl-maintenance.io/page'] = 'chosen'
-      tenancy.server.seed(sale)
-      tenancy.server.clearLog()
-      const outcome = await tenancy.pass()
-      expectVictimServedOnTime(tenancy, outcome)
-      const pageReads = tenancy.server.requests.filter((r) => r.method === 'GET' && (/maintenance-page-/.test(r.path) || /role[^&]*page/.test(decodeURIComponent(r.query.labelSelector ?? ''))))
+      tenancy().server.seed(sale)
+      tenancy().server.clearLog()
+      const outcome = await tenancy().pass()
+      expectVictimServedOnTime(tenancy(), outcome)
+      const pageReads = tenancy().server.requests.filter((r) => r.method === 'GET' && (/maintenance-page-/.test(r.path) || /role[^&]*page/.test(decodeURIComponent(r.query.labelSelector ?? ''))))
       expect([...new Set(pageReads.map((r) => r.path))], 'the only page read').to.deep.equal([`/api/v1/namespaces/${ATTACKER}/configmaps/maintenance-page-chosen`])
-      const configMapLists = tenancy.server.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/configmaps'))
+      const configMapLists = tenancy().server.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/configmaps'))
       expect(configMapLists.every((r) => /role=(window|backend|schedule)$/.test(decodeURIComponent(r.query.labelSelector ?? ''))), 'ConfigMap lists select windows, backends or schedule feeds only').to.equal(true)
       expect(configMapLists.every((r) => r.query.limit !== undefined), 'and are paginated').to.equal(true)
-      expect(tenancy.phase(ATTACKER, 'sale')).to.equal('Failed')
-      expectWarning(tenancy, /page "chosen" cannot be rendered: .*(more than the 1048576 a ConfigMap holds|at most \d+ fit next to the page in a ConfigMap|templates and assets take \d+ bytes; at most \d+)/)
+      expect(tenancy().phase(ATTACKER, 'sale')).to.equal('Failed')
+      expectWarning(tenancy(), /page "chosen" cannot be rendered: .*(more than the 1048576 a ConfigMap holds|at most \d+ fit next to the page in a ConfigMap|templates and assets take \d+ bytes; at most \d+)/)
     })
   }
 })

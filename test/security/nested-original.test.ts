@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {PREFIX} from '../reliability/support.js'
-import {ATTACKER, type Tenancy, Tenancy as Harness, VICTIM, expectVictimServedOnTime, expectWarning} from './support.js'
+import {ATTACKER, VICTIM, expectVictimServedOnTime, expectWarning, useTenancy} from './support.js'
 
 /** A marked Ingress of the attacker whose original is `text`, as if a window had switched it. */
 function markedIngress(text: string): object {
@@ -20,15 +20,7 @@ function markedIngress(text: string): object {
 
 describe('security: a deeply nested original annotation', function () {
   this.timeout(60_000)
-  let tenancy: Tenancy
-
-  beforeEach(async () => {
-    tenancy = await Harness.start()
-  })
-
-  afterEach(async () => {
-    await tenancy.close()
-  })
+  const tenancy = useTenancy()
 
   const inputs: Array<[string, string]> = [
     ['5000 nested arrays', `${'['.repeat(5000)}${']'.repeat(5000)}`],
@@ -38,15 +30,15 @@ describe('security: a deeply nested original annotation', function () {
   for (const [what, text] of inputs) {
     it(`does not stop the pass (${what}): the victim is served on time, the attacker is told why`, async () => {
       expect(text.length).to.be.below(40_000)
-      tenancy.server.seed(markedIngress(text))
-      const outcome = await tenancy.pass()
-      expectVictimServedOnTime(tenancy, outcome)
+      tenancy().server.seed(markedIngress(text))
+      const outcome = await tenancy().pass()
+      expectVictimServedOnTime(tenancy(), outcome)
       // The attacker's object is left as it is, and the pass says it could not do everything.
-      const trap = tenancy.object('networking.k8s.io/v1', 'Ingress', ATTACKER, 'trap')!
+      const trap = tenancy().object('networking.k8s.io/v1', 'Ingress', ATTACKER, 'trap')!
       expect(trap.metadata.annotations?.[`${PREFIX}original`]).to.equal(text)
       expect(outcome.report.errors.join('\n')).to.match(/mallory.*ingress\/trap/)
-      expectWarning(tenancy, /original annotation.*nest(ed|s) deeper than/)
-      expect(tenancy.phase(VICTIM, 'db-upgrade')).to.equal('Completed')
+      expectWarning(tenancy(), /original annotation.*nest(ed|s) deeper than/)
+      expect(tenancy().phase(VICTIM, 'db-upgrade')).to.equal('Completed')
     })
   }
 })

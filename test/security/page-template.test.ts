@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {PREFIX} from '../reliability/support.js'
-import {ATTACKER, type Tenancy, Tenancy as Harness, expectVictimServedOnTime, expectWarning, windowIn} from './support.js'
+import {ATTACKER, type Tenancy, expectVictimServedOnTime, expectWarning, windowIn, useTenancy} from './support.js'
 
 /** A page ConfigMap the attacker wrote with kubectl, so none of `page create`'s checks ran. */
 function handWrittenPage(name: string, html: string): object {
@@ -30,15 +30,7 @@ function backendBodies(tenancy: Tenancy): string {
 
 describe('security: untrusted page templates', function () {
   this.timeout(60_000)
-  let tenancy: Tenancy
-
-  beforeEach(async () => {
-    tenancy = await Harness.start()
-  })
-
-  afterEach(async () => {
-    await tenancy.close()
-  })
+  const tenancy = useTenancy()
 
   describe('a template that would render without end', () => {
     const inputs: Array<{what: string; html: string; targets: string[]; why: RegExp}> = [
@@ -61,13 +53,13 @@ describe('security: untrusted page templates', function () {
 
     for (const input of inputs) {
       it(`is stopped (${input.what}): the pass ends, the victim is served on time, the attacker's window Fails saying why`, async () => {
-        tenancy.server.seed(handWrittenPage('runaway', input.html), attackerWindow(tenancy, 'runaway', input.targets))
-        const outcome = await tenancy.pass()
-        expectVictimServedOnTime(tenancy, outcome)
-        expect(tenancy.phase(ATTACKER, 'evil')).to.equal('Failed')
-        const warning = expectWarning(tenancy, input.why)
+        tenancy().server.seed(handWrittenPage('runaway', input.html), attackerWindow(tenancy(), 'runaway', input.targets))
+        const outcome = await tenancy().pass()
+        expectVictimServedOnTime(tenancy(), outcome)
+        expect(tenancy().phase(ATTACKER, 'evil')).to.equal('Failed')
+        const warning = expectWarning(tenancy(), input.why)
         expect(warning.involvedObject?.name).to.equal('evil')
-        expect(tenancy.object('networking.k8s.io/v1', 'Ingress', ATTACKER, 'shop')?.metadata.annotations?.[`${PREFIX}original`], 'attacker target untouched').to.equal(undefined)
+        expect(tenancy().object('networking.k8s.io/v1', 'Ingress', ATTACKER, 'shop')?.metadata.annotations?.[`${PREFIX}original`], 'attacker target untouched').to.equal(undefined)
       })
     }
   })
@@ -81,12 +73,12 @@ describe('security: untrusted page templates', function () {
 
     for (const input of inputs) {
       it(`is refused, never served (${input.what})`, async () => {
-        tenancy.server.seed(handWrittenPage('raw', input.html), attackerWindow(tenancy, 'raw', ['ingress/shop'], script))
-        const outcome = await tenancy.pass()
-        expectVictimServedOnTime(tenancy, outcome)
-        expect(tenancy.phase(ATTACKER, 'evil')).to.equal('Failed')
-        expectWarning(tenancy, input.why)
-        expect(backendBodies(tenancy)).to.not.include('<script>')
+        tenancy().server.seed(handWrittenPage('raw', input.html), attackerWindow(tenancy(), 'raw', ['ingress/shop'], script))
+        const outcome = await tenancy().pass()
+        expectVictimServedOnTime(tenancy(), outcome)
+        expect(tenancy().phase(ATTACKER, 'evil')).to.equal('Failed')
+        expectWarning(tenancy(), input.why)
+        expect(backendBodies(tenancy())).to.not.include('<script>')
       })
     }
   })

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {PREFIX} from '../reliability/support.js'
-import {ATTACKER, type Tenancy, Tenancy as Harness, expectVictimServedOnTime, expectWarning} from './support.js'
+import {ATTACKER, START_AFTER_MS, type Tenancy, VICTIM, WINDOW_MS, expectVictimServedOnTime, expectWarning, windowIn, useTenancy} from './support.js'
 
 function ingress(name: string, annotations: Record<string, string>): object {
   return {
@@ -12,17 +12,16 @@ function ingress(name: string, annotations: Record<string, string>): object {
   }
 }
 
+const READY_AFTER_MS = 2000
+
+/** A cluster-wide pass reads the backends (one Deployment list) each time it observes the cluster. */
+function backendReads(tenancy: Tenancy): number {
+  return tenancy.server.requests.filter((request) => request.method === 'GET' && request.path === '/apis/apps/v1/deployments').length
+}
+
 describe('security: one bad object while the pass polls', function () {
   this.timeout(60_000)
-  let tenancy: Tenancy
-
-  beforeEach(async () => {
-    tenancy = await Harness.start()
-  })
-
-  afterEach(async () => {
-    await tenancy.close()
-  })
+  const tenancy = useTenancy()
 
   const inputs: Array<[string, object, RegExp]> = [
     ['an original that is not JSON', ingress('noisy', {[`${PREFIX}backend`]: 'maintenance-0123456789', [`${PREFIX}original`]: '{"defaultBackend":'}), /not valid JSON/],
@@ -35,18 +34,27 @@ describe('security: one bad object while the pass polls', function () {
 
   for (const [what, object, why] of inputs) {
     it(`is one Warning Event whose count grows, not one per poll (${what})`, async () => {
-      tenancy.server.seed(object)
-      // Backends take a moment to become ready, so the pass polls every 500 ms while the bad object is there.
-      tenancy.server.setReadyDelay(30)
-      const first = await tenancy.pass()
-      expectVictimServedOnTime(tenancy, first)
-      const warning = expectWarning(tenancy, why)
+      tenancy().server.seed(object)
+      // A window of the victim's that is due at once, whose backend becomes ready only 2 s into the pass (on the
+      // pass's clock): the pass polls every 500 ms meanwhile, with the bad object there each time.
+      tenancy().server.seed(windowIn(VICTIM, 'hotfix', ['ingressroute/api'], tenancy().t0, tenancy().t0 + START_AFTER_MS + WINDOW_MS, 'Hotfix'))
+      let readsWhileWaiting = 0
+      tenancy().clock.at(tenancy().t0 + READY_AFTER_MS, () => {
+        readsWhileWaiting = backendReads(tenancy())
+      })
+      tenancy().backendsReadyAt(tenancy().t0 + READY_AFTER_MS)
+      const first = await tenancy().pass()
+      expect(readsWhileWaiting, 'reads of the cluster while the backend was not ready').to.be.at.least(READY_AFTER_MS / 500)
+      const hotfix = first.changes.find((change) => change.line.startsWith(`${VICTIM}/ingressroute/api switched`))
+      expect(hotfix?.at, 'the waiting window switched at the poll its backend became ready at').to.equal(tenancy().t0 + READY_AFTER_MS)
+      expectVictimServedOnTime(tenancy(), first)
+      const warning = expectWarning(tenancy(), why)
       expect(warning.involvedObject?.name).to.equal('noisy')
-      const aboutNoisy = () => tenancy.events(ATTACKER).filter((event) => event.involvedObject?.name === 'noisy')
+      const aboutNoisy = () => tenancy().events(ATTACKER).filter((event) => event.involvedObject?.name === 'noisy')
       expect(aboutNoisy(), 'Events about the bad object after one pass').to.have.length(1)
       expect(aboutNoisy()[0].count).to.equal(1)
 
-      const second = await tenancy.pass(0)
+      const second = await tenancy().pass(0)
       expect(second.report.errors.join('\n')).to.match(/noisy/)
       expect(aboutNoisy(), 'Events about the bad object after two passes').to.have.length(1)
       expect(aboutNoisy()[0].count).to.equal(2)

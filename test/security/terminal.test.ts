@@ -2,25 +2,17 @@ import {expect} from 'chai'
 
 import {runCommand} from '../support/run-command.js'
 import {PREFIX} from '../reliability/support.js'
-import {ATTACKER, type Tenancy, Tenancy as Harness, VICTIM, windowIn} from './support.js'
+import {ATTACKER, VICTIM, windowIn, useTenancy} from './support.js'
 
 // eslint-disable-next-line no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/
 
 describe('security: control characters from the cluster reach the terminal escaped', function () {
   this.timeout(60_000)
-  let tenancy: Tenancy
-
-  beforeEach(async () => {
-    tenancy = await Harness.start()
-  })
-
-  afterEach(async () => {
-    await tenancy.close()
-  })
+  const tenancy = useTenancy()
 
   async function run(...argv: string[]) {
-    const result = await runCommand([...argv, '--kubeconfig', tenancy.server.kubeconfigPath])
+    const result = await runCommand([...argv, '--kubeconfig', tenancy().server.kubeconfigPath])
     return {...result, all: `${result.stdout}\n${result.stderr}`}
   }
 
@@ -34,9 +26,9 @@ describe('security: control characters from the cluster reach the terminal escap
   for (const input of inputs) {
     describe(input.what, () => {
       it('in a window message and phase message: list -A -o wide and list -o yaml/json show them escaped', async () => {
-        const window = windowIn(ATTACKER, 'evil', ['ingress/shop'], tenancy.t0 + 3_600_000, tenancy.t0 + 7_200_000, input.text)
+        const window = windowIn(ATTACKER, 'evil', ['ingress/shop'], tenancy().t0 + 3_600_000, tenancy().t0 + 7_200_000, input.text)
         window.metadata.annotations![`${PREFIX}phase-message`] = input.text
-        tenancy.server.seed(window)
+        tenancy().server.seed(window)
         const wide = await run('list', '-A', '-o', 'wide')
         expect(wide.exitCode, wide.stderr).to.equal(0)
         expect(wide.all).to.not.match(RAW_CONTROL)
@@ -51,7 +43,7 @@ describe('security: control characters from the cluster reach the terminal escap
       })
 
       it('in a target annotation: status -A shows it escaped', async () => {
-        tenancy.server.seed({
+        tenancy().server.seed({
           apiVersion: 'networking.k8s.io/v1',
           kind: 'Ingress',
           metadata: {annotations: {[`${PREFIX}backend`]: input.text, [`${PREFIX}original`]: '{}', [`${PREFIX}window`]: input.text}, labels: {[`${PREFIX}active`]: 'true'}, name: 'trap', namespace: ATTACKER},
@@ -63,10 +55,10 @@ describe('security: control characters from the cluster reach the terminal escap
       })
 
       it('in warnings and errors: a window whose annotations echo the text fails, and reconcile reports it escaped', async () => {
-        const window = windowIn(ATTACKER, 'evil', ['ingress/shop'], tenancy.t0 - 60_000, tenancy.t0 + 3_600_000)
+        const window = windowIn(ATTACKER, 'evil', ['ingress/shop'], tenancy().t0 - 60_000, tenancy().t0 + 3_600_000)
         window.metadata.annotations![`${PREFIX}timezone`] = input.text
         window.metadata.annotations![`${PREFIX}page`] = input.text
-        tenancy.server.seed(window)
+        tenancy().server.seed(window)
         const reconcile = await run('reconcile', '-A')
         expect(reconcile.all).to.not.match(RAW_CONTROL)
         const list = await run('list', '-n', ATTACKER, '-o', 'wide')
@@ -74,7 +66,7 @@ describe('security: control characters from the cluster reach the terminal escap
         const end = await run('end', 'evil', '-n', ATTACKER)
         expect(end.all).to.not.match(RAW_CONTROL)
         expect(`${reconcile.all}${list.all}${end.all}`).to.include('\\u00')
-        expect(tenancy.phase(VICTIM, 'db-upgrade')).to.not.equal('Failed')
+        expect(tenancy().phase(VICTIM, 'db-upgrade')).to.not.equal('Failed')
       })
     })
   }

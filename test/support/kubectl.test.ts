@@ -16,7 +16,7 @@ function kubectlPath(): string {
   try {
     return execFileSync('which', ['kubectl'], {encoding: 'utf8'}).trim()
   } catch {
-    throw new Error('kubectl not found: install Debian package kubernetes-client (apt-get install kubernetes-client)')
+    throw new Error('kubectl not found: .ci/run installs kubectl 1.32 (Debian kubernetes-client is 1.20, too old)')
   }
 }
 

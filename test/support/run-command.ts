@@ -13,6 +13,14 @@ export interface CommandResult {
 
 let config: Promise<Config> | undefined
 
+/**
+ * The streams' own writers, put back after every command: a command still running when mocha gave up on its test (a
+ * timeout) may end during another one, and putting back what it found would leave stdout captured for good, mocha's
+ * report included.
+ */
+const STDOUT_WRITE = process.stdout.write.bind(process.stdout)
+const STDERR_WRITE = process.stderr.write.bind(process.stderr)
+
 /** Finds the command file for argv the way users type it (`page create x` -> src/commands/page/create.ts). */
 function resolveCommand(argv: string[]): {file: string; rest: string[]} {
   for (let words = Math.min(argv.length, 3); words > 0; words--) {
@@ -34,8 +42,6 @@ export async function runCommand(argv: string[], options: {env?: Record<string, 
 
   const out: string[] = []
   const err: string[] = []
-  const originalOut = process.stdout.write.bind(process.stdout)
-  const originalErr = process.stderr.write.bind(process.stderr)
   const savedEnv: Record<string, string | undefined> = {}
   for (const [key, value] of Object.entries(options.env ?? {})) {
     savedEnv[key] = process.env[key]
@@ -59,8 +65,8 @@ export async function runCommand(argv: string[], options: {env?: Record<string, 
     exitCode = failure.oclif?.exit ?? 1
     if (failure.code !== 'EEXIT' && failure.message) err.push(`Error: ${failure.message}\n`)
   } finally {
-    process.stdout.write = originalOut
-    process.stderr.write = originalErr
+    process.stdout.write = STDOUT_WRITE
+    process.stderr.write = STDERR_WRITE
     for (const [key, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[key]
       else process.env[key] = value
