@@ -101,7 +101,8 @@ export function foldLine(line: string): string {
   return parts.join('\r\n ')
 }
 
-const ASCII = /^[\u0000-\u007F]*$/
+/** Printable ASCII: one octet a character (a line with anything else takes the general path). */
+const ASCII = /^[\u0020-\u007E]*$/
 
 /** foldLine where every character is one octet (most lines of a feed): by slicing, not character by character. */
 function foldAscii(line: string): string {
