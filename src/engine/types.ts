@@ -83,6 +83,8 @@ export interface Observed {
   protectedServicesUnread?: boolean
   /** Objects labelled role=backend that cannot be backends; optional for callers that build Observed by hand. */
   lookalikes?: Lookalike[]
+  /** The ConfigMaps labelled role=schedule, listed with the windows (the pass keeps the feeds from them); absent: not read. */
+  feedConfigMaps?: KubeObject[]
 }
 
 export interface PlanOptions {

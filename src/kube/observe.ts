@@ -31,6 +31,7 @@ type Deployment = KubeObject & {spec?: {replicas?: number}; status?: {readyRepli
  */
 const BACKEND_CONFIGMAP_CHUNK = 50
 const FINISHED_PHASES = new Set(['Cancelled', 'Completed', 'Failed'])
+const NOT_A_BACKEND = `${ROLE_LABEL}!=${Role.backend}`
 
 /**
  * Reads everything one pass needs with a fixed number of list requests, whatever the number of objects, plus one
@@ -50,7 +51,10 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
   const deployments = await listIn<Deployment>(Resources.deployments, backendSelector)
   const backendServices = await listIn<KubeObject>(Resources.services, backendSelector)
   const backendConfigMaps = await summariseBackendConfigMaps(client, namespaces, deployments, scope.image ?? BACKEND_IMAGE)
-  const windowConfigMaps = await listIn<ConfigMap>(Resources.configMaps, `${ROLE_LABEL}=${Role.window}`)
+  // The schedule feeds come in the same list as the windows: the pass writes them from these windows at its end.
+  const managedConfigMaps = await listIn<ConfigMap>(Resources.configMaps, `${ROLE_LABEL} in (${Role.schedule},${Role.window})`)
+  const windowConfigMaps = managedConfigMaps.filter((cm) => cm.metadata.labels?.[ROLE_LABEL] === Role.window)
+  const feedConfigMaps = managedConfigMaps.filter((cm) => cm.metadata.labels?.[ROLE_LABEL] === Role.schedule)
   const targets = await observeTargets(client, namespaces)
 
   const {windows, invalid} = decodeWindows(windowConfigMaps)
@@ -67,6 +71,7 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
   const backends = collectBackends(deployments, backendServices, backendConfigMaps, lookalikes)
   return {
     backends,
+    feedConfigMaps,
     invalidWindows,
     lookalikes,
     pages: await referencedPages(client, windows, targets, scope.installNamespace),
@@ -121,7 +126,8 @@ async function observeTargets(client: KubeClient, namespaces: Array<string | und
     const type = await targetType(client, kind)
     if (!type) continue
     for (const namespace of namespaces) {
-      const objects = await client.list(type, namespace)
+      // A backend's Service is never a target (and was read with the backends): the API server leaves them out.
+      const objects = await client.list(type, namespace, {labelSelector: NOT_A_BACKEND})
       for (const object of objects) {
         if (object.metadata.labels?.[ROLE_LABEL] === Role.backend) continue
         object.apiVersion ??= apiVersionOf(type)

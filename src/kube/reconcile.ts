@@ -228,6 +228,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
 async function syncFeeds(feeds: FeedWriter, {observed, scope}: Read, now: number): Promise<{changes: string[]; errors: string[]}> {
   const withWindows = new Set([...observed.windows, ...observed.invalidWindows].map((w) => w.namespace))
   const namespaces = scope.namespace === undefined ? (scope.namespaces ?? [undefined]) : [scope.namespace]
+  feeds.prime(observed.feedConfigMaps)
   return feeds.sync(namespaces, withWindows, observed.windows, now)
 }
 

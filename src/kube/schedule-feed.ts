@@ -47,13 +47,22 @@ export function feedsFor(namespaces: string[], windows: Window[], states: Map<st
 
 /** Reads the feed ConfigMaps made by the engine in `namespaces` (undefined: every namespace). */
 export async function readFeeds(client: KubeClient, namespaces: Array<string | undefined>): Promise<Map<string, ConfigMap>> {
+  const listed: ConfigMap[] = []
+  for (const namespace of namespaces) listed.push(...(await client.list<ConfigMap>(Resources.configMaps, namespace, {labelSelector: FEED_SELECTOR})))
+  return feedsByNamespace(listed)
+}
+
+/** The feed ConfigMap of each namespace among ConfigMaps labelled role=schedule (only the one of the feed's name counts). */
+function feedsByNamespace(configMaps: ConfigMap[]): Map<string, ConfigMap> {
   const found = new Map<string, ConfigMap>()
-  for (const namespace of namespaces) {
-    for (const configMap of await client.list<ConfigMap>(Resources.configMaps, namespace, {labelSelector: FEED_SELECTOR})) {
-      if (configMap.metadata.name === SCHEDULE_CONFIGMAP && configMap.metadata.namespace) found.set(configMap.metadata.namespace, configMap)
-    }
+  for (const configMap of configMaps) {
+    if (configMap.metadata.name === SCHEDULE_CONFIGMAP && configMap.metadata.namespace) found.set(configMap.metadata.namespace, configMap)
   }
   return found
+}
+
+function storedFrom(configMaps: ConfigMap[]): Map<string, Stored> {
+  return new Map([...feedsByNamespace(configMaps)].map(([namespace, configMap]) => [namespace, describeStored(configMap)]))
 }
 
 export function storedState(configMap: KubeObject | undefined): FeedState {
@@ -94,6 +103,15 @@ export class FeedWriter {
       current = this.running
       await current
     }
+  }
+
+  /**
+   * The feeds as the pass already read them (listed with the windows), instead of a list of their own; only before
+   * the writer has read any: after that it keeps what it wrote and reads again when a write finds the feed changed.
+   */
+  prime(configMaps: KubeObject[] | undefined): void {
+    if (this.stored !== undefined || configMaps === undefined) return
+    this.stored = Promise.resolve(storedFrom(configMaps))
   }
 
   /**
@@ -148,7 +166,10 @@ export class FeedWriter {
         return {change: await this.write(namespace, windows, stored, now)}
       } catch (error) {
         if (isAlreadyExists(error)) {
+          // Made meanwhile: by another pass or a command (ours: decide again over it), or by someone else.
           this.forget(reading)
+          const made = await this.read(scope).catch(() => undefined)
+          if (made?.get(namespace)?.ours && attempt < FEED_WRITE_ATTEMPTS) continue
           await this.planted(namespace, now)
           return {}
         }
@@ -171,9 +192,7 @@ export class FeedWriter {
   }
 
   private async readAll(scope: Array<string | undefined>): Promise<Map<string, Stored>> {
-    const stored = new Map<string, Stored>()
-    for (const [namespace, configMap] of await readFeeds(this.client, scope)) stored.set(namespace, describeStored(configMap))
-    return stored
+    return storedFrom([...(await readFeeds(this.client, scope)).values()])
   }
 
   private async write(namespace: string, windows: Window[], feeds: Map<string, Stored>, now: number): Promise<string | undefined> {

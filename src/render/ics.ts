@@ -80,6 +80,7 @@ export function escapeText(text: string): string {
 
 /** Folds a content line to at most 75 octets per line (continuations start with one space), whole characters only. */
 export function foldLine(line: string): string {
+  if (ASCII.test(line)) return foldAscii(line)
   if (Buffer.byteLength(line, 'utf8') <= MAX_LINE_OCTETS) return line
   const parts: string[] = []
   let current = ''
@@ -97,5 +98,16 @@ export function foldLine(line: string): string {
     octets += size
   }
   parts.push(current)
+  return parts.join('\r\n ')
+}
+
+/** Printable ASCII: one octet a character (a line with anything else takes the general path). */
+const ASCII = /^[\u0020-\u007E]*$/
+
+/** foldLine where every character is one octet (most lines of a feed): by slicing, not character by character. */
+function foldAscii(line: string): string {
+  if (line.length <= MAX_LINE_OCTETS) return line
+  const parts = [line.slice(0, MAX_LINE_OCTETS)]
+  for (let at = MAX_LINE_OCTETS; at < line.length; at += MAX_LINE_OCTETS - 1) parts.push(line.slice(at, at + MAX_LINE_OCTETS - 1))
   return parts.join('\r\n ')
 }

@@ -79,6 +79,40 @@ describe('the schedule feed ConfigMap, kept by every pass (against the in-proces
     expect(event.description).to.match(/^Upgrading the database, again\n/)
   })
 
+  it('is read in the same list as the windows: a steady pass lists the namespace\'s ConfigMaps by role once', async () => {
+    const start = Date.parse('2026-12-24T21:00:00Z')
+    server.seed(windowConfigMap('xmas', ['ingress/shop'], start, start + 7_200_000))
+    await pass()
+    server.clearLog()
+    clock.advance(60_000)
+    expect((await pass()).errors).to.deep.equal([])
+    const roleLists = server.requests.filter((entry) => entry.method === 'GET' && entry.path === `/api/v1/namespaces/${NS}/configmaps` && entry.query.labelSelector !== `${PREFIX}role=backend`)
+    expect(roleLists.map((entry) => entry.query.labelSelector)).to.deep.equal([`${PREFIX}role in (schedule,window)`])
+    expect(server.writes()).to.deep.equal([])
+  })
+
+  it('takes a feed another writer made after the pass read the windows as ours: updated, not reported as planted', async () => {
+    const start = Date.parse('2026-12-24T21:00:00Z')
+    server.seed(windowConfigMap('xmas', ['ingress/shop'], start, start + 7_200_000))
+    // The other writer's feed appears between the pass's read and its write (the window list is its first configmaps list).
+    let planted = false
+    const made = {apiVersion: 'v1', data: {'schedule.json': '{}'}, kind: 'ConfigMap', metadata: {labels: {'app.kubernetes.io/managed-by': 'kubectl-maintenance', [`${PREFIX}role`]: 'schedule'}, name: FEED, namespace: NS}}
+    const original = client.list.bind(client)
+    client.list = async (...args: Parameters<KubeClient['list']>) => {
+      const listed = await original(...args)
+      if (!planted && args[2]?.labelSelector?.includes('window')) {
+        planted = true
+        await newClient().create(Resources.configMaps, NS, made)
+      }
+      return listed as never
+    }
+    const report = await pass()
+    expect(report.errors).to.deep.equal([])
+    expect(planted).to.equal(true)
+    expect(JSON.parse(feed()?.data?.['schedule.json'] ?? '{}').occurrences).to.have.length(1)
+    expect((server.objects('v1', 'Event', NS) as Array<Obj & {reason?: string}>).filter((e) => e.reason === 'ScheduleFeedBlocked')).to.deep.equal([])
+  })
+
   it('shows a cancelled window STATUS:CANCELLED, and is deleted (uid precondition) once the namespace has no window', async () => {
     const start = Date.parse('2026-12-24T21:00:00Z')
     server.seed(windowConfigMap('xmas', ['ingress/shop'], start, start + 7_200_000))

@@ -86,6 +86,12 @@ describe('render/ics: the schedule feed as iCalendar', () => {
     const folded = foldLine(`DESCRIPTION:${'é'.repeat(60)}`)
     // 12 octets of name, then 2 per é: 31 of them fit the first line (74 octets; a 32nd would make 76).
     expect(folded.split('\r\n').map((line) => Buffer.byteLength(line))).to.deep.equal([74, 59])
+    // One octet a character: 75 on the first line, then a space and 74 more on each continuation.
+    const ascii = `DESCRIPTION:${'a'.repeat(200)}`
+    const lines = foldLine(ascii).split('\r\n')
+    expect(lines.map((line) => line.length)).to.deep.equal([75, 75, 64])
+    expect(lines.map((line, index) => (index === 0 ? line : line.slice(1))).join('')).to.equal(ascii)
+    expect(foldLine('x'.repeat(75))).to.equal('x'.repeat(75))
   })
 
   it('keeps SEQUENCE and DTSTAMP while an event is unchanged, raises SEQUENCE and moves DTSTAMP when it changes', () => {
