@@ -349,11 +349,13 @@ export class KubeClient {
       headers['Content-Length'] = payload.length
     }
     const transport = url.protocol === 'http:' ? http : https
+    let answered = false
     const {status, body, retryAfter} = await new Promise<{status: number; body: string; retryAfter?: string}>((resolve, reject) => {
       const request = transport.request(
         url,
         {...base, headers, method},
         (response) => {
+          answered = true
           const chunks: Buffer[] = []
           response.on('data', (chunk: Buffer) => chunks.push(chunk))
           response.on('end', () =>
@@ -371,8 +373,11 @@ export class KubeClient {
           return
         }
         const reason = error.code ?? error.message
-        const unreachable = new TransientError(`cannot reach the cluster at ${this.server}: ${reason}`, 0, 'ServiceUnavailable')
-        reject(error.code === 'ECONNRESET' || error.code === 'EPIPE' ? unreachable : new ApiError(unreachable.message, 0, reason))
+        const message = `cannot reach the cluster at ${this.server}: ${reason}`
+        const dropped = error.code === 'ECONNRESET' || error.code === 'EPIPE'
+        // A kept-alive connection the server closed as idle just as we reused it: the request never reached the server.
+        if (dropped && request.reusedSocket && !answered) reject(new IdleConnectionClosed(message, 0, 'ServiceUnavailable'))
+        else reject(dropped ? new TransientError(message, 0, 'ServiceUnavailable') : new ApiError(message, 0, reason))
       })
       if (payload) request.write(payload)
       request.end()
@@ -441,7 +446,7 @@ function keepingConnectionsAlive(options: https.RequestOptions): https.RequestOp
  */
 export function mayRetry(method: string, options: RequestOptions, error: unknown): boolean {
   if (!(error instanceof TransientError)) return false
-  if (error.code === 429 || method === 'GET' || method === 'HEAD') return true
+  if (error instanceof IdleConnectionClosed || error.code === 429 || method === 'GET' || method === 'HEAD') return true
   const body = (options.body ?? {}) as {metadata?: {name?: string; resourceVersion?: string}; preconditions?: object}
   switch (method) {
     case 'PUT': {
@@ -500,3 +505,9 @@ function apiErrorFrom(method: string, path: string, status: number, body: string
   }
   return new ApiError(text, status, reason)
 }
+
+/**
+ * A kept-alive connection that the server had closed as idle when we reused it (Node's `reusedSocket` and a reset
+ * before any answer): the request was not processed, so sending it again is safe whatever its method.
+ */
+export class IdleConnectionClosed extends TransientError {}

@@ -1,10 +1,12 @@
 import {expect} from 'chai'
+import net from 'node:net'
 
 import {ApiError, type KubeClient, type RequestOptions, TransientError, mayRetry} from '../../src/kube/client.js'
 import {recordEvent} from '../../src/kube/events.js'
 import {Resources} from '../../src/kube/resources.js'
 import {createWindow} from '../../src/kube/windows.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
+import {writeKubeconfig} from '../support/apiserver/kubeconfig.js'
 import {type FaultProxy, NS, clientFor, startFaultProxy} from '../reliability/support.js'
 
 const MERGE = 'application/merge-patch+json'
@@ -84,5 +86,43 @@ describe('KubeClient against a server that fails writes after carrying them out'
     expect(await client.createIfAbsent(Resources.configMaps, NS, body)).to.equal(true)
     expect(await client.createIfAbsent(Resources.configMaps, NS, body)).to.equal(false)
     expect(server.objects('v1', 'ConfigMap', NS).filter((cm) => (cm.metadata as {name: string}).name === 'c')).to.have.length(1)
+  })
+})
+
+describe('KubeClient over a kept-alive connection the server closes as idle', () => {
+  let server: net.Server
+  let kubeconfig: string
+  const received: string[] = []
+
+  before(async () => {
+    let connections = 0
+    // The first connection answers one request with keep-alive, then resets when the next request arrives on it:
+    // what a server does when its idle timeout fires just as the client reuses the connection.
+    server = net.createServer((socket) => {
+      const connection = ++connections
+      let requests = 0
+      socket.on('data', (chunk) => {
+        requests++
+        if (connection === 1 && requests === 2) {
+          socket.resetAndDestroy()
+          return
+        }
+        received.push(`${connection}: ${chunk.toString('utf8').split('\r\n')[0]}`)
+        const body = JSON.stringify({apiVersion: 'v1', kind: 'Event', metadata: {name: `e${received.length}`, namespace: NS}})
+        socket.write(`HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`)
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    kubeconfig = writeKubeconfig(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, {namespace: NS})
+  })
+
+  after(() => server.close())
+
+  it('sends a create again on a new connection, though a create without a name is never retried otherwise', async () => {
+    const client = clientFor(kubeconfig)
+    const event = {apiVersion: 'v1', kind: 'Event', metadata: {generateName: 'shop.', namespace: NS}}
+    await client.create(Resources.events, NS, event)
+    await client.create(Resources.events, NS, event)
+    expect(received).to.deep.equal([`1: POST /api/v1/namespaces/${NS}/events?fieldManager=kubectl-maintenance HTTP/1.1`, `2: POST /api/v1/namespaces/${NS}/events?fieldManager=kubectl-maintenance HTTP/1.1`])
   })
 })
