@@ -81,7 +81,7 @@ export function endChange(window: Window, now: number, whole = false): EndChange
 /** A window named to `end`: the one to end, or a note on why there is nothing to do; one that has not started is a user error. */
 export function endableWindow(window: Window, now: number): {window?: Window; note?: string} {
   if (window.phase === 'Cancelled') return {note: `window ${window.name} was cancelled; nothing to do`}
-  if (window.start >= now) {
+  if (window.start > now) {
     throw new UserError(`window ${window.name} has not started (it starts ${formatLocal(window.start, window.timezone)}); use kubectl maintenance cancel ${window.name}`)
   }
   if (window.phase === 'Completed' || isOver(window, now)) return {note: `window ${window.name} has already ended; nothing to do`}
