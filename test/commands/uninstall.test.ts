@@ -112,7 +112,7 @@ describe('uninstall', function () {
     server.clearLog()
     const result = await uninstall()
     expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.include('could not restore everything, so nothing was deleted (the CronJob runs again):')
+    expect(result.stderr).to.match(/^error: could not restore everything, so nothing was deleted \(the CronJob runs again\)\n(error: .*\n)+$/)
     expect(result.stderr).to.include('restoring shop/ingress/shop: ')
     expect(server.writes().filter((write) => write.method === 'DELETE')).to.deep.equal([])
     expect(target().metadata.annotations?.['kubectl-maintenance.io/backend']).to.match(/^maintenance-/)
