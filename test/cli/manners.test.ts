@@ -133,6 +133,46 @@ describe('kubectl manners', () => {
     })
   })
 
+  describe('status -w (issue 14 item 9)', () => {
+    it('prints the table, then a line for each target whose row changes, without headers, until interrupted', async function () {
+      this.timeout(60_000)
+      server.seed(ingress('blog', 'default'))
+      const child = spawn(process.execPath, [BUNDLE, 'status', '-n', 'default', '-w'], {env: {...process.env, ...envFor(server)}})
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+      })
+      child.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString()
+      })
+      const seen = async (stream: 'stdout' | 'stderr', pattern: RegExp) => {
+        for (;;) {
+          if (pattern.test(stream === 'stdout' ? out : err)) return
+          if (child.exitCode !== null) throw new Error(`status -w ended; it printed:\n${out}\n${err}`)
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+      }
+      try {
+        await seen('stderr', /No targets in maintenance or scheduled for it in default namespace\./)
+        const made = await cli('schedule', 'ingress/blog', '-n', 'default', '--start', '2026-12-26T10:00:00Z', '--duration', '1h', '--name', 'blog-upgrade', '--timezone', 'UTC')
+        expect(made.exitCode, made.stderr).to.equal(0)
+        await seen('stdout', /^ingress\/blog +no +blog-upgrade +<none> +<none> +<none>\n/m)
+        // The window of now starts last, so it decides: the row changes to it, its backend and its end.
+        const down = await cli('now', 'ingress/blog', '-n', 'default', '--for', '1h', '--name', 'blog-down', '--timezone', 'UTC')
+        expect(down.exitCode, down.stderr).to.equal(0)
+        await seen('stdout', /^ingress\/blog +yes +blog-down +maintenance-[0-9a-f]{10} +1\/1 +2026-12-24 21:00\n/m)
+        expect(out.split('\n').filter((line) => line.startsWith('TARGET'))).to.have.length(0)
+        // Each change on the way (the window stored, its backend starting, the switch) is a line, none repeated.
+        const rows = out.split('\n').filter((line) => line.startsWith('ingress/blog'))
+        expect(rows.length).to.be.at.least(2)
+        expect(new Set(rows).size, out).to.equal(rows.length)
+      } finally {
+        child.kill()
+      }
+    })
+  })
+
   describe('errors like kubectl (issue 14 item 10)', () => {
     it('an unknown flag: one line with a suggestion and where to find usage, no help dump, exit 2', async () => {
       const result = await cli('schedule', 'ingress/shop', '--start', '+1h', '--duraton', '1h')
