@@ -57,3 +57,12 @@ describe('structure: the import graph between src/ folders', () => {
     expect([...graph.keys()].filter((arrow) => arrow.startsWith('model -> '))).to.deep.equal([])
   })
 })
+
+describe('structure: thin commands (issue 18)', () => {
+  it('has no command file over 100 lines: decisions live in engine/, flags and input reading in cli/', () => {
+    const long = sources(path.join(SRC, 'commands'))
+      .map((file) => ({file: path.relative(SRC, file), lines: readFileSync(file, 'utf8').trimEnd().split('\n').length}))
+      .filter(({lines}) => lines > 100)
+    expect(long).to.deep.equal([])
+  })
+})

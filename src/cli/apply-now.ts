@@ -3,8 +3,9 @@ import type {TargetRef} from '../model/target.js'
 
 import {type PassReport, reconcile} from '../kube/reconcile.js'
 import {installNamespace} from '../kube/install-context.js'
+import {Resources} from '../kube/resources.js'
 import {getTarget} from '../kube/targets.js'
-import {ClusterError} from '../model/errors.js'
+import {ClusterError, eachOnItsLine} from '../model/errors.js'
 import {formatTarget} from '../model/target.js'
 import {commandClock} from './clock.js'
 import {routingSummary} from '../engine/kinds/routing-summary.js'
@@ -56,7 +57,7 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
     options.log(`${formatTarget(ref)}: ${change}`)
   }
   if (report.errors.length > 0) {
-    throw new ClusterError(`applying failed:\n  ${report.errors.join('\n  ')}`)
+    throw new ClusterError(eachOnItsLine(`applying failed (${report.errors.length} ${report.errors.length === 1 ? 'failure' : 'failures'})`, report.errors))
   }
   if (report.waitingOn.length > 0 && options.timeoutMs > 0) {
     throw new BackendNotReadyError(
@@ -64,6 +65,20 @@ export async function applyNow(client: KubeClient, options: ApplyNowOptions): Pr
     )
   }
   return report
+}
+
+/**
+ * `now`'s apply of the window it stored. A window left behind when its page is not served in time would take the site
+ * down whenever its backend becomes ready: unless `keep`, it is removed and a pass restores and collects.
+ */
+export async function applyNewWindow(client: KubeClient, stored: KubeObject, keep: boolean, options: ApplyNowOptions): Promise<PassReport> {
+  return applyNow(client, options).catch(async (error: unknown) => {
+    if (!(error instanceof BackendNotReadyError) || keep) throw error
+    await client.delete(Resources.configMaps, options.namespace, stored.metadata.name, false, stored.metadata.uid)
+    await applyNow(client, {...options, log: () => {}, notes: undefined, targets: [], timeoutMs: 0})
+    const why = error.message.replace(/; the window is stored and the CronJob keeps trying.*$/, '')
+    throw new ClusterError(`${why}; window ${stored.metadata.name} was removed and nothing stays in maintenance (--keep keeps it for the CronJob to retry)`)
+  })
 }
 
 async function readTargets(client: KubeClient, namespace: string, targets: TargetRef[]): Promise<Array<KubeObject | undefined>> {

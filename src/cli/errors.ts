@@ -24,25 +24,33 @@ export function suggestions(typed: string, candidates: string[], maxDistance = 2
   return [...new Set(scored.map(({candidate}) => candidate))]
 }
 
-/** `error: unknown command "lst" for "kubectl maintenance"` with cobra's "Did you mean this?" list. */
-export function unknownCommandMessage(typed: string, bin: string, commands: string[]): string {
-  const close = suggestions(typed, commands)
-  const hint = close.length > 0 ? `\n\nDid you mean this?\n${close.map((command) => `\t${command}`).join('\n')}` : ''
-  return `unknown command "${typed}" for "${bin}"${hint}\nRun '${bin} --help' for usage.`
+/** What to print for an error: the message (each of its lines an `error: ` line) and lines of help printed as they are. */
+export interface Report {
+  message: string
+  hint?: string
 }
 
-function unknownFlagMessage(flags: string[], shape: CommandShape): string {
+/** `error: unknown command "lst" for "kubectl maintenance"` with cobra's "Did you mean this?" list. */
+export function unknownCommandMessage(typed: string, bin: string, commands: string[]): Report {
+  if (typed.startsWith('-')) return {hint: `See '${bin} --help' for usage.`, message: `unknown flag: ${typed.replace(/=.*$/, '')} (give a command first, e.g. ${bin} list -n NAMESPACE)`}
+  const close = suggestions(typed, commands)
+  const hint = close.length > 0 ? `\nDid you mean this?\n${close.map((command) => `\t${command}`).join('\n')}\n` : ''
+  return {hint: `${hint}Run '${bin} --help' for usage.`, message: `unknown command "${typed}" for "${bin}"`}
+}
+
+function unknownFlagMessage(flags: string[], shape: CommandShape): Report {
   const names = shape.flags.map((flag) => `--${flag.name}`)
-  const lines = flags.map((typed) => {
-    const bare = typed.replace(/=.*$/, '')
-    const close = bare.startsWith('--') ? suggestions(bare, names) : []
-    return `unknown flag: ${bare}${close.length > 0 ? `\nDid you mean ${close.slice(0, 3).join(' or ')}?` : ''}`
-  })
-  return `${lines.join('\n')}\nSee '${shape.usage} --help' for usage.`
+  const bare = flags.map((typed) => typed.replace(/=.*$/, ''))
+  const close = bare.flatMap((typed) => (typed.startsWith('--') ? suggestions(typed, names).slice(0, 3) : []))
+  return {hint: `${close.length > 0 ? `Did you mean ${close.join(' or ')}?\n` : ''}${usageHint(shape)}`, message: bare.map((typed) => `unknown flag: ${typed}`).join('\n')}
+}
+
+function usageHint(shape: CommandShape): string {
+  return `See '${shape.usage} --help' for usage.`
 }
 
 /** oclif's "--a=x cannot also be provided when using --b" and "Exactly one of the following must be provided: --a, --b". */
-function flagRulesMessage(reasons: string[], shape: CommandShape): string {
+function flagRulesMessage(reasons: string[], shape: CommandShape): Report {
   const sentences: string[] = []
   const pairs = new Set<string>()
   for (const reason of reasons) {
@@ -50,6 +58,7 @@ function flagRulesMessage(reasons: string[], shape: CommandShape): string {
     const exactlyOne = /^Exactly one of the following must be provided: (.*)$/.exec(reason)
     const atLeastOne = /^At least one of the following must be provided: (.*)$/.exec(reason)
     const required = /^Missing required flag (.*)$/.exec(reason)
+    const dependsOn = /^(All|One) of the following must be provided when using --([\w-]+): (.*)$/.exec(reason)
     if (exclusive) {
       const pair = [exclusive[1], exclusive[2]].sort()
       if (pairs.has(pair.join(' '))) continue
@@ -61,11 +70,13 @@ function flagRulesMessage(reasons: string[], shape: CommandShape): string {
       sentences.push(`give at least one of ${orList(atLeastOne[1])}`)
     } else if (required) {
       sentences.push(`required flag --${required[1].replace(/^-+/, '')} not set`)
+    } else if (dependsOn) {
+      sentences.push(`--${dependsOn[2]} needs ${dependsOn[1] === 'All' ? dependsOn[3].split(/,\s*/).join(' and ') : `one of ${orList(dependsOn[3])}`}`)
     } else {
       sentences.push(reason)
     }
   }
-  return `${[...new Set(sentences)].join('; ')}\nSee '${shape.usage} --help' for usage.`
+  return {hint: usageHint(shape), message: [...new Set(sentences)].join('; ')}
 }
 
 function orList(flags: string): string {
@@ -85,25 +96,33 @@ interface ParseFailure {
  * what they carry and say, not by class name: the bundle is minified. The parser's own text ends in "See more help with
  * --help" and lists reasons on indented lines: both are replaced.
  */
-export function parseErrorMessage(error: unknown, shape: CommandShape): string | undefined {
+export function parseErrorMessage(error: unknown, shape: CommandShape): Report | undefined {
   const failure = error as ParseFailure
-  if (typeof failure?.message !== 'string' || !('parse' in (failure as object))) return undefined
+  if (typeof failure?.message !== 'string') return undefined
   const text = stripAnsi(failure.message.replace(/\nSee more help with --help$/, ''))
+  // Thrown by the parser without its marks: a flag given last, without its value.
+  const noValue = /^Flag --([\w-]+) expects a value$/.exec(text)
+  if (noValue) return {hint: usageHint(shape), message: `flag needs an argument: --${noValue[1]}`}
+  if (!('parse' in (failure as object))) return undefined
   const lines = text.split('\n')
-  const usage = `\nSee '${shape.usage} --help' for usage.`
   if (/^Nonexistent flags?: /.test(text)) return unknownFlagMessage(failure.flags ?? text.replace(/^Nonexistent flags?: /, '').split(', '), shape)
   if (/^The following errors? occurred:/.test(text)) {
     return flagRulesMessage(lines.slice(1).map((line) => line.trim()).filter(Boolean), shape)
   }
   if (/^Missing \d+ required args?/.test(text)) {
-    const names = lines
-      .slice(1)
-      .map((line) => line.trim().split(/\s+/)[0])
-      .filter((name) => name && /^[\w-]+$/.test(name) && name !== 'Note' && name !== 'Alternatively')
-    return `${names.length > 0 ? `missing ${names.map((name) => name.toUpperCase()).join(', ')}` : 'missing an argument'}${usage}`
+    const names = (failure.args ?? []).map((arg) => (typeof arg === 'string' ? arg : arg.name)).filter((name): name is string => Boolean(name))
+    return {hint: usageHint(shape), message: names.length > 0 ? `missing ${names.map((name) => name.toUpperCase()).join(', ')}` : 'missing an argument'}
   }
-  if (/^Unexpected arguments?: /.test(text)) return `${lines[0].replace(/^Unexpected/, 'unexpected')}${usage}`
-  return `${lines.join(' ')}${usage}`
+  if (/^Unexpected arguments?: /.test(text)) return {hint: usageHint(shape), message: lines[0].replace(/^Unexpected/, 'unexpected')}
+  const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/.exec(lines[0])
+  if (option) return {hint: usageHint(shape), message: invalidOptionMessage(option[1], option[2], option[3])}
+  return {hint: usageHint(shape), message: lines.join(' ')}
+}
+
+/** kubectl's words for a bad -o; cobra's for any other flag with a fixed set of values. */
+function invalidOptionMessage(flag: string, value: string, options: string): string {
+  if (flag === 'output') return `unable to match a printer suitable for the output format "${value}", allowed formats are: ${options.split(/,\s*/).join(',')}`
+  return `invalid argument "${value}" for "--${flag}" flag: use one of ${orList(options)}`
 }
 
 function stripAnsi(text: string): string {
@@ -111,15 +130,25 @@ function stripAnsi(text: string): string {
   return text.replaceAll(/\u001B\[[0-9;]*m/g, '')
 }
 
-/** oclif wraps an error thrown by a flag's parse as "Parsing --flag \n\t<message>\nSee more help with --help": the message alone. */
+/**
+ * oclif wraps an error thrown by a flag's parse as "Parsing --flag \n\t<message>\nSee more help with --help": the
+ * message alone, or for oclif's own integer check, cobra's sentence that names the flag.
+ */
 export function unwrapFlagParse(message: string): string {
-  const wrapped = /^Parsing --[\w-]+ \n\t([\s\S]*?)(?:\nSee more help with --help)?$/.exec(message)
-  return wrapped ? wrapped[1] : message
+  const wrapped = /^Parsing --([\w-]+) \n\t([\s\S]*?)(?:\nSee more help with --help)?$/.exec(message)
+  if (!wrapped) return message
+  const integer = /^Expected an integer(.*) but received: (.*)$/.exec(wrapped[2])
+  return integer ? `invalid argument "${integer[2]}" for "--${wrapped[1]}" flag: expected an integer${integer[1]}` : wrapped[2]
 }
 
-/** `error: ...` for stderr, escaped like every other line we print. Lines are never folded to the terminal's width. */
-export function errorLine(message: string): string {
-  return `error: ${terminalSafe(message.replace(/^error: /, ''))}\n`
+/**
+ * `error: ...` for stderr, escaped like every other line we print, one `error: ` line per line of the message (several
+ * failures at once, as kubectl prints an aggregate), then the hint as it is. Lines are never folded to the terminal's width.
+ */
+export function errorLine(message: string, hint?: string): string {
+  const lines = message.replace(/^error: /, '').split('\n').map((line) => line.trim()).filter((line) => line !== '')
+  const errors = (lines.length > 0 ? lines : ['unknown error']).map((line) => `error: ${terminalSafe(line)}\n`).join('')
+  return hint === undefined ? errors : `${errors}${terminalSafe(hint)}\n`
 }
 
 /** The exit code oclif would use: its `oclif.exit`, else the error's own exitCode, else 1. */

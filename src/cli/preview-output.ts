@@ -42,7 +42,11 @@ export function writePreview(root: string, page: RenderedPage, listen: string, g
   } catch (error) {
     throw new UserError(`${(error as Error).message}; write the preview to a directory whose path has no quotes, "$", ";", braces or backslashes`)
   }
-  mkdirSync(temp, {recursive: true})
+  try {
+    mkdirSync(temp, {recursive: true})
+  } catch (error) {
+    throw outProblem(root, error)
+  }
   const files: Array<[string, string | Buffer]> = [
     ['page.html', page.html],
     ['page.json', page.json],
@@ -51,9 +55,26 @@ export function writePreview(root: string, page: RenderedPage, listen: string, g
     ...(gate ? [['gate.conf', gate.keyConf] as [string, string]] : []),
     ...assetNames.map((name): [string, Buffer] => [path.join('assets', name), page.assets[name]]),
   ]
-  if (assetNames.length > 0) mkdirSync(path.join(root, 'assets'), {recursive: true})
-  for (const [file, content] of files) writeFileSync(path.join(root, file), content, {mode: 0o644})
+  try {
+    if (assetNames.length > 0) mkdirSync(path.join(root, 'assets'), {recursive: true})
+    for (const [file, content] of files) writeFileSync(path.join(root, file), content, {mode: 0o644})
+  } catch (error) {
+    throw outProblem(root, error)
+  }
   return files.map(([file]) => path.join(root, file))
+}
+
+/** A directory --out cannot be: wrong input (exit 2), said in words, not as a system call's error code. */
+function outProblem(root: string, error: unknown): Error {
+  const {code, path: where} = error as NodeJS.ErrnoException
+  const why: Record<string, string> = {
+    EACCES: `you may not write ${where ?? root}`,
+    EEXIST: `${where ?? root} exists and is not a directory`,
+    ENOTDIR: `${where ?? root} cannot be made: a file is in the way`,
+    EPERM: `${where ?? root} cannot be written (operation not permitted)`,
+    EROFS: `${where ?? root} is on a read-only file system`,
+  }
+  return code !== undefined && why[code] ? new UserError(`--out ${root}: ${why[code]}; give a directory you can write (it is created if missing)`) : (error as Error)
 }
 
 /** As root, nginx's workers run as nobody: the first folder on the way to `root` that others may not enter, if any. */

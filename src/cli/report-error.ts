@@ -17,6 +17,6 @@ export function reportError(command: Command, error: Error & {exitCode?: number;
   let code = parsed === undefined ? exitCodeOf(error) : 2
   if (error instanceof UserError) code = 2
   else if (error instanceof ClusterError) code = 1
-  process.stderr.write(errorLine(parsed ?? unwrapFlagParse(error.message || String(error))))
+  process.stderr.write(parsed ? errorLine(parsed.message, parsed.hint) : errorLine(unwrapFlagParse(error.message || String(error))))
   throw new Errors.ExitError(code)
 }

@@ -17,7 +17,8 @@ export async function handleTopLevel(error: unknown, config: Config | undefined)
     if (notFound && config) {
       const commands = [...new Set([...config.commands.flatMap((command) => [command.id, ...command.aliases]).filter((id) => !config.findCommand(id)?.hidden)])]
       const spaced = (id: string) => id.replaceAll(':', ' ')
-      process.stderr.write(errorLine(unknownCommandMessage(spaced(notFound[1]), config.bin, commands.map(spaced))))
+      const unknown = unknownCommandMessage(spaced(notFound[1]), config.bin, commands.map(spaced))
+      process.stderr.write(errorLine(unknown.message, unknown.hint))
     } else {
       process.stderr.write(errorLine(failure?.message ?? String(error)))
     }

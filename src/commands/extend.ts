@@ -40,7 +40,7 @@ export default class Extend extends KubeCommand<typeof Extend> {
     const byMs = by === undefined ? undefined : fromFlag('by', () => parseDuration(by)).ms
     if (byMs !== undefined && byMs <= 0) throw new UserError(`--by ${by} is not positive; give a length such as 30m`)
     const zone = timezone === undefined ? undefined : zoneFlag(timezone)
-    const request: EndRequest = byMs === undefined ? {until: (windowZone) => fromFlag('until', () => parseWhen(until as string, {asEnd: true, fold, now: at, zone: zone ?? windowZone}))} : {byMs}
+    const request: EndRequest = byMs === undefined ? {until: (windowZone, after) => fromFlag('until', () => parseWhen(until as string, {after, asEnd: true, fold, now: at, zone: zone ?? windowZone}))} : {byMs}
     const client = await this.client()
     const window = await getWindow(client, client.namespace, this.args.window)
     const local = (ms: number): string => formatLocal(ms, window.timezone)

@@ -4,8 +4,10 @@ import {KubeCommand} from '../cli/base-command.js'
 import {describe} from '../kube/apply.js'
 import {installNamespace} from '../kube/install-context.js'
 import {reconcile} from '../kube/reconcile.js'
+import {ClusterError, eachOnItsLine} from '../model/errors.js'
 import {parseDuration, toRfc3339Utc} from '../model/time.js'
 import {commandClock} from '../cli/clock.js'
+import {fromFlag} from '../cli/window-input.js'
 
 export default class Reconcile extends KubeCommand<typeof Reconcile> {
   static description = `Run one pass of the maintenance engine: switch targets whose window has started, restore those whose window has ended, create and clean up backends.
@@ -24,7 +26,7 @@ This is what the in-cluster CronJob runs every minute; you may run it by hand. W
   }
 
   async run(): Promise<void> {
-    const horizonMs = this.flags.horizon === '0s' || this.flags.horizon === '0' ? 0 : parseDuration(this.flags.horizon).ms
+    const horizonMs = this.flags.horizon === '0s' || this.flags.horizon === '0' ? 0 : fromFlag('horizon', () => parseDuration(this.flags.horizon)).ms
     const client = await this.client()
     const namespace = this.flags['all-namespaces'] ? undefined : client.namespace
     const report = await reconcile(client, {
@@ -42,8 +44,6 @@ This is what the in-cluster CronJob runs every minute; you may run it by hand. W
       if (report.planned.length === 0 && (report.later ?? []).length === 0) this.log('nothing to do')
     }
     for (const waiting of report.waitingOn) process.stderr.write(`still waiting for backend ${waiting} to become ready\n`)
-    if (report.errors.length > 0) {
-      this.error(`the pass finished with ${report.errors.length} failure(s):\n  ${report.errors.join('\n  ')}`, {exit: 1})
-    }
+    if (report.errors.length > 0) throw new ClusterError(eachOnItsLine(`the pass finished with ${report.errors.length} failure(s)`, report.errors))
   }
 }

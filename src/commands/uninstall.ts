@@ -6,7 +6,7 @@ import {displayName} from '../install/apply.js'
 import {deleteObjects, installedCronJobs, installedObjects, isManaged, managedWindows, scheduleFeeds, suspendCronJobs} from '../install/remove.js'
 import {reconcile} from '../kube/reconcile.js'
 import {uninstallPreview} from '../engine/uninstall-preview.js'
-import {ClusterError, UserError} from '../model/errors.js'
+import {ClusterError, UserError, eachOnItsLine} from '../model/errors.js'
 import {INSTALL_NAMESPACE, ROLE_LABEL, Role} from '../model/keys.js'
 import {Resources} from '../kube/resources.js'
 
@@ -49,7 +49,7 @@ The CronJob is paused first so no pass switches a target back meanwhile. If any 
     })
     if (report.errors.length > 0) {
       await suspendCronJobs(client, running, false)
-      throw new ClusterError(`could not restore everything, so nothing was deleted (the CronJob runs again):\n  ${report.errors.join('\n  ')}`)
+      throw new ClusterError(eachOnItsLine('could not restore everything, so nothing was deleted (the CronJob runs again)', report.errors))
     }
 
     const log = (object: KubeObject) => this.log(`${displayName(object)} deleted`)

@@ -81,7 +81,7 @@ export function endChange(window: Window, now: number, whole = false): EndChange
 /** A window named to `end`: the one to end, or a note on why there is nothing to do; one that has not started is a user error. */
 export function endableWindow(window: Window, now: number): {window?: Window; note?: string} {
   if (window.phase === 'Cancelled') return {note: `window ${window.name} was cancelled; nothing to do`}
-  if (window.start >= now) {
+  if (window.start > now) {
     throw new UserError(`window ${window.name} has not started (it starts ${formatLocal(window.start, window.timezone)}); use kubectl maintenance cancel ${window.name}`)
   }
   if (window.phase === 'Completed' || isOver(window, now)) return {note: `window ${window.name} has already ended; nothing to do`}
@@ -111,8 +111,8 @@ export function enableAnnotationsToRemove(object: KubeObject | undefined, ref: T
   return annotations
 }
 
-/** What `extend` asks for: a length to add to the current end, or the new end itself (read lazily, in a zone). */
-export type EndRequest = {byMs: number} | {until: (zone: string) => number}
+/** What `extend` asks for: a length to add to the current end, or the new end itself (read lazily, in a zone, after the start). */
+export type EndRequest = {byMs: number} | {until: (zone: string, after: number) => number}
 
 /** The new end of a one-off window that `extend` moves; one that is over, open-ended (with --by) or would end in the past is a user error. */
 export function extendedEnd(window: Window, now: number, request: EndRequest): number {
@@ -121,7 +121,7 @@ export function extendedEnd(window: Window, now: number, request: EndRequest): n
     throw new UserError(`window ${name} is ${window.phase}; schedule a new window with kubectl maintenance schedule`)
   }
   if ('byMs' in request && window.end === undefined) throw new UserError(`window ${name} has no end; use --until`)
-  const end = 'byMs' in request ? (window.end as number) + request.byMs : request.until(window.timezone)
+  const end = 'byMs' in request ? (window.end as number) + request.byMs : request.until(window.timezone, window.start)
   const local = (ms: number): string => formatLocal(ms, window.timezone)
   if (end <= window.start) throw new UserError(`the new end ${local(end)} is not after the window's start ${local(window.start)}`)
   if (end <= now) throw new UserError(`the new end ${local(end)} is not in the future (now: ${local(now)}); to end the window now use kubectl maintenance end ${name}`)
@@ -139,7 +139,7 @@ export function occurrenceExtension(window: Window, now: number, request: EndReq
   if (occurrence?.end === undefined) {
     throw new UserError(`window ${name} recurs ("${window.every}" for ${window.duration}) and no occurrence is in progress; extend lengthens the one in progress. To make every occurrence longer, schedule a new window with a longer --duration and cancel this one`)
   }
-  const end = 'byMs' in request ? occurrence.end + request.byMs : request.until(window.timezone)
+  const end = 'byMs' in request ? occurrence.end + request.byMs : request.until(window.timezone, occurrence.start)
   if (end <= occurrence.end) {
     const local = (ms: number): string => formatLocal(ms, window.timezone)
     throw new UserError(`the new end ${local(end)} is not after the end of the occurrence in progress (${local(occurrence.end)}); to end it now use kubectl maintenance end ${name}`)

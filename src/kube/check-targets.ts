@@ -36,7 +36,7 @@ export async function checkTargets(client: KubeClient, namespace: string, refs: 
   const protectedServices = observed.some((t) => t.ref.kind === 'service') ? await readProtectedServices(client) : undefined
   const decisions = observed.map((target) => ({decision: checkSwitch(target, {force, neighbours, protectedServices}), target: target.ref}))
   const {errors, warnings} = summarizeDecisions(decisions)
-  if (errors.length > 0) throw new UserError(errors.join('\n'))
+  if (errors.length > 0) throw new UserError(errors.join('\n')) // one refusal per line, each printed as its own `error:` line
   return {decisions, warnings}
 }
 

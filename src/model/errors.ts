@@ -19,3 +19,11 @@ export class ClusterError extends Error {
     this.name = 'ClusterError'
   }
 }
+
+/**
+ * Several failures at once, as kubectl prints an aggregate error: the summary, then each failure, every one on its own
+ * line, which the CLI prints as its own `error: ...` line (src/cli/errors.ts).
+ */
+export function eachOnItsLine(summary: string, failures: string[]): string {
+  return [summary, ...failures.map((failure) => failure.replaceAll(/\s*\n\s*/g, ' '))].join('\n')
+}

@@ -26,6 +26,8 @@ export interface WhenOptions {
   fold?: Fold
   /** The time ends something (`--until`, `--end`): a bare time of day that has passed today is refused, not read as tomorrow's. */
   asEnd?: boolean
+  /** With `asEnd`: what the end must follow (a later start); a bare time of day today at or before it is refused too. */
+  after?: number
 }
 
 export const FOLDS = ['earlier', 'later'] as const
@@ -39,7 +41,8 @@ export type Fold = (typeof FOLDS)[number]
  * - relative, as elapsed time from now: `+30m`, `+2h30m`, `+1d`; or `now`.
  * A local time that clocks skip (spring forward) is refused, naming the first time after the gap. One that clocks
  * show twice (fall back) is refused unless `fold` says which (a time of day of which only the second is still ahead
- * is that one). With `asEnd`, a bare time of day that has passed today is refused rather than read as tomorrow's.
+ * is that one). With `asEnd`, a bare time of day that has passed today (or is not after `after`) is refused rather
+ * than read as another day's: the message names the date that was probably meant.
  */
 export function parseWhen(text: string, opts: WhenOptions): number {
   const trimmed = text.trim()
@@ -169,10 +172,15 @@ function nextTimeOfDay(texts: FieldTexts, original: string, opts: WhenOptions): 
     if (instants.length === 0) {
       const gap = gapAt(wall, opts.zone)
       if (gap && gap.transition > opts.now) throw gapError(wall, original, opts.zone, false)
+      // Clocks skipped it earlier today: as an end it has passed, like any other time of today behind us.
+      if (days === 0 && opts.asEnd) throw passedError(time, original, opts)
       continue
     }
     const ahead = instants.filter((instant) => instant > opts.now)
-    if (days === 0 && opts.asEnd && ahead.length === 0) throw passedError(wall, original, opts)
+    if (days === 0 && opts.asEnd) {
+      if (ahead.length === 0) throw passedError(time, original, opts)
+      if (opts.after !== undefined && instants.every((instant) => instant <= (opts.after as number))) throw beforeStartError(time, original, opts, opts.after)
+    }
     if (ahead.length > 0) return chooseInstant(ahead, wall, original, opts.zone, opts.fold)
   }
   // Only a zone that skipped whole days gets here (Pacific/Apia, 2011-12-30).
@@ -180,12 +188,31 @@ function nextTimeOfDay(texts: FieldTexts, original: string, opts: WhenOptions): 
 }
 
 /** A bare time of day used as an end that clocks showed earlier today: tomorrow's would silently make a day-long outage. */
-function passedError(wall: number, original: string, opts: WhenOptions): UserError {
-  const tomorrow = formatWall(wall + DAY_MS)
+function passedError(time: WallFields, original: string, opts: WhenOptions): UserError {
+  const meant = firstWallAfter(time, Math.max(opts.now, opts.after ?? opts.now), opts.zone)
   return new UserError(
     `"${original}" has already passed today in ${opts.zone} (now ${formatLocal(opts.now, opts.zone)}); ` +
-      `for tomorrow write the date: "${tomorrow}", or a relative time such as +30m`,
+      `for ${meant.slice(0, 10) === formatWall(wallOf(opts.now, opts.zone) + DAY_MS).slice(0, 10) ? 'tomorrow' : 'another day'} write the date: "${meant}", or a relative time such as +30m`,
   )
+}
+
+/** A bare time of day used as an end that comes today, but not after the start: never moved to the next day unasked. */
+function beforeStartError(time: WallFields, original: string, opts: WhenOptions, after: number): UserError {
+  const today = formatWall(wallFromFields({...wallFields(wallOf(opts.now, opts.zone)), hour: time.hour, millisecond: time.millisecond, minute: time.minute, second: time.second}))
+  return new UserError(
+    `"${original}" (today, ${today}) is not after the start ${formatLocal(after, opts.zone)}; ` +
+      `a bare time is not moved to another day: write the date, "${firstWallAfter(time, after, opts.zone)}"`,
+  )
+}
+
+/** The first wall time of the day with this time of day that clocks in `zone` show after `instant` (for suggestions). */
+function firstWallAfter(time: WallFields, instant: number, zone: string): string {
+  const from = wallFields(wallOf(instant, zone))
+  for (let days = 0; days <= 3; days++) {
+    const wall = wallFromFields({...time, day: from.day + days, month: from.month, year: from.year})
+    if (possibleInstants(wall, zone).some((candidate) => candidate > instant)) return formatWall(wall)
+  }
+  return formatWall(wallFromFields({...time, day: from.day + 1, month: from.month, year: from.year}))
 }
 
 /** `2026-12-24 22:00 CET`: what kubectl users read in lists, in the window's zone. */

@@ -133,6 +133,46 @@ describe('kubectl manners', () => {
     })
   })
 
+  describe('status -w (issue 14 item 9)', () => {
+    it('prints the table, then a line for each target whose row changes, without headers, until interrupted', async function () {
+      this.timeout(60_000)
+      server.seed(ingress('blog', 'default'))
+      const child = spawn(process.execPath, [BUNDLE, 'status', '-n', 'default', '-w'], {env: {...process.env, ...envFor(server)}})
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+      })
+      child.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString()
+      })
+      const seen = async (stream: 'stdout' | 'stderr', pattern: RegExp) => {
+        for (;;) {
+          if (pattern.test(stream === 'stdout' ? out : err)) return
+          if (child.exitCode !== null) throw new Error(`status -w ended; it printed:\n${out}\n${err}`)
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+      }
+      try {
+        await seen('stderr', /No targets in maintenance or scheduled for it in default namespace\./)
+        const made = await cli('schedule', 'ingress/blog', '-n', 'default', '--start', '2026-12-26T10:00:00Z', '--duration', '1h', '--name', 'blog-upgrade', '--timezone', 'UTC')
+        expect(made.exitCode, made.stderr).to.equal(0)
+        await seen('stdout', /^ingress\/blog +no +blog-upgrade +<none> +<none> +<none>\n/m)
+        // The window of now starts last, so it decides: the row changes to it, its backend and its end.
+        const down = await cli('now', 'ingress/blog', '-n', 'default', '--for', '1h', '--name', 'blog-down', '--timezone', 'UTC')
+        expect(down.exitCode, down.stderr).to.equal(0)
+        await seen('stdout', /^ingress\/blog +yes +blog-down +maintenance-[0-9a-f]{10} +1\/1 +2026-12-24 21:00\n/m)
+        expect(out.split('\n').filter((line) => line.startsWith('TARGET'))).to.have.length(0)
+        // Each change on the way (the window stored, its backend starting, the switch) is a line, none repeated.
+        const rows = out.split('\n').filter((line) => line.startsWith('ingress/blog'))
+        expect(rows.length).to.be.at.least(2)
+        expect(new Set(rows).size, out).to.equal(rows.length)
+      } finally {
+        child.kill()
+      }
+    })
+  })
+
   describe('errors like kubectl (issue 14 item 10)', () => {
     it('an unknown flag: one line with a suggestion and where to find usage, no help dump, exit 2', async () => {
       const result = await cli('schedule', 'ingress/shop', '--start', '+1h', '--duraton', '1h')
@@ -176,6 +216,93 @@ describe('kubectl manners', () => {
       expect(long.code).to.equal(2)
       expect(long.stderr.split('\n')[0]).to.match(/^error: window "a-window-whose-name-is-long-enough-to-wrap-at-forty-columns" not found in namespace "shop"; list them with/)
       expect(long.stderr).to.not.include('›')
+    })
+  })
+
+  describe('every wrong input is one error: line and exit 2, writing nothing (issue 14 item 10)', () => {
+    const usage = (command: string) => `\nSee 'kubectl maintenance ${command} --help' for usage.\n`
+    const wrong: Array<{argv: string[]; stderr: string | RegExp}> = [
+      {argv: ['cancel'], stderr: `error: missing WINDOW${usage('cancel')}`},
+      // In-process, oclif names the command after its class (setpage); the installed CLI says set-page.
+      {argv: ['set-page'], stderr: /^error: missing WINDOW, PAGE\nSee 'kubectl maintenance set-?page --help' for usage\.\n$/},
+      {argv: ['schedule', 'ingress/shop', '-n', 'shop', '--start'], stderr: `error: flag needs an argument: --start${usage('schedule')}`},
+      {argv: ['schedule', 'ingress/shop', '-n', 'shop', '--start', '+1h', '--duration', '1h', '--fold', 'sideways'], stderr: `error: invalid argument "sideways" for "--fold" flag: use one of earlier or later${usage('schedule')}`},
+      {argv: ['now', 'ingress/shop', '-n', 'shop', '-o', 'wide'], stderr: `error: unable to match a printer suitable for the output format "wide", allowed formats are: table,json,yaml,name${usage('now')}`},
+      {argv: ['preview', '--serve', 'eighty'], stderr: 'error: invalid argument "eighty" for "--serve" flag: expected an integer\n'},
+      {argv: ['preview', '--nginx', '/usr/sbin/nginx'], stderr: `error: --nginx needs --serve${usage('preview')}`},
+      {argv: ['reconcile', '-n', 'shop', '--horizon', 'soon'], stderr: 'error: --horizon: cannot read "soon" as a duration; use 90s, 45m, 2h30m, 1d, 1d2h, or ISO 8601 such as PT2H, P1D, PT1H30M\n'},
+      {argv: ['schedule', 'ingress/shop', '-n', 'shop', '--start', '+1h', '--end', '20:00', '--timezone', 'UTC'], stderr: 'error: --end: "20:00" has already passed today in UTC (now 2026-12-24 20:00 UTC); for tomorrow write the date: "2026-12-25 20:00", or a relative time such as +30m\n'},
+      {argv: ['extend', 'ingress-front-20261225-0600', '-n', 'web', '--until', '19:00', '--timezone', 'UTC'], stderr: 'error: --until: "19:00" has already passed today in UTC (now 2026-12-24 20:00 UTC); for tomorrow write the date: "2026-12-25 19:00", or a relative time such as +30m\n'},
+    ]
+    for (const {argv, stderr} of wrong) {
+      it(argv.join(' '), async () => {
+        server.clearLog()
+        const result = await cli(...argv)
+        if (typeof stderr === 'string') expect(result.stderr).to.equal(stderr)
+        else expect(result.stderr).to.match(stderr)
+        expect(result.exitCode).to.equal(2)
+        expect(result.stdout).to.equal('')
+        expect(server.writes()).to.deep.equal([])
+      })
+    }
+
+    it('two refused targets: one error: line each', async () => {
+      server.seed(service('kube-dns', 'kube-system'), service('metrics', 'kube-system'))
+      server.clearLog()
+      const result = await cli('now', 'svc/kube-dns', 'svc/metrics', '-n', 'kube-system', '--for', '1h')
+      expect(result.exitCode).to.equal(2)
+      const lines = result.stderr.trimEnd().split('\n')
+      expect(lines, result.stderr).to.have.length(2)
+      for (const line of lines) expect(line).to.match(/^error: service\/(kube-dns|metrics) .*kube-system/)
+      expect(server.writes()).to.deep.equal([])
+    })
+
+    it('a flag before any command: unknown flag, not a command named "--bogus"', async function () {
+      this.timeout(30_000)
+      const result = await run(process.execPath, [BUNDLE, '--bogus'], {env: {...process.env, ...envFor(server)}})
+      expect(result.code).to.equal(2)
+      expect(result.stderr).to.equal("error: unknown flag: --bogus (give a command first, e.g. kubectl maintenance list -n NAMESPACE)\nSee 'kubectl maintenance --help' for usage.\n")
+    })
+  })
+
+  describe('every cluster failure is error: lines with the API reason and exit 1', () => {
+    afterEach(() => server.faults.clear())
+
+    const commands = [
+      ['list', '-n', 'shop'],
+      ['status', '-n', 'shop'],
+      ['schedule', 'ingress/shop', '-n', 'shop', '--start', '+1h', '--duration', '1h'],
+      ['end', 'ingress-shop-20261224-2100', '-n', 'shop'],
+      ['extend', 'service-web-20261225-0100', '-n', 'shop', '--by', '10m'],
+      ['page', 'list', '-n', 'shop'],
+      ['history', 'ingress-shop-20261224-2100', '-n', 'shop'],
+      ['calendar', '-n', 'shop'],
+      ['reconcile', '-n', 'shop'],
+      ['uninstall', '--dry-run'],
+    ]
+    for (const argv of commands) {
+      it(`${argv.join(' ')}: forbidden`, async () => {
+        server.faults.deny('*', '*')
+        const result = await cli(...argv)
+        expect(result.exitCode, result.stderr).to.equal(1)
+        expect(result.stderr).to.match(/^error: [^\n]+ is forbidden: User "[^"]+" cannot \w+ resource [^\n]+ \(Forbidden\)\n$/)
+      })
+    }
+
+    it('a pass with several failures: one error: line each, after the summary', async () => {
+      server.seed(
+        ingress('pass', 'default'),
+        windowConfigMap({end: '2026-12-24T21:00:00Z', name: 'pass-now', namespace: 'default', start: '2026-12-24T19:30:00Z', targets: 'ingress/pass'}),
+      )
+      server.faults.deny('create', 'configmaps', 'default')
+      server.faults.deny('patch', 'configmaps', 'default')
+      const result = await cli('reconcile', '-n', 'default')
+      expect(result.exitCode).to.equal(1)
+      const errors = result.stderr.split('\n').filter((line) => line.startsWith('error: '))
+      expect(errors[0], result.stderr).to.match(/^error: the pass finished with \d+ failure\(s\)$/)
+      expect(errors.length).to.equal(Number(/with (\d+) failure/.exec(errors[0])?.[1]) + 1)
+      for (const line of errors.slice(1)) expect(line).to.match(/\(Forbidden\)$/)
+      expect(result.stderr).to.not.match(/^ /m)
     })
   })
 

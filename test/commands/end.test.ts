@@ -120,6 +120,29 @@ describe('end', () => {
   })
 })
 
+describe('end of a window that now made in the same second (twice.test.ts flake)', () => {
+  let server: ApiServer
+
+  before(async () => {
+    server = await startCluster()
+    server.seed(ingress('shop', 'shop'))
+  })
+
+  after(async () => server.close())
+
+  it('counts it as started from its start on, as the engine does (start <= now)', async () => {
+    // now stores its start on the second; an end within that second found start == now and said "has not started".
+    const made = await runCommand(['now', 'ingress/shop', '-n', 'shop', '--name', 'same-second', '--no-wait', '--timezone', 'Europe/Berlin'], {env: envFor(server)})
+    expect(made.exitCode, made.stderr).to.equal(0)
+    const start = (server.object('v1', 'ConfigMap', 'shop', 'same-second') as Stored).metadata.annotations?.['kubectl-maintenance.io/start']
+    expect(start).to.equal('2026-12-24T20:00:00Z')
+    const ended = await runCommand(['end', 'same-second', '-n', 'shop'], {env: envFor(server)})
+    expect(ended.exitCode, ended.stderr).to.equal(0)
+    expect(ended.stdout.split('\n')[0]).to.equal('window same-second ended at 2026-12-24 21:00 CET')
+    expect((server.object('v1', 'ConfigMap', 'shop', 'same-second') as Stored).metadata.annotations?.['kubectl-maintenance.io/end']).to.equal('2026-12-24T20:00:01Z')
+  })
+})
+
 describe('end of a recurring window that extend lengthened (issue 14 item 1)', () => {
   let server: ApiServer
 

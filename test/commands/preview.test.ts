@@ -143,10 +143,13 @@ describe('preview', () => {
       {argv: ['--end', 'soon'], stderr: /^error: --end: cannot read "soon" as a time; use one of: /, why: 'an unreadable --end'},
       {argv: ['--end', '+1h', '--start', '+2h', ...BERLIN], stderr: /^error: --end 2026-12-24 22:00 CET is not after the start 2026-12-24 23:00 CET; give a later --end such as \+2h\n$/, why: 'an end before the start'},
       {argv: ['--timezone', 'CET'], stderr: /^error: --timezone: time zone "CET" is an abbreviation or legacy name, not a place: use an IANA name such as Europe\/Berlin/, why: 'a zone abbreviation'},
-      {argv: ['--format', 'pdf'], stderr: /Expected --format=pdf to be one of: html, json, xml/, why: 'an unknown format'},
+      {argv: ['--format', 'pdf'], stderr: /^error: invalid argument "pdf" for "--format" flag: use one of html, json or xml\n/, why: 'an unknown format'},
       {argv: ['--out', 'x', '--serve', '8080'], stderr: /--out and --serve cannot be used together/, why: '--out with --serve'},
-      {argv: ['--port', '9000'], stderr: /All of the following must be provided when using --port: --out/, why: '--port without --out'},
-      {argv: ['--serve', '70000'], stderr: /Expected an integer less than or equal to 65535/, why: 'a port out of range'},
+      {argv: ['--port', '9000'], stderr: /^error: --port needs --out\n/, why: '--port without --out'},
+      {argv: ['--end', '20:00', ...BERLIN], stderr: /^error: --end: "20:00" has already passed today in Europe\/Berlin \(now 2026-12-24 21:00 CET\); for tomorrow write the date: "2026-12-25 20:00", or a relative time such as \+30m\n$/, why: 'a bare --end that has passed (never tomorrow\'s unasked)'},
+      {argv: ['--start', '+3h', '--end', '22:30', ...BERLIN], stderr: /^error: --end: "22:30" \(today, 2026-12-24 22:30\) is not after the start 2026-12-25 00:00 CET; a bare time is not moved to another day: write the date, "2026-12-25 22:30"\n$/, why: 'a bare --end before the start'},
+      {argv: ['--out', '/etc/hostname'], stderr: /^error: --out \/etc\/hostname: \/etc\/hostname\/tmp cannot be made: a file is in the way; give a directory you can write \(it is created if missing\)\n$/, why: 'an --out that is a file'},
+      {argv: ['--serve', '70000'], stderr: /^error: invalid argument "70000" for "--serve" flag: expected an integer less than or equal to 65535\n/, why: 'a port out of range'},
     ]
     for (const {why, argv, stderr} of bad) {
       it(`exits 2 on ${why}, writing nothing`, async () => {

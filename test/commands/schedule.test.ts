@@ -98,6 +98,12 @@ describe('schedule', () => {
     await deleteConfigMap(server, 'shop', 'overlapping')
   })
 
+  it('reads a bare --end as today when it is after the start', async () => {
+    const result = await schedule('ingress/shop', '-n', 'shop', '--start', '22:00', '--end', '23:30', ...BERLIN, '--name', 'bare-end', '--dry-run')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.equal('window bare-end created (dry run): ingress/shop from 2026-12-24 22:00 CET to 2026-12-24 23:30 CET\n')
+  })
+
   it('accepts a custom page from the install namespace', async () => {
     const result = await schedule('ingress/shop', '-n', 'shop', '--start', '+1h', '--duration', '30m', ...BERLIN, '--page', 'fancy', '--name', 'fancy-one')
     expect(result.exitCode).to.equal(0)
@@ -120,6 +126,10 @@ describe('schedule', () => {
     {argv: ['ingress/UPPER', ...good.slice(1)], message: '"UPPER" is not a valid Kubernetes name', title: 'a target name that is not DNS-1123'},
     {argv: ['ingress/nope', ...good.slice(1)], message: 'ingress/nope not found in namespace shop', title: 'a target that does not exist'},
     {argv: [...replace('--duration', '2h').slice(0, -4), '--end', '2026-12-24 21:30', ...BERLIN], message: 'is not after --start 2026-12-24 22:00 CET', title: 'an end before the start'},
+    // A bare end time is today's: never moved to the next day unasked (issue 14 "nothing silent"), the date suggested.
+    {argv: [...replace('--duration', '2h').slice(0, -4), '--end', '20:30', ...BERLIN], message: 'error: --end: "20:30" has already passed today in Europe/Berlin (now 2026-12-24 21:00 CET); for tomorrow write the date: "2026-12-25 20:30", or a relative time such as +30m\n', title: 'a bare --end that has passed today'},
+    {argv: [...replace('--duration', '2h').slice(0, -4), '--end', '21:30', ...BERLIN], message: 'error: --end: "21:30" (today, 2026-12-24 21:30) is not after the start 2026-12-24 22:00 CET; a bare time is not moved to another day: write the date, "2026-12-25 21:30"\n', title: 'a bare --end before --start (later today)'},
+    {argv: ['ingress/shop', '-n', 'shop', '--start', '2026-12-27 10:00', '--end', '12:00', ...BERLIN], message: 'error: --end: "12:00" has already passed today in Europe/Berlin (now 2026-12-24 21:00 CET); for another day write the date: "2026-12-27 12:00"', title: 'a bare --end that has passed, with a start days ahead'},
     {argv: replace('--duration', '0s'), message: '--duration', title: 'a zero duration'},
     {argv: replace('--duration', '-1h'), message: '--duration', title: 'a negative duration'},
     {argv: replace('--start', '2026-12-24 20:00'), message: '--start 2026-12-24 20:00 CET is in the past (now: 2026-12-24 21:00 CET)', title: 'a start in the past'},

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -6,8 +7,35 @@ import path from 'node:path'
 import {bundleRef} from '../../src/install/manifests.js'
 import {gzipBundle} from '../../src/install/bundle-source.js'
 import {type ApiServer, startApiServer} from '../support/apiserver.js'
-import {runCommand} from '../support/run-command.js'
+import {PROJECT_ROOT, runCommand} from '../support/run-command.js'
 import {type Obj, ingress, windowConfigMap} from '../install/cluster-fixtures.js'
+
+const BUNDLE = path.join(PROJECT_ROOT, 'dist', 'kubectl-maintenance.mjs')
+
+/**
+ * Runs the built CLI on a pseudo-terminal (util-linux script: stdin, stdout and stderr are the terminal) and types
+ * `answer` and Enter once it asks. Returns what the terminal showed and the exit code (script -e passes it on).
+ */
+async function onTerminal(argv: string[], env: Record<string, string>, answer: string): Promise<{code: number | null; output: string}> {
+  const command = [process.execPath, BUNDLE, ...argv].map((word) => `'${word.replaceAll("'", String.raw`'\''`)}'`).join(' ')
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {env: {...process.env, ...env, NO_COLOR: '1', TERM: 'dumb'}})
+  let output = ''
+  let answered = false
+  const read = (chunk: Buffer) => {
+    output += chunk.toString()
+    if (!answered && output.includes('[y/N]')) {
+      answered = true
+      child.stdin.write(`${answer}\r`)
+    }
+  }
+  child.stdout.on('data', read)
+  child.stderr.on('data', read)
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', resolve)
+  })
+  return {code, output: output.replaceAll('\r\n', '\n')}
+}
 
 const NS = 'kubectl-maintenance'
 const HOUR = 3_600_000
@@ -100,6 +128,32 @@ describe('uninstall', function () {
     expect(server.writes()).to.deep.equal([])
   })
 
+  describe('without --yes on a terminal (a pseudo-terminal from util-linux script, in Debian\'s essential bsdutils)', () => {
+    it('asks, and on no changes nothing: exit 2', async function () {
+      this.timeout(60_000)
+      server.clearLog()
+      const {code, output} = await onTerminal(['uninstall'], env, 'n')
+      expect(output).to.include('shop/ingress/shop would be restored (window upgrade)')
+      expect(output).to.include('Restore and delete all of this? [y/N] ')
+      expect(output).to.match(/error: uninstall restores every target in maintenance and deletes \d+ objects: add --yes to confirm; nothing was changed/)
+      expect(output).to.not.include('stdin is not a terminal')
+      expect(code).to.equal(2)
+      expect(server.writes()).to.deep.equal([])
+      expect(target().metadata.annotations?.['kubectl-maintenance.io/window']).to.equal('upgrade')
+    })
+
+    it('asks, and on yes restores and deletes: exit 0', async function () {
+      this.timeout(60_000)
+      const {code, output} = await onTerminal(['uninstall'], env, 'y')
+      expect(code, output).to.equal(0)
+      expect(output).to.include('Restore and delete all of this? [y/N] ')
+      expect(output).to.include('shop/ingress/shop restored after window upgrade')
+      expect(output).to.include('namespace/kubectl-maintenance deleted')
+      expect(target().metadata.annotations?.['kubectl-maintenance.io/window']).to.equal(undefined)
+      expect(names('batch/v1', 'CronJob')).to.deep.equal([])
+    })
+  })
+
   it('--keep-windows keeps the window ConfigMaps', async () => {
     const result = await uninstall('--keep-windows')
     expect(result.exitCode, result.stderr).to.equal(0)
@@ -112,7 +166,7 @@ describe('uninstall', function () {
     server.clearLog()
     const result = await uninstall()
     expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.include('could not restore everything, so nothing was deleted (the CronJob runs again):')
+    expect(result.stderr).to.match(/^error: could not restore everything, so nothing was deleted \(the CronJob runs again\)\n(error: .*\n)+$/)
     expect(result.stderr).to.include('restoring shop/ingress/shop: ')
     expect(server.writes().filter((write) => write.method === 'DELETE')).to.deep.equal([])
     expect(target().metadata.annotations?.['kubectl-maintenance.io/backend']).to.match(/^maintenance-/)

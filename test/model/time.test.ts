@@ -8,9 +8,9 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 const BERLIN = 'Europe/Berlin'
 const NEW_YORK = 'America/New_York'
 
-function whenError(text: string, now: number, zone: string): string {
+function whenError(text: string, now: number, zone: string, options: {asEnd?: boolean; after?: number} = {}): string {
   try {
-    parseWhen(text, {now, zone})
+    parseWhen(text, {...options, now, zone})
   } catch (error) {
     expect(error).to.be.instanceOf(UserError)
     return (error as UserError).message
@@ -181,6 +181,21 @@ describe('model/time', () => {
 
       it('that is still ahead today is today', () => {
         expect(formatLocal(parseWhen('15:00', {asEnd: true, now, zone: BERLIN}), BERLIN)).to.equal('2026-12-24 15:00 CET')
+      })
+
+      it('that comes today but not after a later start is refused, naming the first such time after the start', () => {
+        const start = at('2026-12-24T22:00:00Z') // 23:00 in Berlin
+        const message = whenError('01:00', now, BERLIN, {after: start, asEnd: true})
+        expect(message).to.equal('"01:00" has already passed today in Europe/Berlin (now 2026-12-24 14:07 CET); for tomorrow write the date: "2026-12-25 01:00", or a relative time such as +30m')
+        const later = whenError('16:00', now, BERLIN, {after: start, asEnd: true})
+        expect(later).to.equal('"16:00" (today, 2026-12-24 16:00) is not after the start 2026-12-24 23:00 CET; a bare time is not moved to another day: write the date, "2026-12-25 16:00"')
+        const inThreeDays = at('2026-12-27T10:00:00Z')
+        expect(whenError('13:00', now, BERLIN, {after: inThreeDays, asEnd: true})).to.include('for another day write the date: "2026-12-27 13:00"')
+        expect(formatLocal(parseWhen('23:30', {after: start, asEnd: true, now, zone: BERLIN}), BERLIN)).to.equal('2026-12-24 23:30 CET')
+      })
+
+      it('that clocks skipped earlier today (spring forward) has passed, not moved to tomorrow', () => {
+        expect(whenError('02:30', at('2026-03-29T08:00:00Z'), BERLIN, {asEnd: true})).to.include('"02:30" has already passed today in Europe/Berlin')
       })
 
       it('as a start it is still the next such time (tomorrow)', () => {

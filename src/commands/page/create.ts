@@ -7,7 +7,7 @@ import {CREATE_OUTPUTS} from '../../cli/window-input.js'
 import {createPage} from '../../kube/pages.js'
 import {type PageFiles, pageConfigMapName} from '../../render/page-codec.js'
 import {installNamespace} from '../../kube/install-context.js'
-import {UserError} from '../../model/errors.js'
+import {UserError, eachOnItsLine} from '../../model/errors.js'
 import {INSTALL_NAMESPACE} from '../../model/keys.js'
 import {DEFAULT_STATUS} from '../../render/page.js'
 
@@ -58,7 +58,7 @@ Templates may use: title, message, reason, contact, start, end, startLocal, endL
       xml: flags.xml === undefined ? undefined : readTemplate('xml', flags.xml),
     }
     const problems = pageProblems({...files, namespace: ''})
-    if (problems.length > 0) throw new UserError(`page ${args.name} is not valid; nothing was written:\n  ${problems.join('\n  ')}`)
+    if (problems.length > 0) throw new UserError(eachOnItsLine(`page ${args.name} is not valid; nothing was written`, problems.map((problem) => `page ${args.name}: ${problem}`)))
     return files
   }
 }

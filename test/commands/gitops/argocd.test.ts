@@ -144,7 +144,7 @@ describe('gitops argocd', () => {
     expect(parseYaml(result.stdout)).to.deep.equal({spec: {ignoreDifferences: [existing], syncPolicy: {syncOptions: ['RespectIgnoreDifferences=true']}}})
     const bad = await runCommand(['gitops', 'argocd', 'ingress/shop', '-n', 'shop', '--rule', 'paths'], {env: envFor(server)})
     expect(bad.exitCode).to.equal(2)
-    expect(bad.stderr).to.include('Expected --rule=paths to be one of: both, managers, jq')
+    expect(bad.stderr).to.include('error: invalid argument "paths" for "--rule" flag: use one of both, managers or jq\n')
   })
 
   it('refuses, writing nothing, when no target carries Argo CD marks and none is named', async () => {
