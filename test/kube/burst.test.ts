@@ -218,13 +218,19 @@ describe('a burst of transitions due at one second', function () {
       ])
     })
 
-    it('switches at the second on the plan read ahead when the check just before it is answered 429, and reads again after the writes', async () => {
+    /** A window starting 10 s from now whose backend an earlier pass prepared; the log and the clock's marks start empty. */
+    async function windowDueIn10s(): Promise<{clock: MarkingClock}> {
       const clock = new MarkingClock(Math.ceil(Date.now() / 1000) * 1000)
       const start = clock.now() + 10_000
       server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
       await reconcile(client(), {clock, horizonMs: 0, namespace: NS, waitForTransitions: true})
       clock.marks.length = 0
       server.clearLog()
+      return {clock}
+    }
+
+    it('switches at the second on the plan read ahead when the check just before it is answered 429, and reads again after the writes', async () => {
+      const {clock} = await windowDueIn10s()
       // Sleeps: until reading ahead, until the check, until the second. APF rejects the check (its only list of windows then).
       clock.during = {act: async () => server.faults.throttleFor('list', 'configmaps', {namespace: NS, times: 1}), sleep: 2}
       const report = await reconcile(client(), {clock, horizonMs: 20_000, namespace: NS, waitForTransitions: true})
@@ -240,12 +246,7 @@ describe('a burst of transitions due at one second', function () {
     })
 
     it('reads again at the second when a window changed after it read ahead, and applies what the window now says', async () => {
-      const clock = new MarkingClock(Math.ceil(Date.now() / 1000) * 1000)
-      const start = clock.now() + 10_000
-      server.seed(windowConfigMap('db-upgrade', refs, start, start + 3_600_000))
-      await reconcile(client(), {clock, horizonMs: 0, namespace: NS, waitForTransitions: true})
-      clock.marks.length = 0
-      server.clearLog()
+      const {clock} = await windowDueIn10s()
       // The first sleep waits until reading ahead; during the second (until the start) the window is cancelled.
       clock.during = {
         act: () => client().patch(Resources.configMaps, NS, 'db-upgrade', 'merge', {metadata: {annotations: {'kubectl-maintenance.io/phase': 'Cancelled'}}}).then(() => undefined),
