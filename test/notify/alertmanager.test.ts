@@ -53,7 +53,9 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
 
   it('silences each target kind during the window, moves the end on extend, re-creates one deleted by hand, expires them at the end', async () => {
     seedInstallConfig(shop, {'alertmanager-url': alertmanager.url})
-    const start = clock.now() - 1000
+    // Ten seconds back, so the end set later to half a second ago is never in the start's second (times are kept to
+    // the second; an end equal to the start is an invalid window, which fails).
+    const start = clock.now() - 10_000
     const end = start + HOUR
     shop.server.seed(windowConfigMap(WINDOW, ['ingress/shop', 'service/db'], start, end))
     const report = await enginePass()
@@ -119,7 +121,9 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
       method: 'POST',
     })
     const foreignId = ((await foreign.json()) as {silenceID: string}).silenceID
-    const start = clock.now() - 1000
+    // Ten seconds back, so the end set later to half a second ago is never in the start's second (times are kept to
+    // the second; an end equal to the start is an invalid window, which fails).
+    const start = clock.now() - 10_000
     const end = start + HOUR
     const window = windowConfigMap(WINDOW, ['ingress/shop', 'service/db'], start, end)
     ;(window as unknown as {data: Record<string, string>}).data.silences = JSON.stringify({window: foreignId})
