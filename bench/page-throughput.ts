@@ -15,7 +15,7 @@ import {buildViewModel} from '../src/render/view-model.js'
 import {NGINX_MISSING, findNginx} from '../test/support/nginx.js'
 import {findBinary} from '../test/support/system-binary.js'
 import {round} from './stats.js'
-import {type CaseSummary, type RoundRun, pairedRatio, runRounds, summarizeCases} from './wrk-rounds.js'
+import {type CaseSummary, type RoundRun, nginxWorkersCpu, pairedRatio, runRounds, summarizeCases} from './wrk-rounds.js'
 import {freePort} from '../test/support/ports.js'
 
 export interface PageThroughputResult {
@@ -188,7 +188,7 @@ export async function measurePageThroughput(log: (line: string) => void): Promis
     for (const item of cases) await checkResponse(item.url, item.accept, item.status, item.contentType)
     const loadAverage1m = round(loadavg()[0], 2)
     const wrkCases = cases.map((item) => ({headers: {Accept: item.accept}, name: item.name, url: item.url}))
-    const runs = runRounds(wrk, WRK_ARGS, ROUNDS, wrkCases, {nginx: nginx.pid}, log, 'e')
+    const runs = runRounds(wrk, WRK_ARGS, ROUNDS, wrkCases, {nginx: nginxWorkersCpu(nginx.pid)}, log, 'e')
     const medians = summarizeCases(runs, cases.map((item) => item.name)).map((summary, index) => ({...summary, accept: cases[index].accept, status: cases[index].status}))
     const html = pairedRatio(runs, 'page 503 HTML', 'static 200 (same HTML)')
     const json = pairedRatio(runs, 'page 503 JSON', 'static 200 (same JSON)')

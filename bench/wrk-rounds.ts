@@ -1,8 +1,8 @@
 /**
  * Interleaved wrk rounds for (e) and (j): every case once per round, in the same order, so load from the rest of the
  * machine hits all cases alike; ratios are taken per round (a case against the baseline of the same round) and their
- * median reported, which cancels load that drifts between rounds. Beside requests/s, the CPU the nginx workers spent
- * per request (from /proc, so it does not depend on how busy the machine is) says where the cost is.
+ * median reported, which cancels load that drifts between rounds. Beside requests/s, the CPU each server process spent
+ * per request (from /proc, so it depends much less on how busy the machine is) says where the cost is.
  */
 import {spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -22,18 +22,34 @@ export interface RoundRun {
   requests: number
   latencyAvgMs: number
   non2xx3xx: number
-  /** Microseconds of CPU (user + system) per request, per nginx (by label), in this run. */
+  /** Microseconds of CPU (user + system) per request, per server process (by label), in this run. */
   cpuMicrosPerRequest: Record<string, number>
 }
 
-/** The worker processes of an nginx master: their CPU time in clock ticks (user + system). */
+/** What a server's CPU time is read from, in clock ticks (user + system) since it started. */
+export type CpuTicks = () => number
+
+function processTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+/** A process with every thread of it (a Node server: its main thread, libuv's pool, V8's helpers). */
+export function processCpu(pid: number): CpuTicks {
+  return () => processTicks(pid)
+}
+
+/** The worker processes of an nginx master (the master itself only waits). */
+export function nginxWorkersCpu(masterPid: number): CpuTicks {
+  return () => workerTicks(masterPid)
+}
+
 function workerTicks(masterPid: number): number {
   const children = spawnSync('pgrep', ['-P', String(masterPid)], {encoding: 'utf8'}).stdout.trim().split('\n').filter(Boolean)
   let ticks = 0
   for (const pid of children) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      ticks += Number(fields[11]) + Number(fields[12])
+      ticks += processTicks(Number(pid))
     } catch {
       // exited meanwhile
     }
@@ -54,19 +70,19 @@ function parse(text: string): Omit<RoundRun, 'name' | 'round' | 'cpuMicrosPerReq
   }
 }
 
-export function runRounds(wrk: string, args: string[], rounds: number, cases: WrkCase[], nginx: Record<string, number>, log: (line: string) => void, part: string): RoundRun[] {
+export function runRounds(wrk: string, args: string[], rounds: number, cases: WrkCase[], servers: Record<string, CpuTicks>, log: (line: string) => void, part: string): RoundRun[] {
   const runs: RoundRun[] = []
   for (let roundNumber = 1; roundNumber <= rounds; roundNumber++) {
     for (const item of cases) {
-      const before = Object.fromEntries(Object.entries(nginx).map(([label, pid]) => [label, workerTicks(pid)]))
+      const before = Object.fromEntries(Object.entries(servers).map(([label, ticks]) => [label, ticks()]))
       const wrkRun = spawnSync(wrk, [...args, ...Object.entries(item.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), item.url], {encoding: 'utf8'})
       if (wrkRun.status !== 0) throw new Error(`wrk exited with ${wrkRun.status}: ${wrkRun.stderr}`)
       const parsed = parse(wrkRun.stdout)
       const cpuMicrosPerRequest = Object.fromEntries(
-        Object.entries(nginx).map(([label, pid]) => [label, round((((workerTicks(pid) - before[label]) / TICKS_PER_SECOND) * 1e6) / parsed.requests, 1)]),
+        Object.entries(servers).map(([label, ticks]) => [label, round((((ticks() - before[label]) / TICKS_PER_SECOND) * 1e6) / parsed.requests, 1)]),
       )
       runs.push({...parsed, cpuMicrosPerRequest, name: item.name, round: roundNumber})
-      log(`  (${part}) round ${roundNumber}, ${item.name}: ${parsed.requestsPerSecond} req/s, nginx CPU per request ${JSON.stringify(cpuMicrosPerRequest)} µs`)
+      log(`  (${part}) round ${roundNumber}, ${item.name}: ${parsed.requestsPerSecond} req/s, CPU per request ${JSON.stringify(cpuMicrosPerRequest)} µs`)
     }
   }
   return runs
@@ -77,7 +93,7 @@ export interface CaseSummary {
   requestsPerSecond: number
   latencyAvgMs: number
   perRound: number[]
-  /** Median over the rounds, per nginx. */
+  /** Median over the rounds, per server process. */
   cpuMicrosPerRequest: Record<string, number>
 }
 

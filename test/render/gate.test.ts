@@ -171,6 +171,14 @@ describe('render/gate: the gate in nginx.conf, served by real nginx in front of 
       expect([star.status, star.headers.vary]).to.deep.equal([200, '*'])
     })
 
+    it('passes the upstream’s own Content-Type on unchanged (the page’s charset is not added to it), on every way through', async () => {
+      const cookie = `maintenance_bypass=${bypassCookie(KEY, Math.floor(Date.now() / 1000) + 3600)}`
+      // The last: a header that does not pass with a valid cookie, checked by a request of its own.
+      const ways: Array<Record<string, string>> = [{cookie}, {'x-maintenance-bypass': SECRET}, {cookie, 'x-maintenance-bypass': 'a-wrong-secret-of-some-length'}]
+      const answers = await Promise.all(ways.map(async (headers) => send(url, 'GET', '/plain', headers)))
+      expect(answers.map((answer) => `${seen(answer)} type=${answer.headers['content-type']}`)).to.deep.equal(ways.map(() => '200 upstream saw GET /plain body=0 type=text/plain'))
+    })
+
     it('answers an expired, forged or altered cookie with the page', async () => {
       const seconds = Math.floor(Date.now() / 1000)
       const cookies = {
