@@ -30,7 +30,8 @@ import {round} from './stats.js'
 import {type CaseSummary, type CpuTicks, type RoundRun, nginxWorkersCpu, pairedRatio, processCpu, runRounds, summarizeCases} from './wrk-rounds.js'
 
 // Many short rounds rather than a few long ones: on a shared machine the median of per-round ratios then settles.
-const WRK_ARGS = ['-t2', '-c32', '-d2s']
+const CONNECTIONS = 32
+const WRK_ARGS = ['-t2', `-c${CONNECTIONS}`, '-d2s']
 const ROUNDS = 9
 const SECRET = 'bench-bypass-secret-0123456789'
 const SALT = 'bench-salt'
@@ -69,7 +70,7 @@ export const GATE_UPSTREAMS = {
   },
   appWaiting: {
     label: `Node app waiting ${APP_WAIT_MS} ms`,
-    what: `the same server awaiting ${APP_WAIT_MS} ms before building the page, as an application waiting on its database does: latency-bound`,
+    what: `the same server awaiting ${APP_WAIT_MS} ms before building the page, as an application waiting on its database does; meant to be latency-bound (see below whether it was)`,
   },
 } as const
 export type GateUpstreamKey = keyof typeof GATE_UPSTREAMS
@@ -103,6 +104,9 @@ export interface GateThroughputResult {
   upstreams: GateUpstreamResult[]
   loadAverage1m: number
   loadAverageAfter1m: number
+  /** wrk's connections, each with one request at a time: with the wait, they bound the latency-bound upstream's requests/s. */
+  connections: number
+  appWaitMs: number
 }
 
 const WAYS_OF: Record<GateUpstreamKey, GateWay[]> = {
@@ -311,6 +315,8 @@ export async function measureGateThroughput(log: (line: string) => void): Promis
     const runs = runRounds(wrk, WRK_ARGS, ROUNDS, cases, servers, log, 'j')
     const loadAverageAfter1m = round(loadavg()[0], 2)
     return {
+      appWaitMs: APP_WAIT_MS,
+      connections: CONNECTIONS,
       date: new Date().toISOString(),
       goalUpstream: GATE_GOAL_UPSTREAM,
       loadAverage1m,

@@ -14,6 +14,7 @@ import type {PageThroughputResult} from './page-throughput.js'
 import type {PassPhases} from './request-log.js'
 import type {Measurement} from './startup.js'
 import type {SteadyStateResult} from './steady-state.js'
+import {round} from './stats.js'
 import type {SwitchLatenessResult} from './switch-lateness.js'
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -116,7 +117,7 @@ export function summaryRows(results: BenchResults): Row[] {
         }
         rows.push([part, 'ratio bare nginx proxy, kept-alive / directly', String(upstream.ratios.proxy?.median), ''])
       } else {
-        const note = upstream.key === 'static' ? 'the worst case: what one hop costs, not the goal' : 'latency-bound'
+        const note = upstream.key === 'static' ? 'the worst case: what one hop costs, not the goal' : 'meant latency-bound: see RESULTS.md whether it was'
         rows.push([part, `ratio / directly, through the gate cookie / header / exempt, bare proxy (${note})`, (['cookie', 'header', 'exempt', 'proxy'] as const).map((way) => upstream.ratios[way]?.median).join(' / '), ''])
       }
       rows.push([part, `CPU per request, µs: ${upstream.cpuLabel} / gate (cookie, header, exempt) / bare proxy`, gateCpuLine(j, upstream), ''])
@@ -492,7 +493,40 @@ function gateSection(j: GateThroughputResult): string {
         `(the bare proxy as much as the gate) costs about as much again, and with wrk, the upstream and the hop sharing 2 cores (and the machine's other load) the ` +
         `requests/s ratio moves with how the cores are shared, the CPU per request much less. What to compare there is the gate's CPU per request with the bare proxy's.`
       : '') +
-    (waiting ? ` Latency-bound (${waiting.label}): ${ratioText(waiting)}; the wait, not a core, limits it, and the hop adds its time to each request's latency.` : '') +
+    (goal ? ` ${chainCpuText(j, goal)}` : '') +
+    (waiting ? ` ${latencyBoundText(j, waiting, ratioText(waiting))}` : '') +
     ` Measured ${j.date}.`
+  )
+}
+
+/** Every server's CPU per request summed: what the requests/s ratio would be if they all had to share saturated cores. */
+function chainCpuText(j: GateThroughputResult, upstream: GateUpstreamResult): string {
+  const chain = (way: GateWay) => Object.values(gateMedian(j, upstream, way)?.cpuMicrosPerRequest ?? {}).reduce((sum, value) => sum + value, 0)
+  const [direct, cookie, header, exempt, proxy] = (['direct', 'cookie', 'header', 'exempt', 'proxy'] as const).map((way) => Math.round(chain(way)))
+  const app = gateMedian(j, upstream, 'direct')?.cpuMicrosPerRequest[upstream.cpuLabel] ?? Number.NaN
+  const appProxied = gateMedian(j, upstream, 'cookie')?.cpuMicrosPerRequest[upstream.cpuLabel] ?? Number.NaN
+  return (
+    `On CPU alone (every server's CPU per request summed, wrk's not counted): ${direct} µs directly, ${cookie} / ${header} / ${exempt} µs through the gate ` +
+    `(cookie / header / exempt), ${proxy} µs through the bare proxy; were every process to share saturated cores, the gate would reach ` +
+    `${round(direct / cookie, 2)} / ${round(direct / header, 2)} / ${round(direct / exempt, 2)}. The app serves on one thread, so with a core of its own ` +
+    `(in a cluster the gate is another pod) it, not the hop, would set the requests/s. The app's own CPU per request was ${app} µs under wrk directly and ` +
+    `${appProxied} µs behind the gate (cookie)` +
+    ((upstream.ratios.proxy?.median ?? 0) > 1
+      ? `; the bare proxy's ratio above 1 says that here how requests reach the app, and the machine's load, weigh more than the hop.`
+      : '.')
+  )
+}
+
+/** Whether the waiting upstream was limited by its wait (connections / wait) or by the cores, in this run. */
+function latencyBoundText(j: GateThroughputResult, upstream: GateUpstreamResult, ratios: string): string {
+  const cap = Math.round(j.connections / (j.appWaitMs / 1000))
+  const direct = gateMedian(j, upstream, 'direct')
+  const bound = (direct?.requestsPerSecond ?? 0) >= 0.8 * cap
+  return (
+    `${upstream.label}: ${ratios}. With ${j.connections} connections and ${j.appWaitMs} ms a request, its wait allows at most ${count(cap)} requests/s; ` +
+    `directly it answered ${count(direct?.requestsPerSecond ?? Number.NaN)} (average latency ${ms(direct?.latencyAvgMs ?? Number.NaN)}): ` +
+    (bound
+      ? 'latency-bound, as meant: the hop adds its time to each request, not a limit.'
+      : 'in this run not latency-bound: the machine\'s cores, not the wait, limited it, so its ratios say as little about the hop as the others.')
   )
 }
