@@ -479,7 +479,8 @@ function gateSection(j: GateThroughputResult): string {
   const waiting = j.upstreams.find((upstream) => upstream.key === 'appWaiting')
   return (
     `## (j) The gate under load\n\n` +
-    `The gate is the backend's nginx.conf as rendered (with --bypass and --except /status/*), one port per upstream as for a target with several original ` +
+    `The gate is the backend's nginx.conf as rendered (with --bypass and --except /status/*; its access log off, as the other nginx's: a backend logs every ` +
+    `request to stdout), one port per upstream as for a target with several original ` +
     `backends, each proxying to its upstream's address with kept-alive connections; for scale, a bare nginx \`proxy_pass\` with kept-alive connections to ` +
     `each upstream (and, to the static one, also with a connection per request). All upstreams run at once, each in its own process. ` +
     `\`${j.tool}\` each, ${j.rounds} rounds, every case once per round in the same order; ratios are medians of per-round ratios against the same ` +
@@ -499,20 +500,23 @@ function gateSection(j: GateThroughputResult): string {
   )
 }
 
-/** Every server's CPU per request summed: what the requests/s ratio would be if they all had to share saturated cores. */
+/**
+ * What the gate adds to the app's CPU per request, and the requests/s ratio that would leave if the app and the gate
+ * had to share saturated cores (the app's cost taken as measured directly, so only the hop's cost counts).
+ */
 function chainCpuText(j: GateThroughputResult, upstream: GateUpstreamResult): string {
-  const chain = (way: GateWay) => Object.values(gateMedian(j, upstream, way)?.cpuMicrosPerRequest ?? {}).reduce((sum, value) => sum + value, 0)
-  const [direct, cookie, header, exempt, proxy] = (['direct', 'cookie', 'header', 'exempt', 'proxy'] as const).map((way) => Math.round(chain(way)))
   const app = gateMedian(j, upstream, 'direct')?.cpuMicrosPerRequest[upstream.cpuLabel] ?? Number.NaN
-  const appProxied = gateMedian(j, upstream, 'cookie')?.cpuMicrosPerRequest[upstream.cpuLabel] ?? Number.NaN
+  const hop = (way: GateWay, label: string) => gateMedian(j, upstream, way)?.cpuMicrosPerRequest[label] ?? Number.NaN
+  const ways = ['cookie', 'header', 'exempt'] as const
+  const appProxied = hop('cookie', upstream.cpuLabel)
   return (
-    `On CPU alone (every server's CPU per request summed, wrk's not counted): ${direct} µs directly, ${cookie} / ${header} / ${exempt} µs through the gate ` +
-    `(cookie / header / exempt), ${proxy} µs through the bare proxy; were every process to share saturated cores, the gate would reach ` +
-    `${round(direct / cookie, 2)} / ${round(direct / header, 2)} / ${round(direct / exempt, 2)}. The app serves on one thread, so with a core of its own ` +
-    `(in a cluster the gate is another pod) it, not the hop, would set the requests/s. The app's own CPU per request was ${app} µs under wrk directly and ` +
-    `${appProxied} µs behind the gate (cookie)` +
-    ((upstream.ratios.proxy?.median ?? 0) > 1
-      ? `; the bare proxy's ratio above 1 says that here how requests reach the app, and the machine's load, weigh more than the hop.`
+    `On CPU alone: the gate adds ${ways.map((way) => hop(way, 'gate')).join(' / ')} µs (cookie / header / exempt; the bare proxy ${hop('proxy', 'proxy')} µs) ` +
+    `to the app's ${app} µs a request; were both to share saturated cores, that would leave ${ways.map((way) => round(app / (app + hop(way, 'gate')), 2)).join(' / ')}. ` +
+    `The app serves on one thread, so with a core of its own (in a cluster the gate is another pod) it, not the hop, would set the requests/s. ` +
+    `The app's own CPU per request was ${app} µs under wrk directly and ${appProxied} µs behind the gate (cookie)` +
+    (Math.abs(app - appProxied) > 0.1 * app
+      ? `: it differs by how requests reach it (and the machine's load), which moves the requests/s ratio as much as the hop does` +
+        ((upstream.ratios.proxy?.median ?? 0) > 1 ? ` (the bare proxy's ratio is above 1).` : '.')
       : '.')
   )
 }
