@@ -10,7 +10,7 @@
  *   g  steady-state pass ten times larger: 500 namespaces, 10,000 Ingresses, 2,000 windows
  *   h  the burst at 20 ms a request with 10 % of requests rejected 429 (Retry-After: 1)
  *   i  a pass with hostile tenants (issue 12) beside the clean pass: wall time and peak RSS
- *   j  the gate under wrk: through the gate to an upstream vs the upstream directly, and the gated page
+ *   j  the gate under wrk: through the gate vs directly vs a bare proxy, for a static nginx, a Node app and a Node app waiting 5 ms; the gated page
  */
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
