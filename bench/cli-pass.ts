@@ -62,17 +62,25 @@ export async function describeCommand(args: string[]): Promise<string> {
 
 const benchHome = mkdtempSync(path.join(scratch, 'home-'))
 
-export async function runPass(args: string[]): Promise<PassRun> {
+export interface PassSpawnOptions {
+  /** node's own flags, before the bundle (e.g. --cpu-prof for a profile). */
+  nodeArgs?: string[]
+  env?: Record<string, string>
+  /** Another build of the bundle (a readable one, for a profile). */
+  bundleFile?: string
+}
+
+export async function runPass(args: string[], spawnOptions: PassSpawnOptions = {}): Promise<PassRun> {
   if (!existsSync(TIME_BINARY)) throw new Error(`${TIME_BINARY} not found (apt-get install time): it reports the pass's peak RSS`)
-  const bundle = await benchBundle()
+  const bundle = spawnOptions.bundleFile === undefined ? await benchBundle() : {file: spawnOptions.bundleFile}
   const rssFile = path.join(mkdtempSync(path.join(scratch, 'rss-')), 'rss')
   const lines: PassRun['lines'] = []
   let stderr = ''
   let pending = ''
   const startedAt = Date.now()
   const started = performance.now()
-  const child = spawn(TIME_BINARY, ['-f', '%M\ncpu %U %S', '-o', rssFile, process.execPath, bundle.file, ...args], {
-    env: {...process.env, HOME: benchHome, NO_COLOR: '1'},
+  const child = spawn(TIME_BINARY, ['-f', '%M\ncpu %U %S', '-o', rssFile, process.execPath, ...(spawnOptions.nodeArgs ?? []), bundle.file, ...args], {
+    env: {...process.env, HOME: benchHome, NO_COLOR: '1', ...spawnOptions.env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout.on('data', (chunk: Buffer) => {

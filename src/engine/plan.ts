@@ -10,7 +10,7 @@ import {ACTIVE_LABEL, ANNOTATION_WINDOW, DEFAULT_PAGE, LegacyAnnotation, ROLE_LA
 import {formatTarget, formatTargets} from '../model/target.js'
 import {formatLocal} from '../model/time.js'
 import {currentInterval, isOver, isPaused, nextInterval, nextTransition} from '../model/window-schedule.js'
-import {type BackendGate, type Upstream, renderBackend} from '../render/backend.js'
+import {BACKEND_IMAGE, type BackendGate, type Upstream, backendPodLabels, renderBackend} from '../render/backend.js'
 import {isGateActive} from '../model/gate.js'
 import {finishedAt, isExpired} from './finished.js'
 import {type PageContext, buildViewModel} from '../render/view-model.js'
@@ -19,6 +19,7 @@ import {type AnnotationOriginal, DEFAULT_MAX_REVERTS, REVERTS_ANNOTATION, degrad
 import {kindModule} from './kinds/index.js'
 import {type BackendPartKind, PART_KINDS, backendNameHash} from './ownership.js'
 import {renderCheckedPage, resolvePage} from './pages.js'
+import {renderInputsDigest, trustedForInputs} from './render-inputs.js'
 import {type SwitchDecision, checkSwitch} from './switch-check.js'
 import {type Action, DEFAULT_PLAN_OPTIONS, type Observed, type ObservedBackend, type ObservedTarget, type Plan, type PlanOptions} from './types.js'
 
@@ -69,6 +70,8 @@ class Planner {
   private readonly originals = new Map<ObservedTarget, unknown>()
   /** Per window: why it is Degraded (a GitOps manager keeps reverting a target; the engine stopped re-switching). */
   private readonly degraded = new Map<string, string[]>()
+  /** Backends by namespace and the render inputs their ConfigMap claims, built when first asked. */
+  private byInputs?: Map<string, ObservedBackend[]>
   private needsProtectedServices = false
   private inUseAdmitted = false
 
@@ -211,8 +214,56 @@ class Planner {
     const id = JSON.stringify([w.page, context, ...(gate ? [gate] : [])])
     const cached = this.rendered.get(id)
     if (cached) return cached
-    const result = this.renderUncached(w.page, context, gate && {gate, gateUntil: interval.end})
+    const result = this.alreadyRendered(w.page, context, id, gate !== undefined) ?? this.renderUncached(w.page, context, gate && {gate, gateUntil: interval.end}, id)
     this.rendered.set(id, result)
+    return result
+  }
+
+  /** The digest of what a page is rendered from (render-inputs.ts); undefined when the page is not found. */
+  private renderInputs(pageName: string, namespace: string, id: string): string | undefined {
+    const page = resolvePage(this.observed.pages, pageName, namespace, this.options.installNamespace)
+    return page && renderInputsDigest(this.options.image ?? BACKEND_IMAGE, page, id)
+  }
+
+  /**
+   * The backend a pass made for exactly these inputs, when it is there, complete and ready: served as it is, without
+   * rendering the page again (render-inputs.ts says how far it is trusted). Gated backends are always rendered.
+   */
+  private alreadyRendered(pageName: string, context: PageContext, id: string, gated: boolean): BackendManifests | undefined {
+    if (gated) return undefined
+    const inputs = this.renderInputs(pageName, context.namespace, id)
+    if (inputs === undefined) return undefined
+    this.byInputs ??= backendsByInputs(this.observed.backends)
+    const claiming = this.byInputs.get(key(context.namespace, inputs)) ?? []
+    if (claiming.length !== 1 || !trustedForInputs(claiming[0])) return undefined
+    const {name, configMap} = claiming[0]
+    const hash = backendNameHash(name)!
+    // Only creating a backend needs its objects, and this one is complete: were they ever asked for, they are rendered.
+    let full: BackendManifests | undefined
+    const rendered = (): BackendManifests => {
+      full ??= this.renderOrThrow(pageName, context, id)
+      return full
+    }
+    return {
+      get configMap() {
+        return rendered().configMap
+      },
+      get deployment() {
+        return rendered().deployment
+      },
+      digest: configMap!.digest,
+      hash,
+      name,
+      podLabels: backendPodLabels(hash),
+      get service() {
+        return rendered().service
+      },
+    }
+  }
+
+  private renderOrThrow(pageName: string, context: PageContext, id: string): BackendManifests {
+    const result = this.renderUncached(pageName, context, undefined, id)
+    if (result instanceof Error) throw result
     return result
   }
 
@@ -259,7 +310,7 @@ class Planner {
     return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined
   }
 
-  private renderUncached(pageName: string, context: PageContext, gate?: {gate: BackendGate; gateUntil?: number}): BackendManifests | Error {
+  private renderUncached(pageName: string, context: PageContext, gate: {gate: BackendGate; gateUntil?: number} | undefined, id: string): BackendManifests | Error {
     const page = resolvePage(this.observed.pages, pageName, context.namespace, this.options.installNamespace)
     if (!page) {
       return new Error(
@@ -269,7 +320,8 @@ class Planner {
     try {
       // A page written by hand skipped `page create`'s checks; one that renders invalid JSON/XML is not served.
       const rendered = renderCheckedPage(page, buildViewModel(context), pageName === DEFAULT_PAGE)
-      return renderBackend({image: this.options.image, namespace: context.namespace, page: rendered, ...gate})
+      const renderInputs = gate ? undefined : renderInputsDigest(this.options.image ?? BACKEND_IMAGE, page, id)
+      return renderBackend({image: this.options.image, namespace: context.namespace, page: rendered, ...gate, ...(renderInputs ? {renderInputs} : {})})
     } catch (error) {
       return new Error(`page "${pageName}" cannot be rendered: ${(error as Error).message}`)
     }
@@ -819,6 +871,17 @@ function annotatedTargets(targets: ObservedTarget[], admits: (target: ObservedTa
   }
   for (const group of groups.values()) group.targets.sort((a, b) => formatTarget(a.ref).localeCompare(formatTarget(b.ref)))
   return [...groups.values()]
+}
+
+function backendsByInputs(backends: ObservedBackend[]): Map<string, ObservedBackend[]> {
+  const found = new Map<string, ObservedBackend[]>()
+  for (const backend of backends) {
+    const inputs = backend.configMap?.renderInputs
+    if (inputs === undefined) continue
+    const id = key(backend.namespace, inputs)
+    found.set(id, [...(found.get(id) ?? []), backend])
+  }
+  return found
 }
 
 function key(namespace: string, name: string): string {

@@ -152,3 +152,50 @@ export function buildFeed(namespace: string, windows: Window[], previous: FeedSt
   const occurrences = feedOccurrences(windows.filter((w) => w.namespace === namespace), now)
   return {namespace, occurrences, state: nextFeedState(occurrences, previous, now)}
 }
+
+/**
+ * A feed rebuilt at `now` stays exactly what a rebuild would write until the first instant any occurrence of its
+ * windows starts or ends (an upcoming one becomes current, a current one leaves) or enters the 30-day horizon; and
+ * until any window changes, which the inputs digest tells. It depends on the windows alone, not on when it was
+ * computed, so a rebuild that finds the same content also finds the same validity and writes nothing.
+ */
+/** The first instant after `now` at which the feed of `windows` (one namespace) can differ from the one built at `now`. */
+export function feedValidUntil(windows: Window[], now: number): number {
+  let until = Number.MAX_SAFE_INTEGER
+  for (const w of windows) {
+    if (w.phase === 'Completed') continue
+    const stopped = w.phase === 'Cancelled' || w.phase === 'Failed'
+    const current = stopped ? undefined : currentInterval(w, now)
+    if (current?.end !== undefined) until = Math.min(until, current.end)
+    const [next] = occurrencesWithin(w, now + 1, Number.POSITIVE_INFINITY, 1)
+    if (next) until = Math.min(until, next.start)
+    const [entering] = occurrencesWithin(w, now + FEED_HORIZON_MS, Number.POSITIVE_INFINITY, 1)
+    if (entering) until = Math.min(until, entering.start - FEED_HORIZON_MS)
+  }
+  return until
+}
+
+/** Raised when what the feed shows for the same windows changes (the ICS or JSON layout, the horizon, the limits). */
+const FEED_FORMAT = '1'
+
+const FEED_PHASES = new Set(['Cancelled', 'Completed', 'Degraded', 'Failed'])
+
+/** Everything of a namespace's windows the feed is built from (what passes write on them for themselves aside). */
+export function feedInputsDigest(namespace: string, windows: Window[]): string {
+  const hash = createHash('sha256').update(`${FEED_FORMAT}:${namespace.length}:${namespace}:`)
+  const own = windows.filter((w) => w.namespace === namespace).sort((a, b) => a.name.localeCompare(b.name))
+  for (const w of own) {
+    const {history: _history, outside: _outside, phase, phaseMessage: _phaseMessage, resourceVersion: _resourceVersion, ...shown} = w
+    // Of the phase, the feed shows only whether the window is finished, stopped or Degraded (Active comes from the time).
+    const text = JSON.stringify([shown, phase !== undefined && FEED_PHASES.has(phase) ? phase : null])
+    hash.update(`${text.length}:`).update(text)
+  }
+  return hash.digest('hex')
+}
+
+/** Binds a feed's validity to its inputs and to the content stored with it: an edit of either breaks it. */
+export function feedValidityMark(inputs: string, validUntil: number, content: {json: string; ics: string; state: string}): string {
+  const hash = createHash('sha256').update(`${inputs}:${validUntil}:`)
+  for (const part of [content.json, content.ics, content.state]) hash.update(`${part.length}:`).update(part)
+  return `${validUntil}.${hash.digest('hex')}`
+}

@@ -31,6 +31,8 @@ export interface ObservedBackend {
     digest: string
     /** Whether its content hashes to the hash in its name (with its Deployment's image, else the engine's). */
     matchesName: boolean
+    /** The digest of what it was rendered from, as its annotation claims (engine/render-inputs.ts). */
+    renderInputs?: string
   }
   deployment?: ObservedPart & {
     /** The ConfigMap uid of its ownerReference, when it has one. */

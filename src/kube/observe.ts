@@ -2,8 +2,9 @@ import type {InvalidWindow, Lookalike, Observed, ObservedBackend, ObservedTarget
 import type {PageSource} from '../render/page.js'
 import type {Window} from '../model/window.js'
 
+import {readRenderInputs} from '../engine/render-inputs.js'
 import {backendIdentityProblem, backendNameHash, configMapOwnerUid, deploymentContentProblem, deploymentImage, serviceContentProblem} from '../engine/ownership.js'
-import {DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
+import {BackendAnnotation, DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
 import {BACKEND_IMAGE, backendDataDigest, configMapContentHash} from '../render/backend.js'
 import {type KubeClient, type KubeObject} from './client.js'
@@ -179,7 +180,8 @@ function collectBackends(deployments: Deployment[], services: KubeObject[], conf
     const found = entry(object, 'v1', 'ConfigMap')
     if (!found) continue
     found.backend.hasConfigMap = true
-    found.backend.configMap = {digest, foreign: backendIdentityProblem(object), matchesName, uid: object.metadata.uid ?? ''}
+    const renderInputs = readRenderInputs(object.metadata.annotations?.[BackendAnnotation.renderInputs])
+    found.backend.configMap = {digest, foreign: backendIdentityProblem(object), matchesName, uid: object.metadata.uid ?? '', ...(renderInputs ? {renderInputs} : {})}
   }
   return [...backends.values()]
 }

@@ -1,7 +1,7 @@
 import type {Window} from '../model/window.js'
 
-import {type Feed, type FeedState, buildFeed, decodeFeedState, encodeFeedState} from '../engine/schedule-feed.js'
-import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, SCHEDULE_CONFIGMAP, SCHEDULE_STATE_ANNOTATION, ScheduleData} from '../model/keys.js'
+import {type Feed, type FeedState, buildFeed, decodeFeedState, encodeFeedState, feedInputsDigest, feedValidUntil, feedValidityMark} from '../engine/schedule-feed.js'
+import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, SCHEDULE_CONFIGMAP, SCHEDULE_STATE_ANNOTATION, SCHEDULE_VALID_ANNOTATION, ScheduleData} from '../model/keys.js'
 import {renderIcs} from '../render/ics.js'
 import {renderScheduleJson} from '../render/schedule-json.js'
 import {type KubeClient, type KubeObject, isAlreadyExists, isNotFound, isStale} from './client.js'
@@ -28,6 +28,8 @@ interface Stored {
   json?: string
   ics?: string
   state: string
+  /** The validity annotation: until when, and the mark binding it to inputs and content (feedValidityMark). */
+  valid?: string
   ours: boolean
 }
 
@@ -201,17 +203,23 @@ export class FeedWriter {
       await this.planted(namespace, now)
       return undefined
     }
-    const feed = buildFeed(namespace, windows, decodeFeedState(stored?.state), now)
+    const inputs = feedInputsDigest(namespace, windows)
+    if (stored && stillValid(stored, inputs, now)) return undefined
+    const own = windows.filter((w) => w.namespace === namespace)
+    const feed = buildFeed(namespace, own, decodeFeedState(stored?.state), now)
     const json = renderScheduleJson([feed])
     const ics = renderIcs([feed])
     const state = encodeFeedState(feed.state)
-    if (stored && stored.json === json && stored.ics === ics && stored.state === state) return undefined
+    const valid = feedValidityMark(inputs, feedValidUntil(own, now), {ics, json, state})
+    // Unchanged content is not written again; a missing or other validity is (once), so that later passes skip the rebuild.
+    if (stored && stored.json === json && stored.ics === ics && stored.state === state && stored.valid === valid) return undefined
     const data = {[ScheduleData.ics]: ics, [ScheduleData.json]: json}
+    const annotations = {[SCHEDULE_STATE_ANNOTATION]: state, [SCHEDULE_VALID_ANNOTATION]: valid}
     let written: KubeObject
     if (stored) {
       written = await this.client.patch(Resources.configMaps, namespace, SCHEDULE_CONFIGMAP, 'merge', {
         data,
-        metadata: {annotations: {[SCHEDULE_STATE_ANNOTATION]: state}, resourceVersion: stored.resourceVersion},
+        metadata: {annotations, resourceVersion: stored.resourceVersion},
       })
     } else {
       written = await this.client.create(Resources.configMaps, namespace, {
@@ -219,14 +227,14 @@ export class FeedWriter {
         data,
         kind: 'ConfigMap',
         metadata: {
-          annotations: {[SCHEDULE_STATE_ANNOTATION]: state},
+          annotations,
           labels: {[MANAGED_BY_LABEL]: MANAGED_BY, [ROLE_LABEL]: Role.schedule},
           name: SCHEDULE_CONFIGMAP,
           namespace,
         },
       })
     }
-    feeds.set(namespace, {ics, json, ours: true, resourceVersion: written.metadata.resourceVersion, state, uid: written.metadata.uid})
+    feeds.set(namespace, {ics, json, ours: true, resourceVersion: written.metadata.resourceVersion, state, uid: written.metadata.uid, valid})
     return `schedule feed ${namespace}/${SCHEDULE_CONFIGMAP} ${stored ? 'updated' : 'created'}: ${feed.occurrences.length} occurrence${feed.occurrences.length === 1 ? '' : 's'}`
   }
 
@@ -252,5 +260,24 @@ function describeStored(configMap: ConfigMap): Stored {
     resourceVersion: configMap.metadata.resourceVersion,
     state: configMap.metadata.annotations?.[SCHEDULE_STATE_ANNOTATION] ?? '',
     uid: configMap.metadata.uid,
+    valid: configMap.metadata.annotations?.[SCHEDULE_VALID_ANNOTATION],
   }
+}
+
+/** The instant a validity annotation names; 0 (expired) when it is not one. */
+function validUntil(valid: string): number {
+  const until = Number(valid.slice(0, valid.indexOf('.')))
+  return Number.isSafeInteger(until) ? until : 0
+}
+
+/**
+ * Whether the stored feed is still exactly what a rebuild would write: ours, before its validity ends, and its mark
+ * (over the windows' inputs, that instant and the stored content) as the pass computes it now. The feed ConfigMap is
+ * tenant-writable: an edit of its content or annotations without the mark the pass computes is rebuilt as before.
+ */
+function stillValid(stored: Stored, inputs: string, now: number): boolean {
+  if (!stored.ours || stored.valid === undefined || stored.json === undefined || stored.ics === undefined) return false
+  const until = validUntil(stored.valid)
+  if (now >= until) return false
+  return feedValidityMark(inputs, until, {ics: stored.ics, json: stored.json, state: stored.state}) === stored.valid
 }

@@ -58,6 +58,11 @@ export const LegacyAnnotation = {
   enabled: 'maintenance-operator.mithucste30.io/enabled',
 } as const
 
+/** On a backend ConfigMap the engine made: the digest of everything its page was rendered from (engine/render-inputs.ts). */
+export const BackendAnnotation = {
+  renderInputs: `${PREFIX}render-inputs`,
+} as const
+
 export const PageAnnotation = {
   status: `${PREFIX}status`,
 } as const
@@ -93,3 +98,5 @@ export const ScheduleData = {
 } as const
 /** On the feed ConfigMap: per event, its SEQUENCE, DTSTAMP and content digest, so they stay put while nothing changes. */
 export const SCHEDULE_STATE_ANNOTATION = `${PREFIX}feed-state`
+/** On the feed ConfigMap: until when it stays what a rebuild would write, and a digest binding that to its inputs and content. */
+export const SCHEDULE_VALID_ANNOTATION = `${PREFIX}feed-valid`

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 
 import type {RenderedPage} from './page.js'
 
-import {BACKEND_PREFIX, HASH_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
+import {BACKEND_PREFIX, BackendAnnotation, HASH_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
 import {CONFIGMAP_LIMIT_BYTES} from '../model/limits.js'
 import {type GateSettings, isGateActive} from '../model/gate.js'
 import {type GateUpstream} from './gate.js'
@@ -71,6 +71,8 @@ export interface BackendInput {
   gate?: BackendGate
   /** Until when the gate's Secret issues bypass cookies (the window's end); not part of the content. */
   gateUntil?: number
+  /** The digest of what the page was rendered from, kept on the ConfigMap (engine/render-inputs.ts); not part of the content. */
+  renderInputs?: string
 }
 
 /** What the backend's Secret needs for the gate, and where each original backend is proxied from. */
@@ -209,7 +211,7 @@ export function renderBackend(input: BackendInput): BackendManifests {
   const configMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: metadata(),
+    metadata: input.renderInputs === undefined ? metadata() : {...metadata(), annotations: {[BackendAnnotation.renderInputs]: input.renderInputs}},
     ...(assetNames.length > 0 ? {binaryData: Object.fromEntries(assetNames.map((asset) => [asset, page.assets[asset].toString('base64')]))} : {}),
     data,
     immutable: true,

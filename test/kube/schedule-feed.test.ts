@@ -150,6 +150,89 @@ describe('the schedule feed ConfigMap, kept by every pass (against the in-proces
     expect(feed()?.data?.note).to.equal('the team put this here')
   })
 
+  describe('rebuilt only when its windows changed or an occurrence entered or left it', () => {
+    const DAY = 86_400_000
+    const T0 = Date.parse('2026-12-20T10:00:00Z')
+    const VALID = `${PREFIX}feed-valid`
+
+    /** What a rebuild writes now: the feed made to rebuild (its validity removed), then a pass; the feed restored after. */
+    async function rebuilt(): Promise<Record<string, string> | undefined> {
+      const before = feed()
+      await newClient().patch(Resources.configMaps, NS, FEED, 'merge', {metadata: {annotations: {[VALID]: null}}})
+      await pass()
+      const after = feed()?.data
+      expect(feed()?.metadata.annotations?.[VALID], 'the rebuild writes the validity again').to.equal(before?.metadata.annotations?.[VALID])
+      return after
+    }
+
+    async function passAt(at: number): Promise<string[]> {
+      clock.current = at
+      server.clearLog()
+      expect((await pass()).errors).to.deep.equal([])
+      return feedWrites().map((entry) => `${entry.method} ${entry.status}`)
+    }
+
+    const windowsIn = (data: Record<string, string> | undefined) =>
+      (JSON.parse(data?.['schedule.json'] ?? '{"occurrences":[]}') as {occurrences: Array<{window: string; phase: string}>}).occurrences.map((o) => `${o.window} ${o.phase}`)
+
+    beforeEach(() => {
+      clock.current = T0
+      server.seed(
+        windowConfigMap('later', ['ingress/shop'], T0 + 40 * DAY, T0 + 40 * DAY + 3_600_000),
+        windowConfigMap('called-off', ['service/db'], T0 + 2 * DAY, T0 + 2 * DAY + 3_600_000, {[`${PREFIX}phase`]: 'Cancelled'}),
+      )
+    })
+
+    it('writes nothing while nothing changes, and exactly what a rebuild writes when an occurrence leaves or enters the horizon', async () => {
+      await passAt(T0)
+      expect(windowsIn(feed()?.data)).to.deep.equal(['called-off Cancelled'])
+      expect(await passAt(T0 + DAY), 'a day later, nothing has changed').to.deep.equal([])
+      expect(await rebuilt()).to.deep.equal(feed()?.data)
+
+      // The cancelled occurrence's start passes: it leaves the feed.
+      expect(await passAt(T0 + 2 * DAY + 60_000)).to.deep.equal(['PATCH 200'])
+      expect(windowsIn(feed()?.data)).to.deep.equal([])
+      expect(await rebuilt()).to.deep.equal(feed()?.data)
+
+      // Kept 7 days after it finished, the cancelled window is deleted: the feed's content stays, only its validity
+      // (now over one window) is written again, once.
+      const shown = feed()?.data
+      expect(await passAt(T0 + 9 * DAY + 7_200_000)).to.deep.equal(['PATCH 200'])
+      expect(server.object('v1', 'ConfigMap', NS, 'called-off')).to.equal(undefined)
+      expect(feed()?.data).to.deep.equal(shown)
+      expect(await passAt(T0 + 9 * DAY + 7_260_000)).to.deep.equal([])
+
+      // `later` (40 days ahead) enters the 30-day horizon on day 10: not a minute before, and at once after.
+      expect(await passAt(T0 + 10 * DAY - 60_000)).to.deep.equal([])
+      expect(windowsIn(feed()?.data)).to.deep.equal([])
+      expect(await passAt(T0 + 10 * DAY + 60_000)).to.deep.equal(['PATCH 200'])
+      expect(windowsIn(feed()?.data)).to.deep.equal(['later Scheduled'])
+      expect(await rebuilt()).to.deep.equal(feed()?.data)
+    })
+
+    it('rewrites a feed a tenant edited, whatever its validity annotation claims', async () => {
+      await passAt(T0)
+      const written = feed()?.data
+      const valid = feed()?.metadata.annotations?.[VALID] as string
+      expect(valid).to.match(/^\d+\.[0-9a-f]{64}$/)
+
+      await newClient().patch(Resources.configMaps, NS, FEED, 'merge', {data: {'schedule.json': '{"occurrences": []}'}})
+      expect(await passAt(T0 + 60_000)).to.deep.equal(['PATCH 200'])
+      expect(feed()?.data).to.deep.equal(written)
+
+      // A validity stretched to the end of time with a made-up mark: rebuilt (same content, so only the annotation is put back).
+      await newClient().patch(Resources.configMaps, NS, FEED, 'merge', {metadata: {annotations: {[VALID]: `${Number.MAX_SAFE_INTEGER}.${'0'.repeat(64)}`}}})
+      expect(await passAt(T0 + 120_000)).to.deep.equal(['PATCH 200'])
+      expect(feed()?.metadata.annotations?.[VALID]).to.equal(valid)
+
+      // The window changes and the old, genuine validity is kept on the feed: the mark no longer matches, the feed is rebuilt.
+      await newClient().patch(Resources.configMaps, NS, 'called-off', 'merge', {data: {message: 'Moved to January'}})
+      expect(await passAt(T0 + 180_000)).to.deep.equal(['PATCH 200'])
+      expect(feed()?.data?.['schedule.json']).to.contain('Moved to January')
+      expect(await rebuilt()).to.deep.equal(feed()?.data)
+    })
+  })
+
   it('`calendar` prints what the feed holds (-o ics and -o json), without the CronJob', async () => {
     const start = Date.parse('2026-12-24T21:00:00Z')
     server.seed(windowConfigMap('xmas', ['ingress/shop'], start, start + 7_200_000))
