@@ -21,7 +21,3 @@ export async function measureLargeSteady(log: (line: string) => void): Promise<L
   return {...large, tenth: {ingresses: tenth.ingresses, namespaces: tenth.namespaces, requests: tenth.requests, windows: tenth.windows}}
 }
 
-/** The environment the spawned pass runs with: the CronJob's (node flags included), so the bench measures what runs. */
-export function passNodeEnv(): Record<string, string> {
-  return {}
-}

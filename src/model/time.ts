@@ -14,6 +14,7 @@ const DATE = String.raw`(\d{4})-(\d{2})-(\d{2})`
 const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?`
 const OFFSET = String.raw`([Zz]|[+-]\d{2}:\d{2})`
 const DATE_TIME = new RegExp(`^${DATE}[Tt ]${TIME}${OFFSET}?$`)
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
 const TIME_OF_DAY = new RegExp(`^${TIME}$`)
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
 
@@ -284,6 +285,12 @@ export function toRfc3339Utc(ms: number): string {
  * anything else, including local times without an offset.
  */
 export function parseRfc3339(text: string): number | undefined {
+  // The form the engine writes (whole seconds, UTC), read for every window of every pass: an instant that prints back
+  // as the same text is that instant; anything else (another form, a field out of range) takes the full path.
+  if (CANONICAL_UTC.test(text)) {
+    const ms = Date.parse(text)
+    if (Number.isFinite(ms) && new Date(ms).toISOString() === `${text.slice(0, -1)}.000Z`) return ms
+  }
   const match = DATE_TIME.exec(text.trim())
   if (!match || match[8] === undefined) return undefined
   try {
