@@ -10,6 +10,7 @@ import {FIELD_MANAGER} from '../model/keys.js'
 import {type ConnectionOptions, loadConfig} from './kubeconfig.js'
 import {type Lane, Limiter} from './limiter.js'
 import {type ResourceType, collectionPath, objectPath} from './resources.js'
+import {continueTokenIn} from './list-pages.js'
 
 export type {KubeObject} from '../model/kube-object.js'
 
@@ -44,6 +45,16 @@ export interface RequestOptions {
   contentType?: string
   /** A create whose repeat is harmless: it names its object and the caller takes AlreadyExists as done. */
   repeatable?: boolean
+  /** Sees a successful answer's text before it is parsed. */
+  onText?: (text: string) => void
+}
+
+/** A page of a list on its way, and the next page's token once the answer's text has shown it. */
+interface PageOnItsWay<T> {
+  token: string | undefined
+  answer: Promise<KubeList<T>>
+  next?: string
+  onNext?: (token: string) => void
 }
 
 /** An error answered by the API server, carrying its Status reason and code. */
@@ -190,8 +201,9 @@ export class KubeClient {
 
   /**
    * A list in chunks of at most `limit` objects (`limit`/`continue`), so a caller that keeps only what it needs of
-   * each object holds one chunk at a time. When the server has compacted the list's snapshot away (410 Expired),
-   * the list starts over: that chunk says `restarted`, and the caller drops what it kept.
+   * each object holds at most two chunks at a time: the next page is asked for as soon as this one's answer has
+   * arrived, and is on its way while this one is parsed and used. When the server has compacted the list's snapshot
+   * away (410 Expired), the list starts over: that chunk says `restarted`, and the caller drops what it kept.
    */
   async *chunks<T = KubeObject>(
     type: ResourceType,
@@ -199,19 +211,40 @@ export class KubeClient {
     selectors: {labelSelector?: string; fieldSelector?: string} = {},
     limit = 500,
   ): AsyncGenerator<{items: T[]; restarted: boolean}> {
+    const ask = (token: string | undefined): PageOnItsWay<T> => {
+      const page: PageOnItsWay<T> = {answer: Promise.resolve({items: [], metadata: {}}), token}
+      page.answer = this.request<KubeList<T>>('GET', collectionPath(type, namespace), {
+        onText: (text) => {
+          page.next = continueTokenIn(text)
+          if (page.next !== undefined) page.onNext?.(page.next)
+        },
+        query: {continue: token, fieldSelector: selectors.fieldSelector, labelSelector: selectors.labelSelector, limit: String(limit)},
+      })
+      // A page asked for ahead and then not wanted (the list restarted, or the caller stopped) fails unheard.
+      page.answer.catch(() => undefined)
+      return page
+    }
     let continueToken: string | undefined
     let restarted = false
+    let ahead: PageOnItsWay<T> | undefined
     for (;;) {
+      const current = ahead !== undefined && ahead.token === continueToken ? ahead : ask(continueToken)
+      ahead = undefined
+      const askNext = (token: string) => {
+        ahead = ask(token)
+      }
+      if (current.next === undefined) current.onNext = askNext
+      else askNext(current.next)
       let page: KubeList<T>
       try {
-        page = await this.request<KubeList<T>>('GET', collectionPath(type, namespace), {
-          query: {continue: continueToken, fieldSelector: selectors.fieldSelector, labelSelector: selectors.labelSelector, limit: String(limit)},
-        })
+        page = await current.answer
       } catch (error) {
         if (continueToken === undefined || !(error instanceof ApiError) || error.code !== 410) throw error
         continueToken = undefined
         restarted = true
         continue
+      } finally {
+        current.onNext = undefined
       }
       yield {items: page.items, restarted}
       restarted = false
@@ -383,6 +416,7 @@ export class KubeClient {
       request.end()
     })
     if (status >= 200 && status < 300) {
+      options.onText?.(body)
       return (body ? JSON.parse(body) : undefined) as T
     }
     throw apiErrorFrom(method, path, status, body, retryAfter)
