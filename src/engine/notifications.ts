@@ -4,8 +4,11 @@
  * but before notifying leaves the notification due, and the next pass sends it; a ledger entry written after sending
  * means no pass sends it again (only a kill between the two sends it once more, with the same key).
  */
-import {announceMs} from '../model/exceptions.js'
+import type {InvalidWindow} from './types.js'
 import type {Window} from '../model/window.js'
+
+import {announceMs} from '../model/exceptions.js'
+import {DEFAULT_PAGE} from '../model/keys.js'
 
 import {parseBoundedJson} from '../model/bounded-json.js'
 import {toRfc3339Utc} from '../model/time.js'
@@ -139,4 +142,26 @@ function isLater(end: number | undefined, than: number | undefined): boolean {
 export function ledgerEntry(notification: Notification, at: number): LedgerEntry {
   const {end, key, occurrence, transition} = notification
   return {at, key, occurrence, transition, ...(end === undefined ? {} : {end})}
+}
+
+/**
+ * What the world outside is owed for a window that failed for being invalid (a tenant's edit, a typo at creation): it
+ * decodes to no Window, but it is a transition like any other. A stand-in carrying what is known (names, uid, the
+ * problems, the records of what was sent) lets the same code send Failed (closing an occurrence announced as Active)
+ * and expire its silences. Only once it is marked Failed: until then it is not the engine's to speak of.
+ */
+export function failedWindowStandIn(invalid: InvalidWindow): Window | undefined {
+  if (invalid.phase !== 'Failed' || invalid.uid === undefined) return undefined
+  return {
+    name: invalid.name,
+    namespace: invalid.namespace,
+    outside: invalid.outside,
+    page: DEFAULT_PAGE,
+    phase: 'Failed',
+    phaseMessage: `invalid window: ${invalid.problems.join('; ')}`,
+    start: invalid.start ?? 0,
+    targets: [],
+    timezone: 'UTC',
+    uid: invalid.uid,
+  }
 }

@@ -5,11 +5,12 @@
  * What is sent is recorded on the window after it is sent, so a killed pass sends a notification at most once more,
  * with the same idempotency key.
  */
+import type {InvalidWindow} from '../engine/types.js'
 import type {EventRecorder} from '../kube/events.js'
 import type {InstallConfig} from '../model/install-config.js'
 import type {Window} from '../model/window.js'
 
-import {type LedgerEntry, type Notification, dueNotifications, formatLedger, ledgerEntry, parseLedger} from '../engine/notifications.js'
+import {type LedgerEntry, type Notification, dueNotifications, failedWindowStandIn, formatLedger, ledgerEntry, parseLedger} from '../engine/notifications.js'
 import {type GettableSilence, type WantedSilence, parseSilenceRecord, ownedBy, silenceStep, wantedSilences} from '../engine/silences.js'
 import {type KubeClient, isNotFound} from '../kube/client.js'
 import {Resources} from '../kube/resources.js'
@@ -62,9 +63,10 @@ export class Outside {
     return config.notify || config.alertmanager ? new Outside(client, config, events, options) : undefined
   }
 
-  /** Starts (or queues behind the running one) each window's work on the windows as just read. */
-  start(windows: Window[]): void {
-    for (const w of windows) {
+  /** Starts (or queues behind the running one) each window's work on the windows as just read, invalid ones marked Failed included. */
+  start(windows: Window[], invalid: InvalidWindow[] = []): void {
+    const failed = invalid.flatMap((entry) => failedWindowStandIn(entry) ?? [])
+    for (const w of [...windows, ...failed]) {
       if (w.uid === undefined) continue
       const id = `${w.namespace}/${w.name}/${w.uid}`
       const current = this.work.get(id)

@@ -147,6 +147,22 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
     expect(recorded(shop)).to.deep.equal({})
   })
 
+  it('a window edited into an invalid one while active: Failed, and its silences expired', async () => {
+    seedInstallConfig(shop, {'alertmanager-url': alertmanager.url})
+    const start = clock.now() - 10_000
+    shop.server.seed(windowConfigMap(WINDOW, ['service/db'], start, start + HOUR))
+    await enginePass()
+    const {service: id} = recorded(shop)
+    expect((await silence(id)).status.state).to.equal('active')
+    // A tenant's edit: the targets annotation emptied.
+    await shop.edit(shop.server.kubeconfigPath, Resources.configMaps, WINDOW, {metadata: {annotations: {'kubectl-maintenance.io/targets': ''}}})
+    clock.current = Date.now()
+    await enginePass()
+    expect(shop.phase(WINDOW)).to.equal('Failed')
+    expect((await silence(id)).status.state, 'the silence ends with the window').to.equal('expired')
+    expect(recorded(shop)).to.deep.equal({})
+  })
+
   it('the commands do it at once: reconcile makes the silence, extend moves its end, end expires it', async () => {
     seedInstallConfig(shop, {'alertmanager-url': alertmanager.url})
     const start = Date.now() - 1000
