@@ -167,6 +167,26 @@ describe('webhook notifications: Degraded, Failed, a slow receiver, credentials 
     expect(seenWhenHeld[0].secondActive, 'the second window was Active before the receiver answered the first POST').to.equal(true)
   })
 
+  it('retries with backoff in real time (250 ms, then 1 s) and delivers on the third attempt, with the same key', async () => {
+    shop = await Shop.start()
+    const arrivals: number[] = []
+    receiver = await startReceiver(() => {
+      arrivals.push(performance.now())
+      return arrivals.length <= 2 ? {body: 'busy', status: 503} : undefined
+    })
+    seedInstallConfig(shop, {'notify-url': receiver.url})
+    const now = Date.now()
+    shop.server.seed(windowConfigMap(WINDOW, ['service/db'], now - 10_000, now + HOUR))
+    const result = await runCommand(['reconcile', '-n', NS], {env: {KUBECONFIG: shop.server.kubeconfigPath, KUBECTL_MAINTENANCE_NOW: undefined}})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(transitions(receiver)).to.deep.equal(['Active', 'Active', 'Active'])
+    expect(new Set(receiver.received.map((request) => request.headers['idempotency-key'])).size).to.equal(1)
+    // Lower bounds only (less a few ms for the timer granularity of libuv): however loaded the machine, never shorter.
+    expect(arrivals[1] - arrivals[0]).to.be.at.least(245)
+    expect(arrivals[2] - arrivals[1]).to.be.at.least(995)
+    expect(shop.events('NotificationFailed')).to.deep.equal([])
+  })
+
   it('a URL with credentials (from the Secret) reaches the receiver, never an Event, the pass output or the window', async () => {
     shop = await Shop.start()
     receiver = await startReceiver(() => ({body: 'down', status: 500}))
