@@ -147,6 +147,22 @@ describe('Alertmanager silences (the real prometheus-alertmanager on loopback)',
     expect(recorded(shop)).to.deep.equal({})
   })
 
+  it('cancel of an active window ends it (Completed) and expires its silence at once', async () => {
+    seedInstallConfig(shop, {'alertmanager-url': alertmanager.url})
+    const start = Date.now() - 10_000
+    shop.server.seed(windowConfigMap(WINDOW, ['service/db'], start, start + HOUR))
+    const env = {KUBECONFIG: shop.server.kubeconfigPath, KUBECTL_MAINTENANCE_NOW: undefined}
+    const reconciled = await runCommand(['reconcile', '-n', NS], {env})
+    expect(reconciled.exitCode, reconciled.stderr).to.equal(0)
+    const {service: id} = recorded(shop)
+    expect((await silence(id)).status.state).to.equal('active')
+    const cancelled = await runCommand(['cancel', WINDOW, '-n', NS], {env})
+    expect(cancelled.exitCode, cancelled.stderr).to.equal(0)
+    expect(shop.phase(WINDOW)).to.equal('Completed')
+    expect((await silence(id)).status.state).to.equal('expired')
+    expect(recorded(shop)).to.deep.equal({})
+  })
+
   it('a window edited into an invalid one while active: Failed, and its silences expired', async () => {
     seedInstallConfig(shop, {'alertmanager-url': alertmanager.url})
     const start = clock.now() - 10_000
