@@ -11,6 +11,12 @@ import {stringify} from 'yaml'
 
 import type {ApiServer} from '../support/apiserver.js'
 
+import {KubeConfig} from '@kubernetes/client-node'
+import {KubeClient} from '../../src/kube/client.js'
+import {readConfig} from '../../src/kube/kubeconfig.js'
+import {reconcile} from '../../src/kube/reconcile.js'
+import {FakeClock} from '../reliability/support.js'
+
 import {DUMMY_TOKEN} from '../support/apiserver/kubeconfig.js'
 import {runCommand} from '../support/run-command.js'
 import {envFor, ingress, startCluster, windowConfigMap} from './fixtures.js'
@@ -119,5 +125,28 @@ describe('calendar without the CronJob, and history as users see it (against the
     expect(stored[0].message).to.equal('entry 1')
     expect(stored.at(-1)).to.include({by: USER})
     expect(stored.at(-1)?.message).to.match(/paused/)
+  })
+
+  it('pause: the CronJob switches nothing at the next occurrence, the feed shows it cancelled (paused); resume: the one after switches', async () => {
+    const env = envFor(server, SATURDAY)
+    expect((await runCommand(['pause', 'weekly', '-n', 'shop'], {env})).exitCode).to.equal(0)
+    const loaded = readConfig(KubeConfig, {kubeconfig: server.kubeconfigPath, namespace: 'shop'})
+    const client = new KubeClient(loaded.config, 'shop', loaded.contextName, {attempts: 3, baseDelayMs: 1, sleep: async () => {}})
+    const clock = new FakeClock(Date.parse('2026-12-20T00:59:00Z'))
+    const enginePass = async () => expect((await reconcile(client, {clock, horizonMs: 0, namespace: 'shop', waitForTransitions: false})).errors).to.deep.equal([])
+    const switched = () => (server.object('networking.k8s.io/v1', 'Ingress', 'shop', 'shop') as Stored).metadata.annotations?.['kubectl-maintenance.io/original'] !== undefined
+    await enginePass()
+    const events = new ICAL.Component(ICAL.parse((server.object('v1', 'ConfigMap', 'shop', 'kubectl-maintenance-schedule') as Stored).data?.['schedule.ics'] ?? '')).getAllSubcomponents('vevent').map((v) => new ICAL.Event(v))
+    expect(events[0].startDate.toJSDate().toISOString()).to.equal('2026-12-20T01:00:00.000Z')
+    expect(events[0].component.getFirstPropertyValue('status')).to.equal('CANCELLED')
+    expect(events[0].description).to.include('The series is paused.')
+    clock.current = Date.parse('2026-12-20T01:00:30Z')
+    await enginePass()
+    expect(switched(), 'paused: not switched').to.equal(false)
+    const resumed = await runCommand(['resume', 'weekly', '-n', 'shop'], {env: envFor(server, '2026-12-21T00:00:00Z')})
+    expect(resumed.stdout).to.equal('window weekly resumed: the next occurrence starts 2026-12-27 02:00 CET\n')
+    clock.current = Date.parse('2026-12-27T01:00:30Z')
+    await enginePass()
+    expect(switched(), 'resumed: the next occurrence is switched').to.equal(true)
   })
 })
