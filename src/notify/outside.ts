@@ -15,7 +15,8 @@ import {type GettableSilence, type WantedSilence, parseSilenceRecord, ownedBy, s
 import {type KubeClient, type KubeObject, isConflict, isNotFound} from '../kube/client.js'
 import {Resources} from '../kube/resources.js'
 import {WindowData} from '../model/keys.js'
-import {redact} from '../model/notify-config.js'
+import {type AlertmanagerSettings, redact} from '../model/notify-config.js'
+import {type SilenceMatcher, silenceSpecs} from '../model/silence-matchers.js'
 import {IDEMPOTENCY_HEADER, notificationBody, notificationEvent} from '../render/notification.js'
 import {AlertmanagerApi} from './alertmanager.js'
 import {HttpFailure, request} from './http.js'
@@ -221,6 +222,7 @@ export class Outside {
       if (existing && existing.status.state !== 'expired' && ownedBy(existing, w)) await api.expire(silenceId)
       delete record[group]
     }
+    if (wanted.length === 0 && Object.keys(recorded).length > 0) await expireUnrecorded(api, w, settings)
     this.silenceRecords.set(id, record)
     if (JSON.stringify(record) === JSON.stringify(parseSilenceRecord(w.outside?.silences))) return
     await this.writeData(w, {[WindowData.silences]: Object.keys(record).length === 0 ? null : JSON.stringify(record)})
@@ -237,8 +239,26 @@ export class Outside {
   }
 }
 
+/**
+ * Two passes at once (a command's and the CronJob's) may each have made a silence at the start, of which one id is
+ * recorded: when the window ends, every active silence Alertmanager holds as this window's goes too, so none keeps
+ * alerts quiet past an early end.
+ */
+async function expireUnrecorded(api: AlertmanagerApi, w: Window, settings: AlertmanagerSettings): Promise<void> {
+  for (const spec of silenceSpecs(settings.matchers, w.namespace, w.name, w.targets)) {
+    for (const found of await api.list(equalityFilters(spec.matchers))) {
+      if (found.status.state !== 'expired' && ownedBy(found, w)) await api.expire(found.id)
+    }
+  }
+}
+
+/** Alertmanager's list filters for a silence's plain equality matchers (every one must be among a listed silence's). */
+function equalityFilters(matchers: SilenceMatcher[]): string[] {
+  return matchers.filter((matcher) => !matcher.isRegex && matcher.isEqual).map((matcher) => `${matcher.name}=${JSON.stringify(matcher.value)}`)
+}
+
 async function adoptable(api: AlertmanagerApi, w: Window, wanted: WantedSilence): Promise<GettableSilence | undefined> {
-  const filters = wanted.matchers.filter((matcher) => !matcher.isRegex && matcher.isEqual).map((matcher) => `${matcher.name}=${JSON.stringify(matcher.value)}`)
+  const filters = equalityFilters(wanted.matchers)
   const found = await api.list(filters)
   return found.find((silence) => silence.status.state !== 'expired' && ownedBy(silence, w) && silenceStep(w, wanted, silence, Date.parse(silence.startsAt), false).type !== 'create')
 }
