@@ -4,8 +4,11 @@
  * but before notifying leaves the notification due, and the next pass sends it; a ledger entry written after sending
  * means no pass sends it again (only a kill between the two sends it once more, with the same key).
  */
-import {announceMs} from '../model/exceptions.js'
+import type {InvalidWindow} from './types.js'
 import type {Window} from '../model/window.js'
+
+import {announceMs} from '../model/exceptions.js'
+import {DEFAULT_PAGE} from '../model/keys.js'
 
 import {parseBoundedJson} from '../model/bounded-json.js'
 import {toRfc3339Utc} from '../model/time.js'
@@ -16,6 +19,12 @@ export type Transition = (typeof TRANSITIONS)[number]
 
 /** Ledger entries kept on the window: several occurrences' worth (each has at most six). */
 export const MAX_LEDGER_ENTRIES = 32
+/**
+ * How long a claim (an entry written before its POST, so that a concurrent pass does not send it too) holds: longer
+ * than a live pass takes from claiming to recording (three attempts of 5 s and the waits between them), shorter than
+ * the minute between CronJob passes, so a claim left by a killed pass is sent by the next one.
+ */
+export const CLAIM_TTL_MS = 30_000
 const LEDGER_LIMITS = {maxBytes: 16 * 1024, maxDepth: 4}
 
 const OPENING: readonly Transition[] = ['Active', 'Extended', 'Degraded']
@@ -28,8 +37,10 @@ export interface LedgerEntry {
   occurrence: number
   /** The occurrence's end as announced; absent: open-ended. */
   end?: number
-  /** When it was sent. */
+  /** When it was sent (or claimed). */
   at: number
+  /** Claimed by a pass that has not yet recorded it sent: counts as sent only within CLAIM_TTL_MS of `at`. */
+  claimed?: boolean
 }
 
 export interface Notification {
@@ -52,15 +63,17 @@ export function parseLedger(text: string | undefined): LedgerEntry[] {
   const parsed = parseBoundedJson(text, LEDGER_LIMITS)
   if (!parsed.ok || !Array.isArray(parsed.value)) return []
   return parsed.value.flatMap((item): LedgerEntry[] => {
-    if (!Array.isArray(item)) return []
-    const [key, transition, occurrence, end, at] = item as unknown[]
+    if (!Array.isArray(item) || (item.length !== 5 && item.length !== 6)) return []
+    const [key, transition, occurrence, end, at, claimed] = item as unknown[]
     const valid =
+      (claimed === undefined || claimed === 1) &&
       typeof key === 'string' &&
       (TRANSITIONS as readonly unknown[]).includes(transition) &&
       Number.isSafeInteger(occurrence) &&
       (end === null || Number.isSafeInteger(end)) &&
       Number.isSafeInteger(at)
-    return valid ? [{at: at as number, key, occurrence: occurrence as number, transition: transition as Transition, ...(end === null ? {} : {end: end as number})}] : []
+    if (!valid) return []
+    return [{at: at as number, key, occurrence: occurrence as number, transition: transition as Transition, ...(end === null ? {} : {end: end as number}), ...(claimed === 1 ? {claimed: true} : {})}]
   })
 }
 
@@ -73,7 +86,15 @@ export function formatLedger(entries: LedgerEntry[], sent: LedgerEntry[]): strin
   const latestExtension = new Map<number, LedgerEntry>()
   for (const entry of all) if (entry.transition === 'Extended') latestExtension.set(entry.occurrence, entry)
   const kept = all.filter((entry) => entry.transition !== 'Extended' || latestExtension.get(entry.occurrence) === entry).slice(-MAX_LEDGER_ENTRIES)
-  return JSON.stringify(kept.map((entry) => [entry.key, entry.transition, entry.occurrence, entry.end ?? null, entry.at]))
+  return JSON.stringify(kept.map((entry) => [entry.key, entry.transition, entry.occurrence, entry.end ?? null, entry.at, ...(entry.claimed ? [1] : [])]))
+}
+
+/**
+ * The entries that count at `now`: every one recorded as sent, and the claims still held (a claim from a clock a little
+ * ahead holds too; one planted far ahead does not, so no claim silences a window for good).
+ */
+export function effectiveLedger(entries: LedgerEntry[], now: number): LedgerEntry[] {
+  return entries.filter((entry) => !entry.claimed || Math.abs(now - entry.at) < CLAIM_TTL_MS)
 }
 
 /**
@@ -85,7 +106,7 @@ export function formatLedger(entries: LedgerEntry[], sent: LedgerEntry[]): strin
 export function dueNotifications(w: Window, now: number, announceLeadMs = announceMs(w.announce), alsoSent: ReadonlySet<string> = new Set()): Notification[] {
   const {phase, uid} = w
   if (uid === undefined || phase === undefined) return []
-  const ledger = parseLedger(w.outside?.notifications)
+  const ledger = effectiveLedger(parseLedger(w.outside?.notifications), now)
   const sent = new Set([...ledger.map((entry) => entry.key), ...alsoSent])
   const due: Notification[] = []
   const add = (transition: Transition, occurrence: number, end?: number) => {
@@ -136,7 +157,29 @@ function isLater(end: number | undefined, than: number | undefined): boolean {
   return end === undefined || end > than
 }
 
-export function ledgerEntry(notification: Notification, at: number): LedgerEntry {
+export function ledgerEntry(notification: Notification, at: number, claimed = false): LedgerEntry {
   const {end, key, occurrence, transition} = notification
-  return {at, key, occurrence, transition, ...(end === undefined ? {} : {end})}
+  return {at, key, occurrence, transition, ...(end === undefined ? {} : {end}), ...(claimed ? {claimed} : {})}
+}
+
+/**
+ * What the world outside is owed for a window that failed for being invalid (a tenant's edit, a typo at creation): it
+ * decodes to no Window, but it is a transition like any other. A stand-in carrying what is known (names, uid, the
+ * problems, the records of what was sent) lets the same code send Failed (closing an occurrence announced as Active)
+ * and expire its silences. Only once it is marked Failed: until then it is not the engine's to speak of.
+ */
+export function failedWindowStandIn(invalid: InvalidWindow): Window | undefined {
+  if (invalid.phase !== 'Failed' || invalid.uid === undefined) return undefined
+  return {
+    name: invalid.name,
+    namespace: invalid.namespace,
+    outside: invalid.outside,
+    page: DEFAULT_PAGE,
+    phase: 'Failed',
+    phaseMessage: `invalid window: ${invalid.problems.join('; ')}`,
+    start: invalid.start ?? 0,
+    targets: [],
+    timezone: 'UTC',
+    uid: invalid.uid,
+  }
 }

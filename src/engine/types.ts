@@ -66,6 +66,10 @@ export interface InvalidWindow {
   resourceVersion?: string
   /** The `history` data key as stored, so marking it Failed records the transition too. */
   history?: string
+  /** Its start annotation when that reads as a time, else its creation: the occurrence a Failed notification names when none was sent before. */
+  start?: number
+  /** What the engine recorded outside the cluster (notifications sent, silence ids), as stored: a Failed window still closes them. */
+  outside?: {notifications?: string; silences?: string}
 }
 
 /** Everything one pass reads, in the order that keeps garbage collection safe (see observe.ts). */

@@ -6,6 +6,7 @@ import {readRenderInputs} from '../engine/render-inputs.js'
 import {backendIdentityProblem, backendNameHash, configMapOwnerUid, deploymentContentProblem, deploymentImage, serviceContentProblem} from '../engine/ownership.js'
 import {BackendAnnotation, DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
+import {parseRfc3339} from '../model/time.js'
 import {BACKEND_IMAGE, backendDataDigest, configMapContentHash} from '../render/backend.js'
 import {type KubeClient, type KubeObject} from './client.js'
 import {getPageIn} from './pages.js'
@@ -63,9 +64,11 @@ export async function observe(client: KubeClient, scope: ObserveScope): Promise<
     name,
     namespace,
     history: (configMap as ConfigMap).data?.[WindowData.history],
+    outside: {notifications: (configMap as ConfigMap).data?.[WindowData.notifications], silences: (configMap as ConfigMap).data?.[WindowData.silences]},
     phase: configMap.metadata.annotations?.[WindowAnnotation.phase],
     problems,
     resourceVersion: configMap.metadata.resourceVersion,
+    start: parseRfc3339(configMap.metadata.annotations?.[WindowAnnotation.start] ?? '') ?? parseRfc3339(configMap.metadata.creationTimestamp ?? ''),
     uid: configMap.metadata.uid,
   }))
   const lookalikes: Lookalike[] = []

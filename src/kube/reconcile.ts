@@ -187,7 +187,7 @@ async function passRounds(client: KubeClient, options: PassOptions, clock: Clock
     }
     rounds = 0
     // Settled: the windows as last read say what happened (phases are written only after the switches), told outside.
-    outside.current?.start(read.observed.windows)
+    outside.current?.start(read.observed.windows, read.observed.invalidWindows)
     const wakeup = nextWakeup(decided, options.waitForTransitions, now)
     // The feed is brought up to date when the pass has time: never between a transition and the next one due soon.
     const lastRound = wakeup === undefined || wakeup > deadline

@@ -1,9 +1,8 @@
 import type {Window} from '../model/window.js'
 
-import {type Feed, type FeedState, buildFeed, decodeFeedState, encodeFeedState, feedInputsDigest, feedValidUntil, feedValidityMark} from '../engine/schedule-feed.js'
+import {renderFeedWithin} from '../engine/feed-budget.js'
+import {type Feed, type FeedState, decodeFeedState, encodeFeedState, feedInputsDigest, feedValidUntil, feedValidityMark} from '../engine/schedule-feed.js'
 import {MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role, SCHEDULE_CONFIGMAP, SCHEDULE_STATE_ANNOTATION, SCHEDULE_VALID_ANNOTATION, ScheduleData} from '../model/keys.js'
-import {renderIcs} from '../render/ics.js'
-import {renderScheduleJson} from '../render/schedule-json.js'
 import {type KubeClient, type KubeObject, isAlreadyExists, isNotFound, isStale} from './client.js'
 import {type EventRecorder} from './events.js'
 import {Resources} from './resources.js'
@@ -44,7 +43,7 @@ export function isOurFeed(configMap: KubeObject): boolean {
 
 /** The feed of each namespace, continuing from each stored state: what the pass writes and `calendar` prints. */
 export function feedsFor(namespaces: string[], windows: Window[], states: Map<string, FeedState>, now: number): Feed[] {
-  return [...namespaces].sort().map((namespace) => buildFeed(namespace, windows, states.get(namespace) ?? new Map(), now))
+  return [...namespaces].sort().map((namespace) => renderFeedWithin(namespace, windows, states.get(namespace) ?? new Map(), now).feed)
 }
 
 /** Reads the feed ConfigMaps made by the engine in `namespaces` (undefined: every namespace). */
@@ -206,9 +205,7 @@ export class FeedWriter {
     const inputs = feedInputsDigest(namespace, windows)
     if (stored && stillValid(stored, inputs, now)) return undefined
     const own = windows.filter((w) => w.namespace === namespace)
-    const feed = buildFeed(namespace, own, decodeFeedState(stored?.state), now)
-    const json = renderScheduleJson([feed])
-    const ics = renderIcs([feed])
+    const {feed, ics, json} = renderFeedWithin(namespace, windows, decodeFeedState(stored?.state), now)
     const state = encodeFeedState(feed.state)
     const valid = feedValidityMark(inputs, feedValidUntil(own, now), {ics, json, state})
     // Unchanged content is not written again; a missing or other validity is (once), so that later passes skip the rebuild.

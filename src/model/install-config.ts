@@ -133,14 +133,14 @@ export function parseInstallConfig(data: Record<string, string> = {}, secretData
   read(
     InstallConfigKey.notifyUrl,
     (text) => {
-      config.notify = {format, url: parseEndpointUrl(text, InstallConfigKey.notifyUrl).url}
+      config.notify = {format, url: parseEndpointUrl(storedUrl(text, InstallConfigKey.notifyUrl), InstallConfigKey.notifyUrl).url}
     },
     true,
   )
   read(
     InstallConfigKey.alertmanagerUrl,
     (text) => {
-      config.alertmanager = {graceMs: DEFAULT_SILENCE_GRACE_MS, url: parseEndpointUrl(text, InstallConfigKey.alertmanagerUrl).url}
+      config.alertmanager = {graceMs: DEFAULT_SILENCE_GRACE_MS, url: parseEndpointUrl(storedUrl(text, InstallConfigKey.alertmanagerUrl), InstallConfigKey.alertmanagerUrl).url}
     },
     true,
   )
@@ -155,4 +155,17 @@ export function parseInstallConfig(data: Record<string, string> = {}, secretData
     })
   }
   return {config, problems}
+}
+
+/**
+ * A stored URL that does not parse is reported without its text: it may be a credential-carrying URL that lost its
+ * scheme (`hooks.slack.com/services/T/B/token`), and the pass's problems go to its log and to `reconcile`'s output.
+ */
+function storedUrl(text: string, key: string): string {
+  try {
+    new URL(text.trim())
+  } catch {
+    throw new UserError(`${key} is not an absolute http(s) URL (its value is not shown: it may hold credentials); run install --${key} again with the full URL`)
+  }
+  return text
 }

@@ -5,16 +5,18 @@
  * What is sent is recorded on the window after it is sent, so a killed pass sends a notification at most once more,
  * with the same idempotency key.
  */
+import type {InvalidWindow} from '../engine/types.js'
 import type {EventRecorder} from '../kube/events.js'
 import type {InstallConfig} from '../model/install-config.js'
 import type {Window} from '../model/window.js'
 
-import {type LedgerEntry, type Notification, dueNotifications, formatLedger, ledgerEntry, parseLedger} from '../engine/notifications.js'
+import {type LedgerEntry, type Notification, dueNotifications, effectiveLedger, failedWindowStandIn, formatLedger, ledgerEntry, parseLedger} from '../engine/notifications.js'
 import {type GettableSilence, type WantedSilence, parseSilenceRecord, ownedBy, silenceStep, wantedSilences} from '../engine/silences.js'
-import {type KubeClient, isNotFound} from '../kube/client.js'
+import {type KubeClient, type KubeObject, isConflict, isNotFound} from '../kube/client.js'
 import {Resources} from '../kube/resources.js'
 import {WindowData} from '../model/keys.js'
-import {redact} from '../model/notify-config.js'
+import {type AlertmanagerSettings, redact} from '../model/notify-config.js'
+import {type SilenceMatcher, silenceSpecs} from '../model/silence-matchers.js'
 import {IDEMPOTENCY_HEADER, notificationBody, notificationEvent} from '../render/notification.js'
 import {AlertmanagerApi} from './alertmanager.js'
 import {HttpFailure, request} from './http.js'
@@ -23,6 +25,8 @@ import {HttpFailure, request} from './http.js'
 export const RETRY_DELAYS_MS = [250, 1000]
 /** A window's work starts no request later than this after it was started. */
 export const WINDOW_BUDGET_MS = 15_000
+/** Tries at a ledger write that keeps meeting another writer's newer version. */
+const LEDGER_WRITE_ATTEMPTS = 5
 /** Windows worked on at once: a pass with hundreds of transitions does not open hundreds of connections to a receiver. */
 export const MAX_WINDOWS_AT_ONCE = 8
 
@@ -31,6 +35,12 @@ export interface OutsideOptions {
   /** Real time between retries (tests pass shorter waits). */
   sleep?: (ms: number) => Promise<void>
   announceMs?: number
+}
+
+/** The ledger as last read or written, with the version it was at. */
+interface StoredLedger {
+  resourceVersion?: string
+  text?: string
 }
 
 interface WindowWork {
@@ -62,9 +72,10 @@ export class Outside {
     return config.notify || config.alertmanager ? new Outside(client, config, events, options) : undefined
   }
 
-  /** Starts (or queues behind the running one) each window's work on the windows as just read. */
-  start(windows: Window[]): void {
-    for (const w of windows) {
+  /** Starts (or queues behind the running one) each window's work on the windows as just read, invalid ones marked Failed included. */
+  start(windows: Window[], invalid: InvalidWindow[] = []): void {
+    const failed = invalid.flatMap((entry) => failedWindowStandIn(entry) ?? [])
+    for (const w of [...windows, ...failed]) {
       if (w.uid === undefined) continue
       const id = `${w.namespace}/${w.name}/${w.uid}`
       const current = this.work.get(id)
@@ -115,13 +126,60 @@ export class Outside {
   private async notify(id: string, observed: Window, deadline: number): Promise<void> {
     const ledger = merged(parseLedger(observed.outside?.notifications), this.ledgers.get(id) ?? [])
     const w: Window = {...observed, outside: {...observed.outside, notifications: formatLedger(ledger, [])}}
+    let stored: StoredLedger = {resourceVersion: observed.resourceVersion, text: observed.outside?.notifications}
     for (const notification of dueNotifications(w, this.options.now(), this.options.announceMs, this.sent)) {
       if (this.options.now() > deadline) return
-      if (!(await this.send(w, notification))) continue
+      // Claimed on the version read before it is sent: of two passes at once (a command's and the CronJob's), one
+      // writes the claim and sends, the other finds it and does not.
+      const claim = ledgerEntry(notification, this.options.now(), true)
+      const claimed = await this.updateLedger(w, stored, (entries) =>
+        effectiveLedger(entries, this.options.now()).some((entry) => entry.key === claim.key) ? undefined : [...entries.filter((entry) => entry.key !== claim.key), claim],
+      )
+      if (!claimed) {
+        this.sent.add(notification.key)
+        continue
+      }
+      stored = claimed
+      const delivered = await this.send(w, notification)
+      const done = ledgerEntry(notification, this.options.now())
+      const recorded = await this.updateLedger(w, stored, (entries) => {
+        const others = entries.filter((entry) => entry.key !== claim.key)
+        // Not delivered: the claim goes, so the next pass tries at once.
+        if (!delivered) return others.length === entries.length ? undefined : others
+        return [...others, done]
+      })
+      stored = recorded ?? stored
+      if (!delivered) continue
       this.sent.add(notification.key)
-      ledger.push(ledgerEntry(notification, this.options.now()))
+      ledger.push(done)
       this.ledgers.set(id, ledger)
-      await this.writeData(w, {[WindowData.notifications]: formatLedger(ledger, [])})
+    }
+  }
+
+  /**
+   * A read-modify-write of the window's ledger on the version last seen (another pass's entries are never
+   * overwritten): on a conflict the window is read again and `change` decides over what it holds now. `change`
+   * returning undefined: nothing to write.
+   */
+  private async updateLedger(w: Window, stored: StoredLedger, change: (entries: LedgerEntry[]) => LedgerEntry[] | undefined): Promise<StoredLedger | undefined> {
+    let current = stored
+    for (let attempt = 1; ; attempt++) {
+      const next = change(parseLedger(current.text))
+      if (next === undefined) return undefined
+      const text = next.length === 0 ? null : formatLedger(next, [])
+      try {
+        const written = await this.client.recorder().patch(Resources.configMaps, w.namespace, w.name, 'merge', {
+          data: {[WindowData.notifications]: text},
+          metadata: {resourceVersion: current.resourceVersion},
+        })
+        return {resourceVersion: written.metadata.resourceVersion, text: text ?? undefined}
+      } catch (error) {
+        if (!isConflict(error) || attempt >= LEDGER_WRITE_ATTEMPTS) throw error
+        const fresh = await this.client.recorder().get<KubeObject & {data?: Record<string, string>}>(Resources.configMaps, w.namespace, w.name)
+        // Deleted and made again under the same name: another window, with nobody here to tell.
+        if (fresh.metadata.uid !== w.uid) return undefined
+        current = {resourceVersion: fresh.metadata.resourceVersion, text: fresh.data?.[WindowData.notifications]}
+      }
     }
   }
 
@@ -164,6 +222,7 @@ export class Outside {
       if (existing && existing.status.state !== 'expired' && ownedBy(existing, w)) await api.expire(silenceId)
       delete record[group]
     }
+    if (wanted.length === 0 && Object.keys(recorded).length > 0) await expireUnrecorded(api, w, settings)
     this.silenceRecords.set(id, record)
     if (JSON.stringify(record) === JSON.stringify(parseSilenceRecord(w.outside?.silences))) return
     await this.writeData(w, {[WindowData.silences]: Object.keys(record).length === 0 ? null : JSON.stringify(record)})
@@ -180,8 +239,26 @@ export class Outside {
   }
 }
 
+/**
+ * Two passes at once (a command's and the CronJob's) may each have made a silence at the start, of which one id is
+ * recorded: when the window ends, every active silence Alertmanager holds as this window's goes too, so none keeps
+ * alerts quiet past an early end.
+ */
+async function expireUnrecorded(api: AlertmanagerApi, w: Window, settings: AlertmanagerSettings): Promise<void> {
+  for (const spec of silenceSpecs(settings.matchers, w.namespace, w.name, w.targets)) {
+    for (const found of await api.list(equalityFilters(spec.matchers))) {
+      if (found.status.state !== 'expired' && ownedBy(found, w)) await api.expire(found.id)
+    }
+  }
+}
+
+/** Alertmanager's list filters for a silence's plain equality matchers (every one must be among a listed silence's). */
+function equalityFilters(matchers: SilenceMatcher[]): string[] {
+  return matchers.filter((matcher) => !matcher.isRegex && matcher.isEqual).map((matcher) => `${matcher.name}=${JSON.stringify(matcher.value)}`)
+}
+
 async function adoptable(api: AlertmanagerApi, w: Window, wanted: WantedSilence): Promise<GettableSilence | undefined> {
-  const filters = wanted.matchers.filter((matcher) => !matcher.isRegex && matcher.isEqual).map((matcher) => `${matcher.name}=${JSON.stringify(matcher.value)}`)
+  const filters = equalityFilters(wanted.matchers)
   const found = await api.list(filters)
   return found.find((silence) => silence.status.state !== 'expired' && ownedBy(silence, w) && silenceStep(w, wanted, silence, Date.parse(silence.startsAt), false).type !== 'create')
 }

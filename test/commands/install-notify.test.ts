@@ -104,6 +104,9 @@ describe('install --notify-url / --alertmanager-url', () => {
     [['--alertmanager-url', 'http://am:9093', '--silence-matchers', 'app!="x"'], /at least one matcher must be = or =~/],
     [['--alertmanager-url', 'http://am:9093', '--silence-matchers', 'app=~"{{team}}"'], /unknown placeholder \{\{team\}\}/],
     [['--alertmanager-url', 'http://am:9093', '--silence-matchers', 'app=~"(unclosed"'], /is not a regular expression/],
+    [['--keep', 'forever'], /--keep: cannot read "forever" as a duration/],
+    [['--keep', '-1d'], /--keep: /],
+    [['--notify-url', 'https://hooks.example.com/x', '--keep', '7 days'], /--keep: /],
   ] as Array<[string[], RegExp]>) {
     it(`refuses ${argv.join(' ')}: exit 2, nothing written`, async () => {
       const result = await install(...argv)

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {type LedgerEntry, type Transition, MAX_LEDGER_ENTRIES, dueNotifications, formatLedger, notificationKey, parseLedger} from '../../src/engine/notifications.js'
+import {type LedgerEntry, type Transition, CLAIM_TTL_MS, MAX_LEDGER_ENTRIES, dueNotifications, formatLedger, notificationKey, parseLedger} from '../../src/engine/notifications.js'
 import {parseTarget} from '../../src/model/target.js'
 import {type Window} from '../../src/model/window.js'
 
@@ -73,6 +73,17 @@ describe('engine/notifications', () => {
     const recurring = window({duration: '1h', end: undefined, every: '0 0 * * *', phase: 'Scheduled', start: NOW - 2 * HOUR, timezone: 'UTC'})
     const lastNight = Date.parse('2026-11-23T00:00:00Z')
     expect(due(withLedger(recurring, [entry('Active', lastNight, lastNight + HOUR)]), lastNight + HOUR + 1000)).to.deep.equal(['Completed@00:00', 'Scheduled@00:00', 'Announced@00:00'])
+  })
+
+  it('a claim counts as sent while it holds: not once CLAIM_TTL_MS passed, nor when it is dated far ahead', () => {
+    const w = window({phase: 'Scheduled', start: NOW + 48 * HOUR, end: NOW + 49 * HOUR})
+    const claim = (at: number): LedgerEntry => ({...entry('Scheduled', NOW + 48 * HOUR, NOW + 49 * HOUR), at, claimed: true})
+    expect(parseLedger(formatLedger([claim(NOW)], []))[0].claimed).to.equal(true)
+    expect(due(withLedger(w, [claim(NOW - 1000)]))).to.deep.equal([])
+    expect(due(withLedger(w, [claim(NOW + 1000)])), "a clock a little ahead").to.deep.equal([])
+    expect(due(withLedger(w, [claim(NOW - CLAIM_TTL_MS)]))).to.deep.equal(['Scheduled@01:00'])
+    expect(due(withLedger(w, [claim(NOW + 365 * 24 * HOUR)])), 'planted far ahead').to.deep.equal(['Scheduled@01:00'])
+    expect(parseLedger('[["k","Active",1,null,1,2]]'), 'a sixth element that is not the claim mark').to.deep.equal([])
   })
 
   it('nothing for a window without uid or phase, and a tampered ledger counts as empty', () => {
