@@ -170,7 +170,8 @@ export function feedValidUntil(windows: Window[], now: number): number {
     const [next] = occurrencesWithin(w, now + 1, Number.POSITIVE_INFINITY, 1)
     if (next) until = Math.min(until, next.start)
     const [entering] = occurrencesWithin(w, now + FEED_HORIZON_MS, Number.POSITIVE_INFINITY, 1)
-    if (entering) until = Math.min(until, entering.start - FEED_HORIZON_MS)
+    // The horizon excludes its end: an occurrence starting exactly at it enters a millisecond later.
+    if (entering) until = Math.min(until, entering.start - FEED_HORIZON_MS + 1)
   }
   return until
 }

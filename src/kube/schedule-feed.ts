@@ -208,8 +208,9 @@ export class FeedWriter {
     const {feed, ics, json} = renderFeedWithin(namespace, windows, decodeFeedState(stored?.state), now)
     const state = encodeFeedState(feed.state)
     const valid = feedValidityMark(inputs, feedValidUntil(own, now), {ics, json, state})
-    // Unchanged content is not written again; a missing or other validity is (once), so that later passes skip the rebuild.
-    if (stored && stored.json === json && stored.ics === ics && stored.state === state && stored.valid === valid) return undefined
+    // The feed is written only when its content changes, its validity with it: a rebuild that finds the same content
+    // writes nothing, even when the stored validity is missing or stale (later passes then rebuild until the next change).
+    if (stored && stored.json === json && stored.ics === ics && stored.state === state) return undefined
     const data = {[ScheduleData.ics]: ics, [ScheduleData.json]: json}
     const annotations = {[SCHEDULE_STATE_ANNOTATION]: state, [SCHEDULE_VALID_ANNOTATION]: valid}
     let written: KubeObject
