@@ -54,6 +54,8 @@ export interface BurstOptions {
   jitterMs: number
   throttleRate: number
   seed: number
+  /** Called around the measured pass only (bench/burst-profile.ts profiles the API server there); not used by `npm run bench`. */
+  aroundPass?: {before: () => Promise<void>; after: (server: ApiServer) => Promise<void>}
 }
 
 const NAMESPACES = 100
@@ -134,9 +136,11 @@ export async function measureBurst(log: (line: string) => void, options: BurstOp
     if (options.throttleRate > 0) server.faults.throttle({rate: options.throttleRate, seed: options.seed})
     const args = ['reconcile', '-A', '--horizon', HORIZON, '--kubeconfig', server.kubeconfigPath]
     log(`  [${label}] measured pass: all ${all.length} start in ${PASS_LEAD_MS / 1000} s and end ${DURATION_S} s later`)
+    await options.aroundPass?.before()
     const cpu = sampleCpu()
     const run = await runPass(args)
     cpu.stop()
+    await options.aroundPass?.after(server)
     if (run.exitCode !== 0) log(`  [${label}] the pass exited with ${run.exitCode}: ${run.stderr.split('\n').slice(0, 3).join(' | ')}`)
     const requests = server.requests
     const startFigures = transition(requests, all, start, cpu.samples)

@@ -111,6 +111,28 @@ function bestEffortBody(bytes: Buffer, contentType: string | undefined): unknown
   }
 }
 
+/**
+ * The log shows the body as sent, parsed when first read: most entries are never looked at, and parsing each one
+ * again cost the server as much CPU per request as parsing it for the request itself.
+ */
+function logBodyOf(entry: RequestLogEntry, raw: Buffer, contentType: string | undefined): void {
+  let body: unknown
+  let parsed = false
+  Object.defineProperty(entry, 'body', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      if (!parsed) body = bestEffortBody(raw, contentType)
+      parsed = true
+      return body
+    },
+    set: (value: unknown) => {
+      body = value
+      parsed = true
+    },
+  })
+}
+
 function queryRecord(params: URLSearchParams): Record<string, string> {
   const record: Record<string, string> = {}
   for (const [key, value] of params) if (!(key in record)) record[key] = value
@@ -123,10 +145,10 @@ function isDryRun(params: URLSearchParams): boolean {
 
 function write(response: ServerResponse, answer: Answer): void {
   if (response.headersSent) return
-  const payload = answer.text ? String(answer.body) : JSON.stringify(answer.body)
+  const payload = Buffer.from(answer.text ? String(answer.body) : JSON.stringify(answer.body))
   response.writeHead(answer.status, {
     'Content-Type': answer.text ? 'text/plain; charset=utf-8' : 'application/json',
-    'Content-Length': Buffer.byteLength(payload),
+    'Content-Length': payload.length,
     ...APF_HEADERS,
     ...answer.headers,
   })
@@ -173,7 +195,7 @@ export class HttpFront {
     response.once('finish', () => {
       if (counted) entry.endedAt = this.context.now()
     })
-    if (raw.length > 0) entry.body = bestEffortBody(raw, contentType)
+    if (raw.length > 0) logBodyOf(entry, raw, contentType)
     if (contentType) entry.contentType = contentType
     this.context.log.push(entry)
     const setStatus = (status: number): void => {

@@ -19,8 +19,16 @@ type Leaves = Map<string, string>
 
 export function fieldLeaves(object: JsonObject, kind: string): Leaves {
   const leaves: Leaves = new Map()
-  walk(object, kind, [], [], leaves)
+  walk(object, kind, [], '[', leaves)
   return leaves
+}
+
+/**
+ * A path's key is the JSON text of its segments (JSON.stringify(["f:spec", "f:rules"])); `open` is that text for the
+ * path walked so far without its closing bracket, so each key is made by appending, not by stringifying the path again.
+ */
+function segmentKey(open: string, segment: string): string {
+  return `${open === '[' ? '[' : `${open},`}${JSON.stringify(segment)}`
 }
 
 /**
@@ -35,33 +43,47 @@ function listMapKeys(kind: string, path: string[]): string[] | undefined {
   return [strategy.mergeKey]
 }
 
-function walk(value: JsonObject, kind: string, objectPath: string[], fieldPath: string[], leaves: Leaves): void {
-  for (const [key, child] of Object.entries(value)) {
+function walk(value: JsonObject, kind: string, objectPath: string[], open: string, leaves: Leaves): void {
+  for (const key of Object.keys(value)) {
+    const child = value[key]
     if (child === undefined) continue
     if (objectPath.length === 0 && (key === 'apiVersion' || key === 'kind' || key === 'status')) continue
     if (objectPath.length === 1 && objectPath[0] === 'metadata' && SERVER_METADATA.has(key)) continue
-    const childObjectPath = [...objectPath, key]
-    const childFieldPath = [...fieldPath, `f:${key}`]
+    const childOpen = segmentKey(open, `f:${key}`)
+    const childObjectPath = Array.isArray(child) || isObject(child) ? [...objectPath, key] : objectPath
     const keys = Array.isArray(child) ? listMapKeys(kind, childObjectPath) : undefined
     if (Array.isArray(child) && keys) {
       for (const item of child.filter(isObject)) {
-        const itemPath = [...childFieldPath, `k:${JSON.stringify(Object.fromEntries(keys.map((key) => [key, item[key] ?? (key === 'protocol' ? 'TCP' : undefined)])))}`]
-        leaves.set(JSON.stringify([...itemPath, '.']), '')
-        walk(item, kind, childObjectPath, itemPath, leaves)
+        const itemOpen = segmentKey(childOpen, `k:${JSON.stringify(Object.fromEntries(keys.map((key) => [key, item[key] ?? (key === 'protocol' ? 'TCP' : undefined)])))}`)
+        leaves.set(`${segmentKey(itemOpen, '.')}]`, '')
+        walk(item, kind, childObjectPath, itemOpen, leaves)
       }
     } else if (isObject(child) && Object.keys(child).length > 0) {
-      walk(child, kind, childObjectPath, childFieldPath, leaves)
+      walk(child, kind, childObjectPath, childOpen, leaves)
     } else {
-      leaves.set(JSON.stringify(childFieldPath), JSON.stringify(child))
+      leaves.set(`${childOpen}]`, JSON.stringify(child))
     }
   }
+}
+
+/** Paths recur in every object of a kind: their segments are parsed once (never modify what this returns). */
+const parsedPaths = new Map<string, readonly string[]>()
+
+function segmentsOf(path: string): readonly string[] {
+  let segments = parsedPaths.get(path)
+  if (segments === undefined) {
+    if (parsedPaths.size >= 100_000) parsedPaths.clear()
+    segments = JSON.parse(path) as string[]
+    parsedPaths.set(path, segments)
+  }
+  return segments
 }
 
 export function toFieldsV1(paths: Iterable<string>): JsonObject {
   const root: JsonObject = {}
   for (const path of paths) {
     let node = root
-    for (const segment of JSON.parse(path) as string[]) {
+    for (const segment of segmentsOf(path)) {
       node[segment] ??= {}
       node = node[segment] as JsonObject
     }
@@ -69,15 +91,20 @@ export function toFieldsV1(paths: Iterable<string>): JsonObject {
   return root
 }
 
-export function fromFieldsV1(fields: unknown, prefix: string[] = []): string[] {
-  if (!isObject(fields)) return []
+export function fromFieldsV1(fields: unknown): string[] {
   const paths: string[] = []
-  for (const [key, child] of Object.entries(fields)) {
-    const path = [...prefix, key]
-    if (key === '.' || !isObject(child) || Object.keys(child).length === 0) paths.push(JSON.stringify(path))
-    else paths.push(...fromFieldsV1(child, path))
-  }
+  collectFieldsV1(fields, '[', paths)
   return paths
+}
+
+function collectFieldsV1(fields: unknown, open: string, paths: string[]): void {
+  if (!isObject(fields)) return
+  for (const key of Object.keys(fields)) {
+    const child = fields[key]
+    const path = segmentKey(open, key)
+    if (key === '.' || !isObject(child) || Object.keys(child).length === 0) paths.push(`${path}]`)
+    else collectFieldsV1(child, path, paths)
+  }
 }
 
 interface Entry {
@@ -110,7 +137,7 @@ function settle(others: Entry[], mine: Entry | undefined, taken: Set<string>, ne
 
 /** A "." path marks a list item: it exists while the item does. */
 function isAncestorOfLeaf(path: string, leaves: Leaves): boolean {
-  const segments = JSON.parse(path) as string[]
+  const segments = segmentsOf(path)
   if (segments.at(-1) !== '.') return false
   const prefix = JSON.stringify(segments.slice(0, -1)).slice(0, -1)
   for (const key of leaves.keys()) if (key.startsWith(prefix)) return true
@@ -165,7 +192,7 @@ export function afterApply(def: ResourceDef, old: JsonObject | undefined, next: 
 
 /** `.spec.rules` for a path, as conflict messages name fields. */
 function dotted(path: string): string {
-  return (JSON.parse(path) as string[])
+  return segmentsOf(path)
     .filter((segment) => segment !== '.')
     .map((segment) => (segment.startsWith('f:') ? `.${segment.slice(2)}` : `[${segment.slice(2)}]`))
     .join('')

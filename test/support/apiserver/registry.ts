@@ -88,6 +88,8 @@ export class Registry {
   /** The configuration each field manager last applied, per object (what server-side apply removes fields against). */
   private readonly appliedConfigurations = new Map<string, JsonObject>()
   private generatedNames = 0
+  private timestampSecond = Number.NaN
+  private timestampText = ''
   /** The garbage collector's hook for propagationPolicy Orphan: the owner's dependents lose their reference to it. */
   orphanDependents?: (uid: string) => void
   /** Who sent the request being handled (from its bearer token); undefined outside a request (seeding). */
@@ -424,8 +426,14 @@ export class Registry {
     throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)')
   }
 
+  /** RFC 3339 to the second, as metadata timestamps are; made once a second (every write asks for it, some twice). */
   private timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z')
+    const second = Math.floor(this.now().getTime() / 1000)
+    if (second !== this.timestampSecond) {
+      this.timestampSecond = second
+      this.timestampText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    }
+    return this.timestampText
   }
 
   get userName(): string {

@@ -162,11 +162,28 @@ function crdFieldError(error: AjvError, object: JsonObject): FieldError | undefi
   }
 }
 
+/**
+ * The model `new model(object)` makes, without the deep copy its constructor makes to leave out undefined values and
+ * default apiVersion and kind: validation only reads, so an object with neither to fix is validated as it is, seen
+ * through the model's prototype (where its validator is). Copying every object written cost a fifth of validating it.
+ */
+function modelOf(model: ModelClass, object: JsonObject): {validate(): void} {
+  if (object.apiVersion === undefined || object.kind === undefined || hasUndefinedProperty(object)) return new model(object as never)
+  return Object.assign(Object.create(model.prototype) as {validate(): void}, object)
+}
+
+function hasUndefinedProperty(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some((item) => hasUndefinedProperty(item))
+  if (!isObject(value)) return false
+  for (const key of Object.keys(value)) if (value[key] === undefined || hasUndefinedProperty(value[key])) return true
+  return false
+}
+
 function schemaErrors(object: JsonObject): AjvError[] {
   const model = MODELS[`${String(object.apiVersion)}/${String(object.kind)}`]
   if (!model) return []
   try {
-    new model(object as never).validate()
+    modelOf(model, object).validate()
     return []
   } catch (error) {
     return (error as {errors?: AjvError[]}).errors ?? []
