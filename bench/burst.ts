@@ -26,6 +26,18 @@ export interface TransitionFigures {
    * the client must wait, so a target rejected twice cannot land before 2 s plus two round trips.
    */
   lastRejected: number
+  /**
+   * CPU time of this process (the API server, and little else) per request it received while the transition's writes
+   * went on: what each request costs where answering is the limit (0 ms a request).
+   */
+  apiServerCpuMsPerRequest?: number
+  /** Requests that are not the transition's routing (Events, phases, deletions) received after the second and before the last landing. */
+  recordsBeforeLast?: number
+  /**
+   * For each target PATCH answered 429 in this transition: from the answer to the arrival of the same target's next
+   * PATCH. Honouring Retry-After: 1 exactly puts it at 1 s plus a send; more is time the retry waited in the client.
+   */
+  retryGapMs?: Summary
 }
 
 export interface BurstRun {
@@ -40,6 +52,8 @@ export interface BurstRun {
   byKind: Record<string, number>
   start: TransitionFigures
   end: TransitionFigures
+  /** CPU time of the measured pass's process (user + system). */
+  passCpuMs?: number
   /** The most requests the API server had in flight at once during the measured pass. */
   maxInFlight: number
   requests: RequestCounts
@@ -161,6 +175,7 @@ export async function measureBurst(log: (line: string) => void, options: BurstOp
       loadAverage1m,
       maxInFlight: Math.max(...requests.map((entry) => entry.inFlight)),
       namespaces: NAMESPACES,
+      passCpuMs: run.cpuMs,
       passExitCode: run.exitCode,
       rejected: requests.filter((entry) => entry.status === 429).length,
       requests: countRequests(requests),
@@ -190,6 +205,18 @@ function sampleCpu(): {samples: Array<{at: number; cpuMs: number}>; stop: () => 
   return {samples, stop: () => clearInterval(timer)}
 }
 
+/**
+ * The CPU time of this process per request it received, from the last CPU sample before `from` to the first after
+ * `to` (samples are 100 ms apart, a burst's writes take a few of them).
+ */
+function cpuMsPerRequest(samples: Array<{at: number; cpuMs: number}>, requests: RequestLogEntry[], from: number, to: number): number | undefined {
+  const before = samples.filter((sample) => sample.at <= from).at(-1)
+  const after = samples.find((sample) => sample.at >= to)
+  if (!before || !after) return undefined
+  const received = requests.filter((entry) => entry.at >= before.at && entry.at < after.at).length
+  return received === 0 ? undefined : round((after.cpuMs - before.cpuMs) / received, 3)
+}
+
 function cpuShare(samples: Array<{at: number; cpuMs: number}>, from: number, to: number): number | undefined {
   const inside = samples.filter((sample) => sample.at >= from && sample.at <= to)
   if (inside.length < 2) return undefined
@@ -214,8 +241,20 @@ function transition(requests: RequestLogEntry[], all: Target[], due: number, cpu
   const firstRequest = after.length > 0 ? after[0].at : Number.NaN
   const reads = after.filter((entry) => entry.method === 'GET' && entry.at <= firstWrite)
   const lastRead = reads.length > 0 ? reads.at(-1)!.at : firstRequest
+  const paths = new Set(all.map((target) => target.path))
+  const isRouting = (entry: RequestLogEntry) => entry.method === 'GET' || (entry.method === 'PATCH' && paths.has(entry.path))
+  const retryGaps = requests
+    .filter((entry) => entry.method === 'PATCH' && entry.status === 429 && paths.has(entry.path) && entry.at >= due && entry.at <= lastWrite && entry.endedAt !== undefined)
+    .map((entry) => {
+      const next = requests.find((later) => later.method === 'PATCH' && later.path === entry.path && later.at > entry.at)
+      return next ? next.at - entry.endedAt! : Number.NaN
+    })
+    .filter((gap) => Number.isFinite(gap))
   return {
+    apiServerCpuMsPerRequest: cpuMsPerRequest(cpu, requests, firstWrite, lastWrite),
     apiServerCpuShare: cpuShare(cpu, firstWrite, lastWrite),
+    recordsBeforeLast: after.filter((entry) => entry.at <= lastWrite && !isRouting(entry)).length,
+    retryGapMs: retryGaps.length > 0 ? summarize(retryGaps) : undefined,
     breakdownMs: {observe: lastRead - firstRequest, plan: firstWrite - lastRead, wakeup: firstRequest - due, writes: lastWrite - firstWrite},
     landed: landedAt.length,
     lastRejected,
