@@ -56,27 +56,40 @@ function fleet(): {targets: Target[]; objects: KubeObject[]} {
 }
 
 /** The spec routed to the maintenance backend, as the product's switch writes it (all of it, in one replace). */
+interface RoutingSpec {
+  rules?: Array<{http?: {paths: Array<{backend: unknown}>}; backendRefs?: unknown}>
+  routes?: Array<{services: unknown}>
+  selector?: unknown
+  ports?: unknown
+}
+
 function switchedSpec(kind: string, spec: Record<string, unknown>): Record<string, unknown> {
-  const next = structuredClone(spec) as Record<string, any>
+  const next = structuredClone(spec) as RoutingSpec
   switch (kind) {
     case 'Ingress':
-      for (const rule of next.rules) for (const path of rule.http.paths) path.backend = {service: {name: BACKEND, port: {number: 80}}}
+      for (const rule of next.rules ?? []) for (const path of rule.http?.paths ?? []) path.backend = {service: {name: BACKEND, port: {number: 80}}}
       break
     case 'IngressRoute':
-      for (const route of next.routes) route.services = [{name: BACKEND, port: 80}]
+      for (const route of next.routes ?? []) route.services = [{name: BACKEND, port: 80}]
       break
     case 'HTTPRoute':
-      for (const rule of next.rules) rule.backendRefs = [{name: BACKEND, port: 80}]
+      for (const rule of next.rules ?? []) rule.backendRefs = [{name: BACKEND, port: 80}]
       break
     default:
       next.selector = {'app.kubernetes.io/managed-by': 'kubectl-maintenance', 'kubectl-maintenance.io/hash': '44574b319a', 'kubectl-maintenance.io/role': 'backend'}
       next.ports = [{name: 'pg', port: 5432, protocol: 'TCP', targetPort: 8080}]
   }
-  return next
+  return next as Record<string, unknown>
+}
+
+interface Metadata {
+  resourceVersion: string
+  labels?: Record<string, string>
+  annotations?: Record<string, string>
 }
 
 function targetPatch(server: ApiServer, target: Target, switching: boolean, originals: Map<string, KubeObject>): WireRequest {
-  const current = server.object(target.apiVersion, target.kind, target.namespace, target.name) as KubeObject & {metadata: Record<string, any>; spec: Record<string, unknown>}
+  const current = server.object(target.apiVersion, target.kind, target.namespace, target.name) as KubeObject & {metadata: Metadata; spec: Record<string, unknown>}
   if (switching) originals.set(target.path, current)
   const original = originals.get(target.path) as typeof current
   const labels = switching ? {...current.metadata.labels, 'kubectl-maintenance.io/active': 'true'} : original.metadata.labels

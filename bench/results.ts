@@ -197,10 +197,55 @@ function transitionRow(name: string, run: BurstRun, t: TransitionFigures): strin
     ms(t.latenessMs.max),
     `${ms(b.wakeup)} / ${ms(b.observe)} / ${ms(b.plan)} / ${ms(b.writes)}`,
     t.apiServerCpuShare === undefined ? '' : String(t.apiServerCpuShare),
+    t.apiServerCpuMsPerRequest === undefined ? '' : `${t.apiServerCpuMsPerRequest} ms`,
+    t.recordsBeforeLast === undefined ? '' : String(t.recordsBeforeLast),
   ]
 }
 
-const BURST_HEADER = ['cluster', 'transition', 'landed', 'min', 'median', 'p95', 'max (last)', 'wake-up / reading / deciding / writing (last)', 'API server CPU while writing (cores)']
+const BURST_HEADER = [
+  'cluster',
+  'transition',
+  'landed',
+  'min',
+  'median',
+  'p95',
+  'max (last)',
+  'wake-up / reading / deciding / writing (last)',
+  'API server CPU while writing (cores)',
+  'its CPU a request',
+  'other requests before the last',
+]
+
+/** What limited each transition's writing, from the API server's share of a core and the requests it got meanwhile. */
+function burstLimits(runs: BurstRun[]): string {
+  const lines = runs.flatMap((run) =>
+    (['start', 'end'] as const).map((name) => {
+      const t = run[name]
+      const what = `${latencyLabel(run)}, ${name === 'start' ? 'switches' : 'restores'}`
+      const records = t.recordsBeforeLast === undefined ? '' : t.recordsBeforeLast === 0 ? '; no Event, phase or deletion reached the API server before the last one' : `; ${t.recordsBeforeLast} requests other than the routing reached the API server before the last one`
+      const cpu = t.apiServerCpuMsPerRequest === undefined ? '' : ` at ${t.apiServerCpuMsPerRequest} ms of its CPU a request`
+      if (t.lastRejected > 0) return `- ${what}: the Retry-Afters of the last one (answered 429 ${t.lastRejected} time(s))${records}.`
+      if (t.apiServerCpuShare === undefined) return `- ${what}: not measured${records}.`
+      if (t.apiServerCpuShare >= 0.8) return `- ${what}: answering, the API server busy ${t.apiServerCpuShare} of a core${cpu}${records}.`
+      if (run.latencyMs > 0) return `- ${what}: the round trips (${latencyLabel(run)}, ${DEFAULT_CONCURRENCY} in flight), the API server busy only ${t.apiServerCpuShare} of a core${cpu}${records}.`
+      return `- ${what}: a core for the API server, which got only ${t.apiServerCpuShare} of one${cpu} (load average ${run.loadAverage1m} before: the machine's other work), or the pass itself (${run.passCpuMs === undefined ? 'its CPU time not measured' : `${ms(run.passCpuMs)} CPU time in all`})${records}.`
+    }),
+  )
+  return `What limited the writing in this run:\n\n${lines.join('\n')}\n\n`
+}
+
+/** (h): how long each target answered 429 waited before it was sent again, against the Retry-After of 1 s. */
+function retryNote(run: BurstRun): string {
+  const gaps = (['start', 'end'] as const).map((name) => ({name, gap: run[name].retryGapMs})).filter(({gap}) => gap !== undefined)
+  if (gaps.length === 0) return ''
+  return (
+    `From a target's 429 answer to the arrival of its next PATCH (Retry-After: 1 s): ` +
+    gaps.map(({name, gap}) => `${name === 'start' ? 'switches' : 'restores'} min ${ms(gap!.min)}, median ${ms(gap!.median)}, max ${ms(gap!.max)}`).join('; ') +
+    `. The client waits the Retry-After (or its backoff, 100 ms doubling, when that is longer: never, within 5 attempts), then its retry queues for the next ` +
+    `free slot behind routing requests already waiting (other retries) and ahead of any record (Events and phases wait until every switch of the round is ` +
+    `written); beyond 1 s is that wait, the send, and the pass's event loop.\n\n`
+  )
+}
 
 /**
  * What bounds (h): a switch answered 429 k times cannot land before k Retry-Afters (1 s each, honoured) and k round
@@ -356,9 +401,12 @@ function partDetails(results: BenchResults): string[] {
         `${Math.round((500 / DEFAULT_CONCURRENCY) * 20)} ms, so the median fits in 300 ms only from about 32 up (16 would put the median switch at 312 ms ` +
         `with nothing else taking time). kube-apiserver's API Priority and Fairness gives \`workload-low\`, where service accounts land, ` +
         `100 of the 245 default concurrency shares of its 600 seats (about 245 seats); 32 is an eighth of that, and APF queues what one flow ` +
-        `sends beyond its fair share instead of failing it. More would not help here: at 0 ms a request the in-process API server, answering on one core, ` +
-        `takes about 0.9 ms of CPU a PATCH, so 500 switches need about 450 ms of its CPU whatever the client sends, and at 15-25 ms the writing time is ` +
-        `already near that. Phases, Events and the schedule feed use at most half the slots and yield to switches and restores.\n\n${burstNotes(f.runs)}`,
+        `sends beyond its fair share instead of failing it. More would not help at 0 ms a request: the in-process API server answers on one core, ` +
+        `so the writing takes the targets' PATCHes times its CPU a request (the column \`its CPU a request\`: every request it received while the writes ` +
+        `went on, over the CPU time of the bench process, where it runs) whatever the client sends; at 15-25 ms the round trips take about as long. ` +
+        `Phases, Events and the schedule feed use at most half the slots and yield to switches and restores; they are sent only after every routing write ` +
+        `of the round is answered (the last column counts what else reached the API server between the second and the last landing).\n\n` +
+        `${burstLimits(f.runs)}${burstNotes(f.runs)}`,
     )
   }
   const g = results.largeSteady
@@ -384,7 +432,7 @@ function partDetails(results: BenchResults): string[] {
       `## (h) The burst on a busy control plane\n\nThe burst of (f) at ${latencyLabel(h)}: API Priority and Fairness's answer (plain-text 429, \`Retry-After: 1\`) ` +
         `to a seeded share of the measured pass's requests, each retried after its Retry-After. Goal: every switch lands, the last <= 2 s late.\n\n` +
         markdownTable(BURST_HEADER, [transitionRow('switch (start)', h, h.start), transitionRow('restore (end)', h, h.end)]) +
-        `\n\n${rejectionNote(h)}${burstNotes([h])}`,
+        `\n\n${rejectionNote(h)}${retryNote(h)}${burstLimits([h])}${burstNotes([h])}`,
     )
   }
   const hostile = results.hostileTenants
