@@ -357,7 +357,7 @@ export class KubeClient {
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.limiter.run(this.lane, () => this.send<T>(method, path, options))
+        return await this.limiter.run(this.lane, () => this.send<T>(method, path, options), attempt > 1)
       } catch (error) {
         const {deadline, now} = this.retryBudget
         const delay = mayRetry(method, options, error) ? retryDelay(error, attempt, this.retry, deadline === undefined ? undefined : deadline - now()) : undefined

@@ -11,7 +11,8 @@ export type Lane = 'record' | 'routing'
  * where service accounts land, 100 of the 245 default concurrency shares of its 600 seats (about 245); 32 is an
  * eighth of that, and APF queues rather than fails what a flow sends beyond its fair share. Half the slots at most
  * go to records, so the routing lane always keeps 16. A request rejected with 429 gives its slot back while it waits
- * its Retry-After (KubeClient.request), so under APF rejections the slots still go to requests the server will serve.
+ * its Retry-After (KubeClient.request), so under APF rejections the slots still go to requests the server will serve,
+ * and when the wait is over it takes the next free slot of its lane, ahead of what queued meanwhile.
  */
 export const DEFAULT_CONCURRENCY = 32
 
@@ -27,9 +28,13 @@ export class Limiter {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`the request limit must be a whole number of at least 1, not ${limit}`)
   }
 
-  /** Runs `task` once a slot of `lane` is free; the slot is held until the task settles. */
-  async run<T>(lane: Lane, task: () => Promise<T>): Promise<T> {
-    await this.acquire(lane)
+  /**
+   * Runs `task` once a slot of `lane` is free; the slot is held until the task settles. `first` puts it ahead of what
+   * already waits in its lane: a retry has waited its Retry-After once, and must not wait again behind every request
+   * queued meanwhile (a switch rejected with 429 would land a whole queue later than the 1 s APF asked for).
+   */
+  async run<T>(lane: Lane, task: () => Promise<T>, first = false): Promise<T> {
+    await this.acquire(lane, first)
     try {
       return await task()
     } finally {
@@ -37,12 +42,12 @@ export class Limiter {
     }
   }
 
-  private acquire(lane: Lane): Promise<void> {
-    if (this.waiting[lane].length === 0 && this.fits(lane)) {
+  private acquire(lane: Lane, first: boolean): Promise<void> {
+    if ((first || this.waiting[lane].length === 0) && this.fits(lane)) {
       this.take(lane)
       return Promise.resolve()
     }
-    return new Promise((resolve) => this.waiting[lane].push(resolve))
+    return new Promise((resolve) => (first ? this.waiting[lane].unshift(resolve) : this.waiting[lane].push(resolve)))
   }
 
   private fits(lane: Lane): boolean {

@@ -82,6 +82,26 @@ describe('KubeClient: retries and the limit in flight', function () {
       expect(theirs.at, 'the other request ran while the first waited').to.be.below(mine[1].at)
     })
 
+    it('sends a retry, once its Retry-After is over, ahead of the requests that queued while it waited', async () => {
+      server.faults.latency(20)
+      server.faults.throttleFor('list', 'configmaps', {namespace: 'default', times: 1})
+      const queued = (entry: {path: string}) => entry.path.endsWith('/kube-system/configmaps')
+      const retrying = client({
+        // The Retry-After ends while 3 of the 12 requests queued behind the rejected one have been answered.
+        sleep: async () => {
+          while (server.requests.filter((entry) => queued(entry) && entry.endedAt !== undefined).length < 3) await new Promise((resolve) => setTimeout(resolve, 2))
+        },
+      }, new Limiter(1))
+      const rejected = retrying.list(Resources.configMaps, 'default')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await Promise.all([rejected, ...Array.from({length: 12}, () => retrying.list(Resources.configMaps, 'kube-system'))])
+      const order = server.requests.map((entry) => (queued(entry) ? 'queued' : entry.status === 429 ? '429' : 'retry'))
+      expect(order.slice(0, 1)).to.deep.equal(['429'])
+      const retryAt = order.indexOf('retry')
+      expect(retryAt, `the retry right after the request in flight when its wait ended: ${order.join(' ')}`).to.be.at.most(5)
+      expect(order.slice(retryAt + 1).filter((kind) => kind === 'queued').length, 'requests queued earlier went after it').to.be.at.least(7)
+    })
+
     it('gives up on a 429 whose Retry-After would end past the horizon, with the API answer', async () => {
       server.faults.throttle({rate: 1, seed: 1})
       const waits: number[] = []

@@ -57,6 +57,34 @@ describe('Limiter: requests in flight, routing before records', () => {
     await Promise.all(done)
   })
 
+  it('puts a retry ahead of what waits in its lane, and still behind nothing else: records keep waiting for routing', async () => {
+    const limiter = new Limiter(2, 1)
+    const gate = new Gate()
+    const done = [
+      limiter.run('routing', gate.task('s1')),
+      limiter.run('routing', gate.task('s2')),
+      limiter.run('routing', gate.task('s3')),
+      limiter.run('record', gate.task('e1')),
+    ]
+    await tick()
+    done.push(limiter.run('routing', gate.task('s1 again'), true), limiter.run('record', gate.task('e1 again'), true))
+    await tick()
+    expect(gate.started).to.deep.equal(['s1', 's2'])
+    gate.release('s1')
+    await tick()
+    expect(gate.started.at(-1), 'the retry takes the freed slot before s3, queued earlier').to.equal('s1 again')
+    gate.release('s2')
+    await tick()
+    expect(gate.started.at(-1), 'then the routing that waited').to.equal('s3')
+    gate.release('s1 again')
+    await tick()
+    expect(gate.started.at(-1), 'a record retry goes ahead of the record that waited, once no routing waits').to.equal('e1 again')
+    for (const name of ['s3', 'e1 again']) gate.release(name)
+    await tick()
+    gate.release('e1')
+    await Promise.all(done)
+  })
+
   it('releases the slot of a task that fails', async () => {
     const limiter = new Limiter(1)
     await limiter.run('routing', () => Promise.reject(new Error('refused'))).catch(() => undefined)
