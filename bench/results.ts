@@ -241,9 +241,9 @@ function retryNote(run: BurstRun): string {
   return (
     `From a target's 429 answer to the arrival of its next PATCH (Retry-After: 1 s): ` +
     gaps.map(({name, gap}) => `${name === 'start' ? 'switches' : 'restores'} min ${ms(gap!.min)}, median ${ms(gap!.median)}, max ${ms(gap!.max)}`).join('; ') +
-    `. The client waits the Retry-After (or its backoff, 100 ms doubling, when that is longer: never, within 5 attempts), then its retry queues for the next ` +
-    `free slot behind routing requests already waiting (other retries) and ahead of any record (Events and phases wait until every switch of the round is ` +
-    `written); beyond 1 s is that wait, the send, and the pass's event loop.\n\n`
+    `. The client waits the Retry-After (or its backoff, 100 ms doubling, when that is longer: never, within 5 attempts), then its retry takes the next free ` +
+    `slot of its lane, ahead of the requests that queued while it waited (src/kube/limiter.ts) and of any record (Events and phases wait until every ` +
+    `switch of the round is written); beyond 1 s is the request in flight it waits for, the send, and the pass's event loop.\n\n`
   )
 }
 
