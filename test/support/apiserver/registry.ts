@@ -162,7 +162,7 @@ export class Registry {
     if (def.kind === 'Service' && errors.length === 0) errors.push(...this.allocator.allocate(object.spec as JsonObject, false))
     rejectInvalid(def, name, errors)
     this.admit(def, 'CREATE', object, undefined, options)
-    if (this.store.get(def, metadata.namespace as string | undefined, name)) throw alreadyExists(groupResource(def), name)
+    if (this.store.peekOne(def, metadata.namespace as string | undefined, name)) throw alreadyExists(groupResource(def), name)
     if (options.dryRun) return object
     if (def.kind === 'Service') this.allocator.allocate(object.spec as JsonObject, true)
     this.rollouts.beforeWrite(def, object, undefined)
@@ -399,7 +399,7 @@ export class Registry {
   }
 
   private requireActiveNamespace(def: ResourceDef, namespace: string, name: string): void {
-    const found = this.store.get(NAMESPACE_DEF, undefined, namespace)
+    const found = this.store.peekOne(NAMESPACE_DEF, undefined, namespace)
     if (!found) throw notFound({group: '', resource: 'namespaces'}, namespace)
     if (objectAt(found, 'status')?.phase === 'Terminating') throw namespaceTerminating(groupResource(def), name, namespace)
   }
