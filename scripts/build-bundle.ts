@@ -160,7 +160,7 @@ const CLIENT_NODE_CONFIG = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config
  * client-node's config.js imports its generated API (every model of every Kubernetes type) for makeApiClient, and
  * node-fetch for applyToFetchOptions; the plugin calls neither (src/kube/client.ts talks raw JSON over node:https with
  * applyToHTTPSOptions), yet evaluating them was a fifth of every command's start-up. In the bundle, those two imports
- * of config.js resolve to stand-ins: makeApiClient says it is not available, Headers is Node's own. Everything
+ * of config.js resolve to stand-ins: makeApiClient says it is not available, Headers is Node's own (looked up when one is made). Everything
  * KubeConfig does for us (kubeconfig files, in-cluster config, every auth provider, proxies) stays client-node's.
  */
 export const clientNodeConfigOnly = {
@@ -172,7 +172,8 @@ export const clientNodeConfigOnly = {
     build.onLoad({filter: /.*/, namespace: 'km-client-node-stand-in'}, (args) => ({
       contents:
         args.path === 'node-fetch'
-          ? 'export const Headers = globalThis.Headers'
+          ? // Node's own Headers, looked up when one is made: reading globalThis.Headers loads undici (fetch), a tenth of `list`.
+            'export class Headers { constructor(init) { return new globalThis.Headers(init) } }'
           : [
               "const unavailable = () => { throw new Error('client-node API clients are not part of the kubectl-maintenance bundle') }",
               'export const createConfiguration = unavailable',
