@@ -214,7 +214,7 @@ describe('built-ins deferred to their first use (deferredBuiltinRequires)', func
     }
   })
 
-  it('leave alone the built-ins that are a function or class themselves, and every import statement', () => {
+  it('are only built-ins whose exports are a plain object (one that is a function or class, like events, cannot be stood in for by an object)', () => {
     for (const id of DEFERRED_BUILTINS) {
       expect(typeof process.getBuiltinModule(`node:${id}`), id).to.equal('object')
       expect(Object.getPrototypeOf(process.getBuiltinModule(`node:${id}`)), id).to.equal(Object.prototype)
