@@ -118,6 +118,32 @@ export function table(measurements: Measurement[]): string {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n')
 }
 
+/** Issue 18 item 7, for the executables: `--help` within 1.4x of `node -e 0`, `list` within `node -e 0` + 150 ms. */
+export const HELP_RATIO_GOAL = 1.4
+export const LIST_EXTRA_MS_GOAL = 150
+
+/**
+ * The goals beside the figures, per executable: wall (median) against node's in the same run, and the same sums in CPU
+ * time (user + sys, mean), which a busy machine sways far less.
+ */
+export function goalLines(measurements: Measurement[]): string[] {
+  const node = measurements.find((m) => m.form === 'node')
+  if (!node) return []
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT met')
+  const lines: string[] = []
+  for (const m of measurements.filter((candidate) => candidate.form.startsWith('executable'))) {
+    if (m.command === '--help') {
+      const ratio = m.medianMs / node.medianMs
+      lines.push(`${m.form} --help: ${ratio.toFixed(2)}x node -e 0 (goal <= ${HELP_RATIO_GOAL}x: ${verdict(ratio <= HELP_RATIO_GOAL)}); CPU ${(m.cpuMs / node.cpuMs).toFixed(2)}x`)
+    }
+    if (m.command === 'list') {
+      const extra = m.medianMs - node.medianMs
+      lines.push(`${m.form} list: node -e 0 + ${extra.toFixed(1)} ms (goal <= +${LIST_EXTRA_MS_GOAL} ms: ${verdict(extra <= LIST_EXTRA_MS_GOAL)}); CPU node + ${(m.cpuMs - node.cpuMs).toFixed(1)} ms`)
+    }
+  }
+  return lines
+}
+
 /** Replaces the "startup" key of results.json, keeping every other key as it is. */
 export function mergeResults(file: string, startup: unknown): void {
   const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}
@@ -174,7 +200,8 @@ async function main(): Promise<void> {
       )
       measurements.push(...coldResults.map((result, index) => toMeasurement(coldForm, cold[index].args[0], result)))
     }
-    process.stdout.write(`${table(measurements)}\n`)
+    process.stdout.write(`${table(measurements)}\n${goalLines(measurements).join('\n')}\n`)
+    process.stdout.write(`load average (1 min) before: ${loadBefore}, after: ${Math.round(loadavg()[0] * 100) / 100}\n`)
     mergeResults(RESULTS_PATH, {
       cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
       loadAverage1m: loadBefore,

@@ -160,7 +160,7 @@ const CLIENT_NODE_CONFIG = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]config
  * client-node's config.js imports its generated API (every model of every Kubernetes type) for makeApiClient, and
  * node-fetch for applyToFetchOptions; the plugin calls neither (src/kube/client.ts talks raw JSON over node:https with
  * applyToHTTPSOptions), yet evaluating them was a fifth of every command's start-up. In the bundle, those two imports
- * of config.js resolve to stand-ins: makeApiClient says it is not available, Headers is Node's own. Everything
+ * of config.js resolve to stand-ins: makeApiClient says it is not available, Headers is Node's own (looked up when one is made). Everything
  * KubeConfig does for us (kubeconfig files, in-cluster config, every auth provider, proxies) stays client-node's.
  */
 export const clientNodeConfigOnly = {
@@ -172,7 +172,8 @@ export const clientNodeConfigOnly = {
     build.onLoad({filter: /.*/, namespace: 'km-client-node-stand-in'}, (args) => ({
       contents:
         args.path === 'node-fetch'
-          ? 'export const Headers = globalThis.Headers'
+          ? // Node's own Headers, looked up when one is made: reading globalThis.Headers loads undici (fetch), a tenth of `list`.
+            'export class Headers { constructor(init) { return new globalThis.Headers(init) } }'
           : [
               "const unavailable = () => { throw new Error('client-node API clients are not part of the kubectl-maintenance bundle') }",
               'export const createConfiguration = unavailable',
@@ -199,18 +200,62 @@ export const lazyBuiltins = {
   },
 }
 
+/**
+ * Built-ins that CommonJS dependencies require at their top but use only inside functions (oclif: child_process for
+ * the shell, readline for stdin, perf_hooks for its debug timings, fs/promises); loading them, and what they load
+ * (child_process brings net, dgram and the streams), was a tenth of `--help`. Each is the plain object of a
+ * built-in's exports, never a function or class itself (those are left alone: `class X extends require('events')`
+ * needs the real one).
+ */
+export const DEFERRED_BUILTINS = new Set(['child_process', 'crypto', 'dgram', 'dns', 'fs/promises', 'http', 'http2', 'https', 'inspector', 'net', 'perf_hooks', 'readline', 'readline/promises', 'tls', 'v8', 'vm', 'worker_threads', 'zlib'])
+
+/**
+ * A `require('node:child_process')` (or another of DEFERRED_BUILTINS) in a dependency's CommonJS module gives an
+ * object that loads the built-in on its first use: every property read, `in`, key listing or write is forwarded to
+ * the real module, so code that calls `cp.execSync(...)` later sees no difference, and a `--help` that never calls it
+ * never loads it.
+ */
+export const deferredBuiltinRequires = {
+  name: 'deferred-builtin-requires',
+  setup(build: PluginBuild) {
+    build.onResolve({filter: BUILTIN}, (args) =>
+      // Not the stand-in's own require of the real module.
+      args.kind === 'require-call' && args.namespace !== 'km-deferred-builtin' && DEFERRED_BUILTINS.has(args.path.replace(/^node:/, ''))
+        ? {namespace: 'km-deferred-builtin', path: args.path}
+        : undefined,
+    )
+    build.onLoad({filter: /.*/, namespace: 'km-deferred-builtin'}, (args) => ({
+      contents: [
+        'let loaded',
+        `const real = () => (loaded ??= require(${JSON.stringify(args.path)}))`,
+        'module.exports = new Proxy({}, {',
+        '  get: (_target, key) => real()[key],',
+        '  set: (_target, key, value) => { real()[key] = value; return true },',
+        '  has: (_target, key) => key in real(),',
+        '  ownKeys: () => Reflect.ownKeys(real()),',
+        // A proxy may not report a property as non-configurable when its (empty) target lacks it.
+        '  getOwnPropertyDescriptor: (_target, key) => { const found = Reflect.getOwnPropertyDescriptor(real(), key); return found && {...found, configurable: true} },',
+        '  getPrototypeOf: () => Reflect.getPrototypeOf(real()),',
+        '})',
+      ].join('\n'),
+      loader: 'js',
+    }))
+  },
+}
+
 const OCLIF_INDEX = /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/
 const OCLIF_MODULE = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/
 
 /**
- * Two things oclif does on every start that cost a bundle much and do nothing for it:
+ * Three things oclif does on every start that cost a bundle much and do nothing for it:
  * - its index checks the Node version against the engines of the package.json one directory above itself (the
  *   bundle's directory; loading semver for it was a tenth of `--help`); bin/run.js, the one route where that
  *   package.json is ours, makes the same check and prints the same warning (src/bundle/node-engine.ts);
  * - it passes every summary and description through ejs.render, which compiles each into a function even when it
  *   holds no template tag (none of ours does). In the bundle oclif's `ejs` is a stand-in that returns a text without
  *   `%` as it is (ejs would give it back unchanged: every tag and delimiter has a `%`) and hands any other text to the
- *   real ejs, loaded then.
+ *   real ejs, loaded then;
+ * - its Config.load imports wsl-utils for one boolean (below).
  */
 export const oclifStartLight = {
   name: 'oclif-start-light',
@@ -221,6 +266,17 @@ export const oclifStartLight = {
       if (source.split(call).length !== 2) throw new Error(`${args.path}: expected one call of checkNodeVersion() to leave out (has @oclif/core changed?)`)
       return {contents: source.replace(call, '\n'), loader: 'js'}
     })
+    // oclif's Config.load asks `(await import('wsl-utils')).isWsl` for config.platform; wsl-utils, at its top, loads
+    // node:child_process and promisifies execFile. isWsl is is-wsl's (wsl-utils re-exports it); the stand-in imports
+    // wsl-utils itself only for powerShellPath, which oclif asks for when finding the shell on Windows or WSL.
+    build.onResolve({filter: /^wsl-utils$/}, (args) =>
+      OCLIF_MODULE.test(args.importer) && args.namespace !== 'km-wsl-utils-stand-in' ? {namespace: 'km-wsl-utils-stand-in', path: 'wsl-utils', pluginData: path.dirname(args.importer)} : undefined,
+    )
+    build.onLoad({filter: /.*/, namespace: 'km-wsl-utils-stand-in'}, (args) => ({
+      contents: ["export {default as isWsl} from 'is-wsl'", "export const powerShellPath = async (...args) => (await import('wsl-utils')).powerShellPath(...args)"].join('\n'),
+      loader: 'js',
+      resolveDir: args.pluginData as string,
+    }))
     build.onResolve({filter: /^ejs$/}, (args) =>
       OCLIF_MODULE.test(args.importer) ? {namespace: 'km-ejs-stand-in', path: 'ejs', pluginData: path.dirname(args.importer)} : undefined,
     )
@@ -239,7 +295,7 @@ export const oclifStartLight = {
 export function commonBuildOptions(outfile: string) {
   return {
     bundle: true,
-    plugins: [clientNodeConfigOnly, lazyBuiltins, oclifStartLight],
+    plugins: [clientNodeConfigOnly, lazyBuiltins, deferredBuiltinRequires, oclifStartLight],
     // oclif requires typescript only to run .ts commands in development, which src/bundle/run-bundle.ts switches off.
     external: ['typescript'],
     legalComments: 'none' as const,

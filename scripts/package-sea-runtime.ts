@@ -3,14 +3,17 @@
  * (src/install/bundle-source.ts, KUBECTL_MAINTENANCE_BUNDLE); in the executable that bundle is a SEA asset, so it is
  * written once to a file named by its hash, and only when a command may need it.
  */
-import {createHash} from 'node:crypto'
 import {existsSync, renameSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {getAsset, isSea} from 'node:sea'
 
 export function bundleCachePath(bundle: Buffer, directory = tmpdir()): string {
-  const digest = createHash('sha256').update(bundle).digest('hex').slice(0, 16)
+  // node:crypto (and the 19 modules it loads) only when `install` runs: an import at the top would load it on every
+  // start, since this module runs before oclif (scripts/build-bundle.ts DEFERRED_BUILTINS).
+  const digest = process
+    .getBuiltinModule('node:crypto')
+    .createHash('sha256').update(bundle).digest('hex').slice(0, 16)
   return path.join(directory, `kubectl-maintenance-${digest}.mjs`)
 }
 

@@ -5,7 +5,9 @@ import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {parseAllDocuments} from 'yaml'
 
-import {buildBundle, commandFiles} from '../scripts/build-bundle.js'
+import {build} from 'esbuild'
+
+import {DEFERRED_BUILTINS, buildBundle, commandFiles, deferredBuiltinRequires} from '../scripts/build-bundle.js'
 import {DEFAULT_INSTALL, bundleRef, renderInstall} from '../src/install/manifests.js'
 import {CONFIGMAP_LIMIT_BYTES} from '../src/model/limits.js'
 import {gzipBundle} from '../src/install/bundle-source.js'
@@ -49,6 +51,25 @@ describe('the single-file bundle', function () {
       "import {fileURLToPath as __kmFileURLToPath} from 'node:url'",
       "import {dirname as __kmDirname} from 'node:path'",
     ])
+  })
+
+  /** The built-in modules a run loaded (Node's process.moduleLoadList, as `NativeModule <id>`), printed as it exits. */
+  async function builtinsLoadedBy(...argv: string[]): Promise<{result: ProcessResult; loaded: string[]}> {
+    const hook = path.join(scratch, 'module-load-list.cjs')
+    writeFileSync(hook, "process.on('exit', () => require('node:fs').writeFileSync(process.env.KM_LOAD_LIST, JSON.stringify(process.moduleLoadList)))\n")
+    const list = path.join(mkdtempSync(path.join(scratch, 'loaded-')), 'list.json')
+    const result = await run(process.execPath, ['--require', hook, bundle, ...argv], {cwd: path.dirname(bundle), env: {HOME: scratch, KM_LOAD_LIST: list, PATH: process.env.PATH ?? ''}})
+    const loaded = (JSON.parse(readFileSync(list, 'utf8')) as string[]).filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length))
+    return {loaded, result}
+  }
+
+  it('--help loads none of the built-ins that only commands use (each costs start-up: child_process alone brings dgram and the streams)', async () => {
+    const {loaded, result} = await builtinsLoadedBy('--help')
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('$ kubectl maintenance [COMMAND]')
+    // Not net: Node loads it for a stdout that is a pipe, as here.
+    const commandOnly = ['child_process', 'crypto', 'dgram', 'http', 'https', 'perf_hooks', 'readline', 'tls', 'worker_threads', 'zlib', 'internal/deps/undici/undici']
+    expect(loaded.filter((id) => commandOnly.includes(id))).to.deep.equal([])
   })
 
   it('--help lists the commands', async () => {
@@ -142,6 +163,15 @@ describe('the single-file bundle', function () {
       expect(refused.stderr).to.include('page.html.hbs: rendering took longer than 250 ms and was stopped')
     })
 
+    it('list loads what its one request needs, and not fetch (undici), readline or perf_hooks', async () => {
+      // default: the namespace no other test of this suite puts a window in.
+      const {loaded, result} = await builtinsLoadedBy('list', '-n', 'default', '--kubeconfig', server.kubeconfigPath)
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stderr).to.equal('No resources found in default namespace.\n')
+      expect(loaded).to.include('http')
+      expect(loaded.filter((id) => ['internal/deps/undici/undici', 'perf_hooks', 'readline'].includes(id))).to.deep.equal([])
+    })
+
     it('install --dry-run ships the running bundle itself', async () => {
       const result = await node('install', '--dry-run', '-o', 'yaml')
       expect(result.code, result.stderr).to.equal(0)
@@ -149,5 +179,46 @@ describe('the single-file bundle', function () {
       const configMap = objects.find((object) => object.metadata.name.startsWith('kubectl-maintenance-bundle-'))
       expect(gunzipSync(Buffer.from(configMap?.binaryData?.['kubectl-maintenance.mjs.gz'] ?? '', 'base64')).equals(readFileSync(bundle))).to.equal(true)
     })
+  })
+})
+
+describe('built-ins deferred to their first use (deferredBuiltinRequires)', function () {
+  this.timeout(60_000)
+
+  it('are not loaded by the require, and then behave as the module itself: calls, `in`, keys, writes, instanceof', async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'km-deferred-'))
+    try {
+      // A CommonJS dependency's pattern: the require at its top, the use inside a function.
+      const entry = [
+        "const loaded = () => process.moduleLoadList.includes('NativeModule child_process')",
+        "const cp = require('node:child_process')",
+        "const zlib = require('zlib')",
+        'const report = {beforeUse: loaded()}',
+        "report.output = cp.execFileSync(process.execPath, ['-e', 'process.stdout.write(\"ran\")'], {encoding: 'utf8'})",
+        'report.afterUse = loaded()',
+        "report.has = 'spawn' in cp && !('nothing' in cp)",
+        "report.sameKeys = JSON.stringify(Object.keys(cp)) === JSON.stringify(Object.keys(process.getBuiltinModule('node:child_process')))",
+        "report.instance = cp.spawn(process.execPath, ['-e', '0']) instanceof process.getBuiltinModule('node:child_process').ChildProcess",
+        "report.gunzip = zlib.gunzipSync(zlib.gzipSync('same')).toString()",
+        "cp.km = 'written'",
+        "report.written = process.getBuiltinModule('node:child_process').km",
+        'process.stdout.write(JSON.stringify(report))',
+      ].join('\n')
+      const outfile = path.join(scratch, 'deferred.cjs')
+      await build({bundle: true, format: 'cjs', logLevel: 'error', outfile, platform: 'node', plugins: [deferredBuiltinRequires], stdin: {contents: entry, loader: 'js', resolveDir: scratch}})
+      expect(readFileSync(outfile, 'utf8')).to.include('new Proxy(')
+      const result = await run(process.execPath, [outfile], {env: {PATH: process.env.PATH ?? ''}})
+      expect(result.code, result.stderr).to.equal(0)
+      expect(JSON.parse(result.stdout)).to.deep.equal({afterUse: true, beforeUse: false, gunzip: 'same', has: true, instance: true, output: 'ran', sameKeys: true, written: 'written'})
+    } finally {
+      rmSync(scratch, {force: true, recursive: true})
+    }
+  })
+
+  it('are only built-ins whose exports are a plain object (one that is a function or class, like events, cannot be stood in for by an object)', () => {
+    for (const id of DEFERRED_BUILTINS) {
+      expect(typeof process.getBuiltinModule(`node:${id}`), id).to.equal('object')
+      expect(Object.getPrototypeOf(process.getBuiltinModule(`node:${id}`)), id).to.equal(Object.prototype)
+    }
   })
 })

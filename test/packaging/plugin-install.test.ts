@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {existsSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
@@ -82,6 +82,34 @@ describe('installed as a kubectl plugin', function () {
         expect(header).to.match(/^NAME\s+TARGETS\s+START \(\w+\)\s+END \(\w+\)\s+PHASE\s+PAGE$/)
         expect(row).to.match(/^db-upgrade\s+ingress\/shop\s+.*\s+Scheduled\s+default$/)
         expect(rest).to.deep.equal([])
+      })
+
+      it('prints the help of the command asked for, not the root help', async () => {
+        const result = await kubectl('maintenance', 'list', '--help')
+        expect(result.code, result.stderr).to.equal(0)
+        expect(result.stdout).to.match(/^List maintenance windows/)
+        expect(result.stdout).to.include('USAGE\n  $ kubectl maintenance list ')
+        expect(result.stdout).not.to.include('COMMANDS\n')
+      })
+
+      it('reads KUBECONFIG, the current directory and its arguments when it runs, not when it was built', async () => {
+        // Set only for this run: the executable was built before this server (and its kubeconfig) existed.
+        const cwd = mkdtempSync(path.join(tmpdir(), 'km-cwd-'))
+        const result = await run('kubectl', ['maintenance', 'list', '-n', 'shop', '-o', 'name'], {cwd, env: {...env, KUBECONFIG: server.kubeconfigPath}})
+        expect(result.code, result.stderr).to.equal(0)
+        expect(result.stdout).to.equal('window/db-upgrade\n')
+        const relative = await run('kubectl', ['maintenance', 'list', '--kubeconfig', 'kubeconfig', '-n', 'shop', '-o', 'name'], {cwd: path.dirname(server.kubeconfigPath), env})
+        expect(relative.code, relative.stderr).to.equal(0)
+        expect(relative.stdout).to.equal('window/db-upgrade\n')
+      })
+
+      it('completes kubectl maintenance <TAB> through kubectl_complete-maintenance, from the cluster of KUBECONFIG', async () => {
+        copyFileSync(path.join(PROJECT_ROOT, 'bin', 'kubectl_complete-maintenance'), path.join(pluginDir, 'kubectl_complete-maintenance'))
+        const completeEnv = {...env, KUBECONFIG: server.kubeconfigPath}
+        const commands = await run('kubectl', ['__complete', 'maintenance', 'li'], {env: completeEnv})
+        expect(commands.stdout).to.match(/^list\t/m)
+        const windows = await run('kubectl', ['__complete', 'maintenance', 'cancel', '-n', 'shop', 'db'], {env: completeEnv})
+        expect(windows.stdout).to.match(/^db-upgrade(\t|$)/m)
       })
 
       it('passes its exit code through kubectl: 2 for wrong input', async () => {
