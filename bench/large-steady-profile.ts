@@ -11,7 +11,7 @@ import path from 'node:path'
 
 import {build} from 'esbuild'
 
-import {ROOT, bundleDefines, commandFiles, commonBuildOptions, entrySource} from '../scripts/build-bundle.js'
+import {BANNER, ROOT, bundleDefines, commandFiles, commonBuildOptions, entrySource} from '../scripts/build-bundle.js'
 import {DEFAULT_NAMESPACES, startApiServer} from '../test/support/apiserver.js'
 import {expectSuccess, runPass} from './cli-pass.js'
 import {fleetObjects} from './fixtures.js'
@@ -65,17 +65,9 @@ function summarise(profile: CpuProfile, log: (line: string) => void): void {
 /** The bundle as the bench builds it, but not minified: the profile names functions as the source does. */
 async function readableBundle(directory: string): Promise<string> {
   const outfile = path.join(directory, 'kubectl-maintenance.mjs')
-  const banner = [
-    "import {createRequire as __kmCreateRequire} from 'node:module';",
-    "import {fileURLToPath as __kmFileURLToPath} from 'node:url';",
-    "import {dirname as __kmDirname} from 'node:path';",
-    'const require = __kmCreateRequire(import.meta.url);',
-    'const __filename = __kmFileURLToPath(import.meta.url);',
-    'const __dirname = __kmDirname(__filename);',
-  ].join('\n')
   await build({
     ...commonBuildOptions(outfile),
-    banner: {js: banner},
+    banner: {js: BANNER},
     define: {...(await bundleDefines()), __KM_BUNDLE__: 'true'},
     format: 'esm',
     logLevel: 'warning',

@@ -145,7 +145,7 @@ export async function bundleDefines(pjson = readPackageJson()): Promise<Record<s
 }
 
 // CommonJS dependencies (oclif) call require() and read __dirname; an ESM file has neither until given them.
-const BANNER = [
+export const BANNER = [
   "import {createRequire as __kmCreateRequire} from 'node:module';",
   "import {fileURLToPath as __kmFileURLToPath} from 'node:url';",
   "import {dirname as __kmDirname} from 'node:path';",
