@@ -8,7 +8,7 @@ import {type Interfaces, Plugin} from '@oclif/core'
 import {type PluginBuild, build} from 'esbuild'
 import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
-import {builtinModules} from 'node:module'
+import {builtinModules, createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
@@ -133,14 +133,19 @@ export async function templateWorkerSource(): Promise<string> {
   return result.outputFiles[0].text
 }
 
-/** The build-time constants src/ reads in the bundle and the executable alike. */
+/**
+ * The build-time constants src/ reads in the bundle and the executable alike. The tables are JSON text, parsed where
+ * they are used: esbuild turns an object-valued define into a module that every module of the bundle evaluates first,
+ * so `--help` built the templates' tables too, and a large object literal costs more to compile than JSON.parse.
+ */
 export async function bundleDefines(pjson = readPackageJson()): Promise<Record<string, string>> {
+  const jsonText = (value: unknown) => JSON.stringify(JSON.stringify(value))
   return {
-    __KM_EMBEDDED_TEMPLATES__: JSON.stringify(embeddedTemplates()),
-    __KM_PRECOMPILED_TEMPLATES__: JSON.stringify(precompiledTemplates()),
+    __KM_EMBEDDED_TEMPLATES__: jsonText(embeddedTemplates()),
+    __KM_PRECOMPILED_TEMPLATES__: jsonText(precompiledTemplates()),
     __KM_TEMPLATE_WORKER__: JSON.stringify(await templateWorkerSource()),
-    __KM_OCLIF_MANIFEST__: JSON.stringify(await commandManifest(pjson)),
-    __KM_PACKAGE__: JSON.stringify(packageInfo(pjson)),
+    __KM_OCLIF_MANIFEST__: jsonText(await commandManifest(pjson)),
+    __KM_PACKAGE__: jsonText(packageInfo(pjson)),
   }
 }
 
@@ -245,9 +250,89 @@ export const deferredBuiltinRequires = {
 
 const OCLIF_INDEX = /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/
 const OCLIF_MODULE = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/
+const SUPPORTS_COLOR = /[\\/]supports-color[\\/]index\.js$/
+const OCLIF_FS = /[\\/]@oclif[\\/]core[\\/]lib[\\/]util[\\/]fs\.js$/
+
+const CLI_OUTPUT = /[\\/]src[\\/]cli[\\/]output\.ts$/
 
 /**
- * Three things oclif does on every start that cost a bundle much and do nothing for it:
+ * Packages that modules require or import at their top and use only inside functions, with the modules that do so:
+ * oclif's tinyglobby (with fdir and picomatch) finds command files by pattern and its minimatch (with brace-expansion)
+ * matches plugin names, neither of which the bundle's in-memory plugin asks for; its lilconfig reads `fs.promises` at
+ * its top (which loads Node's promise fs, readline and fs watchers); its spinner's ansi-escapes and cli-spinners (a
+ * 30 KB JSON) serve a spinner that runs. client-node's config.js loads socks-proxy-agent (socks, ip-address, debug and
+ * with it tty and net) for a cluster reached through a SOCKS proxy; our printers load yaml for `-o yaml`.
+ */
+export const DEFERRED_PACKAGES: Record<string, RegExp> = {
+  'ansi-escapes': OCLIF_MODULE,
+  'cli-spinners': OCLIF_MODULE,
+  lilconfig: OCLIF_MODULE,
+  minimatch: OCLIF_MODULE,
+  'socks-proxy-agent': CLIENT_NODE_CONFIG,
+  tinyglobby: OCLIF_MODULE,
+  yaml: CLI_OUTPUT,
+}
+
+/**
+ * The stand-in of a deferred package: an object that loads the package on the first read of one of its exports and
+ * then forwards to it. Its export names (and `__esModule`) are the package's own, read here at build time, because
+ * the importers' interop helpers list them at the import (esbuild's __toESM copies every name; TypeScript's
+ * __importDefault reads `__esModule`), long before anything is used.
+ */
+export function deferredPackageSource(id: string, importerDir: string): string {
+  const real = createRequire(path.join(importerDir, 'importer.js'))(id) as Record<string, unknown>
+  if (real === null || typeof real !== 'object') throw new Error(`${id} exports a ${typeof real}, not an object: it cannot be deferred by DEFERRED_PACKAGES`)
+  const keys = Reflect.ownKeys(real).filter((key): key is string => typeof key === 'string')
+  const enumerable = keys.filter((key) => Object.getOwnPropertyDescriptor(real, key)?.enumerable)
+  return [
+    'let loaded',
+    `const real = () => (loaded ??= require(${JSON.stringify(id)}))`,
+    `const keys = ${JSON.stringify(keys)}`,
+    `const enumerable = new Set(${JSON.stringify(enumerable)})`,
+    `const esModule = ${JSON.stringify(Boolean(real.__esModule))}`,
+    'module.exports = new Proxy({}, {',
+    "  get: (_target, key) => (key === '__esModule' ? esModule : real()[key]),",
+    '  has: (_target, key) => keys.includes(key) || key in real(),',
+    '  ownKeys: () => [...keys],',
+    // A proxy may report a property its (empty) target lacks only as configurable.
+    '  getOwnPropertyDescriptor: (_target, key) => (keys.includes(key) ? {configurable: true, enumerable: enumerable.has(key), get: () => real()[key]} : undefined),',
+    '})',
+  ].join('\n')
+}
+
+/** Each package of `table`, when its importer matches, resolves to deferredPackageSource's stand-in. */
+export function deferredPackagesPlugin(table: Record<string, RegExp>) {
+  return {
+    name: 'deferred-packages',
+    setup(build: PluginBuild) {
+      const names = new RegExp(`^(${Object.keys(table).map((name) => name.replaceAll(/[.-]/g, String.raw`\$&`)).join('|')})$`)
+      build.onResolve({filter: names}, (args) =>
+        args.namespace !== 'km-deferred-package' && table[args.path].test(args.importer)
+          ? {namespace: 'km-deferred-package', path: args.path, pluginData: path.dirname(args.importer)}
+          : undefined,
+      )
+      build.onLoad({filter: /.*/, namespace: 'km-deferred-package'}, (args) => ({contents: deferredPackageSource(args.path, args.pluginData as string), loader: 'js', resolveDir: args.pluginData as string}))
+    },
+  }
+}
+
+export const deferredPackages = deferredPackagesPlugin(DEFERRED_PACKAGES)
+
+/**
+ * luxon ships an ES module build (what our imports resolve to) and a CommonJS one (what cron-parser's require gets):
+ * two copies of the same library in the bundle, both evaluated by every command that reads a window, and two
+ * DateTime classes. Every import of luxon gets the CommonJS one.
+ */
+export const oneLuxon = {
+  name: 'one-luxon',
+  setup(build: PluginBuild) {
+    const commonJs = createRequire(import.meta.url).resolve('luxon')
+    build.onResolve({filter: /^luxon$/}, () => ({path: commonJs}))
+  },
+}
+
+/**
+ * Things oclif does on every start that cost a bundle much and do nothing for it:
  * - its index checks the Node version against the engines of the package.json one directory above itself (the
  *   bundle's directory; loading semver for it was a tenth of `--help`); bin/run.js, the one route where that
  *   package.json is ours, makes the same check and prints the same warning (src/bundle/node-engine.ts);
@@ -255,7 +340,14 @@ const OCLIF_MODULE = /[\\/]@oclif[\\/]core[\\/]lib[\\/]/
  *   holds no template tag (none of ours does). In the bundle oclif's `ejs` is a stand-in that returns a text without
  *   `%` as it is (ejs would give it back unchanged: every tag and delimiter has a `%`) and hands any other text to the
  *   real ejs, loaded then;
- * - its Config.load imports wsl-utils for one boolean (below).
+ * - its Config.load imports wsl-utils for one boolean (below);
+ * - its logger asks debug for an instance per namespace, and debug loads tty, and with it net, to decide on colours
+ *   even when DEBUG enables nothing: oclif's debug hands out debug's own instances while DEBUG names anything (debug
+ *   reads DEBUG once, when loaded, as here) and silent ones otherwise;
+ * - it reads the user's theme.json on every start with fs/promises, whose loading brings Node's promise-based fs,
+ *   readline and the fs watchers; its util/fs gets readFile and stat from the callback fs, loaded already, instead;
+ * - supports-color (its theme's colours) loads tty, and with it net, for `tty.isatty(1)` and `isatty(2)`: it is
+ *   answered from process.stdout and process.stderr, which know it already (a terminal's have loaded tty themselves).
  */
 export const oclifStartLight = {
   name: 'oclif-start-light',
@@ -277,6 +369,34 @@ export const oclifStartLight = {
       loader: 'js',
       resolveDir: args.pluginData as string,
     }))
+    build.onResolve({filter: /^debug$/}, (args) => (OCLIF_MODULE.test(args.importer) ? {namespace: 'km-oclif-debug', path: args.path, pluginData: path.dirname(args.importer)} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'km-oclif-debug'}, (args) => ({
+      contents: [
+        'const silent = () => Object.assign(() => {}, {enabled: false})',
+        "module.exports = (namespace) => (process.env.DEBUG ? require('debug')(namespace) : silent())",
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: args.pluginData as string,
+    }))
+    build.onResolve({filter: /^node:fs\/promises$/}, (args) => (OCLIF_FS.test(args.importer) ? {namespace: 'km-oclif-fs-promises', path: args.path} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'km-oclif-fs-promises'}, () => ({
+      contents: [
+        "const fs = require('node:fs')",
+        "const {promisify} = require('node:util')",
+        'const callbackBased = {readFile: promisify(fs.readFile), stat: promisify(fs.stat)}',
+        "module.exports = new Proxy({}, {get: (_target, key) => callbackBased[key] ?? require('node:fs/promises')[key]})",
+      ].join('\n'),
+      loader: 'js',
+    }))
+    build.onResolve({filter: /^tty$/}, (args) => (SUPPORTS_COLOR.test(args.importer) ? {namespace: 'km-supports-color-tty', path: args.path} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'km-supports-color-tty'}, () => ({
+      contents: [
+        // Both ask libuv whether the descriptor is a terminal; process.stdout and process.stderr exist by then (screen.js).
+        'const standard = {1: () => process.stdout, 2: () => process.stderr}',
+        "exports.isatty = (fd) => (standard[fd] ? Boolean(standard[fd]().isTTY) : require('node:tty').isatty(fd))",
+      ].join('\n'),
+      loader: 'js',
+    }))
     build.onResolve({filter: /^ejs$/}, (args) =>
       OCLIF_MODULE.test(args.importer) ? {namespace: 'km-ejs-stand-in', path: 'ejs', pluginData: path.dirname(args.importer)} : undefined,
     )
@@ -295,7 +415,7 @@ export const oclifStartLight = {
 export function commonBuildOptions(outfile: string) {
   return {
     bundle: true,
-    plugins: [clientNodeConfigOnly, lazyBuiltins, deferredBuiltinRequires, oclifStartLight],
+    plugins: [clientNodeConfigOnly, lazyBuiltins, oclifStartLight, deferredPackages, oneLuxon, deferredBuiltinRequires],
     // oclif requires typescript only to run .ts commands in development, which src/bundle/run-bundle.ts switches off.
     external: ['typescript'],
     legalComments: 'none' as const,

@@ -1,13 +1,13 @@
 import {expect} from 'chai'
-import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {parseAllDocuments} from 'yaml'
 
-import {build} from 'esbuild'
+import {type Plugin, build} from 'esbuild'
 
-import {DEFERRED_BUILTINS, buildBundle, commandFiles, deferredBuiltinRequires} from '../scripts/build-bundle.js'
+import {DEFERRED_BUILTINS, DEFERRED_PACKAGES, buildBundle, commandFiles, deferredBuiltinRequires, deferredPackagesPlugin} from '../scripts/build-bundle.js'
 import {DEFAULT_INSTALL, bundleRef, renderInstall} from '../src/install/manifests.js'
 import {CONFIGMAP_LIMIT_BYTES} from '../src/model/limits.js'
 import {gzipBundle} from '../src/install/bundle-source.js'
@@ -68,8 +68,28 @@ describe('the single-file bundle', function () {
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdout).to.include('$ kubectl maintenance [COMMAND]')
     // Not net: Node loads it for a stdout that is a pipe, as here.
-    const commandOnly = ['child_process', 'crypto', 'dgram', 'http', 'https', 'perf_hooks', 'readline', 'tls', 'worker_threads', 'zlib', 'internal/deps/undici/undici']
+    // Nor tty (debug and supports-color asked it whether stderr is a terminal) or the promise fs (the theme file).
+    const commandOnly = ['child_process', 'crypto', 'dgram', 'fs/promises', 'http', 'https', 'perf_hooks', 'readline', 'tls', 'tty', 'worker_threads', 'zlib', 'internal/deps/undici/undici']
     expect(loaded.filter((id) => commandOnly.includes(id))).to.deep.equal([])
+  })
+
+  it("--help follows the user's oclif theme file, read without the promise fs", async () => {
+    const config = mkdtempSync(path.join(scratch, 'config-'))
+    mkdirSync(path.join(config, 'kubectl-maintenance'))
+    writeFileSync(path.join(config, 'kubectl-maintenance', 'theme.json'), JSON.stringify({sectionHeader: 'red'}))
+    const themed = await run(process.execPath, [bundle, '--help'], {env: {FORCE_COLOR: '1', HOME: scratch, PATH: process.env.PATH ?? '', XDG_CONFIG_HOME: config}})
+    expect(themed.code, themed.stderr).to.equal(0)
+    expect(themed.stdout).to.include('\u001B[31m\u001B[1mUSAGE')
+    const plain = await run(process.execPath, [bundle, '--help'], {env: {FORCE_COLOR: '1', HOME: scratch, PATH: process.env.PATH ?? ''}})
+    expect(plain.stdout).to.include('\u001B[1mUSAGE').and.not.include('\u001B[31m')
+  })
+
+  it("prints oclif's debug lines when DEBUG names them, and none otherwise", async () => {
+    const debugged = await run(process.execPath, [bundle, '--help'], {env: {DEBUG: 'oclif:*', HOME: scratch, PATH: process.env.PATH ?? ''}})
+    expect(debugged.code, debugged.stderr).to.equal(0)
+    expect(debugged.stderr).to.match(/oclif:config config done/)
+    const quiet = await node('--help')
+    expect(quiet.stderr).to.equal('')
   })
 
   it('--help lists the commands', async () => {
@@ -169,7 +189,8 @@ describe('the single-file bundle', function () {
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stderr).to.equal('No resources found in default namespace.\n')
       expect(loaded).to.include('http')
-      expect(loaded.filter((id) => ['internal/deps/undici/undici', 'perf_hooks', 'readline'].includes(id))).to.deep.equal([])
+      // Nor the engine's worker_threads (the template sandbox) or tty (crypto comes with https, as tls needs it).
+      expect(loaded.filter((id) => ['internal/deps/undici/undici', 'perf_hooks', 'readline', 'tty', 'worker_threads'].includes(id))).to.deep.equal([])
     })
 
     it('install --dry-run ships the running bundle itself', async () => {
@@ -219,6 +240,62 @@ describe('built-ins deferred to their first use (deferredBuiltinRequires)', func
     for (const id of DEFERRED_BUILTINS) {
       expect(typeof process.getBuiltinModule(`node:${id}`), id).to.equal('object')
       expect(Object.getPrototypeOf(process.getBuiltinModule(`node:${id}`)), id).to.equal(Object.prototype)
+    }
+  })
+})
+
+describe('packages deferred to their first use (deferredPackages)', function () {
+  this.timeout(60_000)
+
+  it('are not evaluated by the import or require, and then behave as the package: names, __esModule, calls, default', async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'km-deferred-package-'))
+    try {
+      // A CommonJS package compiled from TypeScript (exports marked __esModule) that says when it is evaluated.
+      const pkg = path.join(scratch, 'node_modules', 'marked-pkg')
+      mkdirSync(pkg, {recursive: true})
+      writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({main: 'index.js', name: 'marked-pkg'}))
+      writeFileSync(
+        path.join(pkg, 'index.js'),
+        ["'use strict'", "Object.defineProperty(exports, '__esModule', {value: true})", 'globalThis.markedPkgEvaluated = true', 'exports.greet = (name) => `hello ${name}`', 'exports.answer = 42'].join('\n'),
+      )
+      // Importers as the bundle has them: ES module named and namespace imports (esbuild's __toESM), and TypeScript's
+      // CommonJS output with its __importDefault.
+      writeFileSync(path.join(scratch, 'esm-importer.mjs'), "import * as all from 'marked-pkg'\nimport {greet} from 'marked-pkg'\nexport const useEsm = () => ({esmGreeting: greet('esm'), names: Object.keys(all).sort()})\n")
+      writeFileSync(
+        path.join(scratch, 'cjs-importer.js'),
+        [
+          'const __importDefault = (mod) => (mod && mod.__esModule ? mod : {default: mod})',
+          // __esModule: the package itself, so its own answer must come before anything is used.
+          "const marked = __importDefault(require('marked-pkg'))",
+          "exports.useCjs = () => ({answer: marked.answer, cjsGreeting: marked.greet('cjs'), has: 'greet' in marked && !('nothing' in marked)})",
+        ].join('\n'),
+      )
+      const entry = [
+        "import {useEsm} from './esm-importer.mjs'",
+        "import {useCjs} from './cjs-importer.js'",
+        'const beforeUse = globalThis.markedPkgEvaluated === true',
+        'process.stdout.write(JSON.stringify({beforeUse, ...useEsm(), ...useCjs(), afterUse: globalThis.markedPkgEvaluated === true}))',
+      ].join('\n')
+      const outputOf = async (plugins: Plugin[]) => {
+        const outfile = path.join(scratch, `bundle-${plugins.length}.cjs`)
+        await build({bundle: true, format: 'cjs', logLevel: 'error', outfile, platform: 'node', plugins, stdin: {contents: entry, loader: 'js', resolveDir: scratch}})
+        const result = await run(process.execPath, [outfile], {env: {PATH: process.env.PATH ?? ''}})
+        expect(result.code, result.stderr).to.equal(0)
+        return JSON.parse(result.stdout) as Record<string, unknown>
+      }
+      const deferred = await outputOf([deferredPackagesPlugin({'marked-pkg': /importer\.m?js$/})])
+      expect(deferred).to.deep.include({afterUse: true, answer: 42, beforeUse: false, cjsGreeting: 'hello cjs', esmGreeting: 'hello esm', has: true})
+      // Everything but the moment of evaluation as without the stand-in (the namespace's names included).
+      expect({...deferred, beforeUse: true}).to.deep.equal(await outputOf([]))
+    } finally {
+      rmSync(scratch, {force: true, recursive: true})
+    }
+  })
+
+  it('are packages whose exports are an object, so an object can stand in for them', async () => {
+    for (const name of Object.keys(DEFERRED_PACKAGES)) {
+      const exported: unknown = await import(name)
+      expect(typeof exported, name).to.equal('object')
     }
   })
 })

@@ -9,10 +9,10 @@ import {handleTopLevel} from '../cli/top-level.js'
 
 import {type BundledPackage, type CommandLoader, InMemoryPlugin} from './in-memory-plugin.js'
 
-/** package.json's name, version, description and oclif section, defined at build time. */
-declare const __KM_PACKAGE__: BundledPackage
-/** oclif's manifest of src/commands, made at build time. */
-declare const __KM_OCLIF_MANIFEST__: Interfaces.Manifest
+/** package.json's name, version, description and oclif section, defined at build time (JSON). */
+declare const __KM_PACKAGE__: string
+/** oclif's manifest of src/commands, made at build time (JSON). */
+declare const __KM_OCLIF_MANIFEST__: string
 
 /** Runs argv through oclif with the built-in manifest; a command's module is loaded only when that command runs. */
 export async function runBundle(loaders: Record<string, CommandLoader>, root: string, argv: string[] = process.argv.slice(2)): Promise<void> {
@@ -20,7 +20,7 @@ export async function runBundle(loaders: Record<string, CommandLoader>, root: st
   settings.enableAutoTranspile = false
   let config: Config | undefined
   try {
-    const plugin = new InMemoryPlugin(__KM_PACKAGE__, root, __KM_OCLIF_MANIFEST__, loaders)
+    const plugin = new InMemoryPlugin(JSON.parse(__KM_PACKAGE__) as BundledPackage, root, JSON.parse(__KM_OCLIF_MANIFEST__) as Interfaces.Manifest, loaders)
     // Plugins given up front are the whole set: oclif looks for no user-, dev- or core-installed ones on each start.
     config = await Config.load({pjson: plugin.pjson, plugins: new Map([[plugin.name, plugin]]), root})
     await run(argv, config)

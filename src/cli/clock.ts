@@ -1,4 +1,4 @@
-import {type Clock, systemClock} from '../kube/reconcile.js'
+import {type Clock, systemClock} from '../model/clock.js'
 import {UserError} from '../model/errors.js'
 
 /**

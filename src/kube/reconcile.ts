@@ -8,22 +8,13 @@ import {type KubeClient, TransientError} from './client.js'
 import {EventRecorder} from './events.js'
 import {readInstallConfig, selectedNamespaces} from './install-config.js'
 import {DEFAULT_KEEP_MS} from '../engine/finished.js'
+import {type Clock, systemClock} from '../model/clock.js'
 import {parseDuration} from '../model/duration.js'
 import {type ObserveScope, observe} from './observe.js'
 import {readProtectedServices} from './protected-services.js'
 import {Resources} from './resources.js'
 import {Outside} from '../notify/outside.js'
 import {FeedWriter} from './schedule-feed.js'
-
-export interface Clock {
-  now(): number
-  sleep(ms: number): Promise<void>
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-}
 
 export interface PassOptions {
   /** undefined: every namespace. */

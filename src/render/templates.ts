@@ -2,10 +2,10 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-/** Defined by the single-file esbuild bundle, which has no templates/ folder next to it. */
-declare const __KM_EMBEDDED_TEMPLATES__: Record<string, string> | undefined
-/** Defined by the bundle too: each template precompiled by Handlebars at build time (the source of its spec). */
-declare const __KM_PRECOMPILED_TEMPLATES__: Record<string, string> | undefined
+/** Defined by the single-file esbuild bundle, which has no templates/ folder next to it: JSON of file name -> text. */
+declare const __KM_EMBEDDED_TEMPLATES__: string | undefined
+/** Defined by the bundle too, as JSON: each template precompiled by Handlebars at build time (the source of its spec). */
+declare const __KM_PRECOMPILED_TEMPLATES__: string | undefined
 
 /** How each file of templates/ is compiled: the page formats other than HTML are escaped by the caller instead. */
 export const TEMPLATE_COMPILE_OPTIONS: Record<string, {noEscape?: boolean; strict?: boolean}> = {
@@ -17,11 +17,16 @@ export const TEMPLATE_COMPILE_OPTIONS: Record<string, {noEscape?: boolean; stric
 
 const cache = new Map<string, string>()
 
+let embeddedTexts: Record<string, string> | undefined
+let precompiledSpecs: Record<string, string> | undefined
+
 /** templates/ of the package: src/render and dist/render are both two levels below the package root. */
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates')
 
 function embedded(fileName: string): string | undefined {
-  return typeof __KM_EMBEDDED_TEMPLATES__ === 'undefined' ? undefined : __KM_EMBEDDED_TEMPLATES__[fileName]
+  if (typeof __KM_EMBEDDED_TEMPLATES__ === 'undefined') return undefined
+  embeddedTexts ??= JSON.parse(__KM_EMBEDDED_TEMPLATES__) as Record<string, string>
+  return embeddedTexts[fileName]
 }
 
 /** The text of one file of templates/ (e.g. "page.html.hbs"), read once. */
@@ -40,5 +45,7 @@ export function loadTemplate(fileName: string): string {
  * pass, and every pass is a fresh process.
  */
 export function precompiledTemplate(fileName: string): string | undefined {
-  return typeof __KM_PRECOMPILED_TEMPLATES__ === 'undefined' ? undefined : __KM_PRECOMPILED_TEMPLATES__[fileName]
+  if (typeof __KM_PRECOMPILED_TEMPLATES__ === 'undefined') return undefined
+  precompiledSpecs ??= JSON.parse(__KM_PRECOMPILED_TEMPLATES__) as Record<string, string>
+  return precompiledSpecs[fileName]
 }
