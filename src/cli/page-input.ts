@@ -6,7 +6,8 @@ import type {PageFiles} from '../render/page-codec.js'
 import {UserError} from '../model/errors.js'
 import {DEFAULT_PAGE, PAGE_CONFIGMAP_PREFIX} from '../model/keys.js'
 import {MAX_PAGE_NAME, PAGE_NAME_LABEL, isCustomPageName} from '../model/page-name.js'
-import {ASSET_NAME, DEFAULT_STATUS, compilePage} from '../render/page.js'
+import {compilePage} from '../render/page.js'
+import {ASSET_NAME, DEFAULT_STATUS} from '../render/page-source.js'
 
 
 export function checkPageName(name: string): void {

@@ -3,7 +3,8 @@ import {createHash} from 'node:crypto'
 import type {ViewModel} from '../render/view-model.js'
 
 import {DEFAULT_PAGE} from '../model/keys.js'
-import {type PageSource, type RenderedPage, compilePage, defaultPage, renderPage} from '../render/page.js'
+import {type RenderedPage, compilePage, defaultPage, renderPage} from '../render/page.js'
+import {type PageSource} from '../render/page-source.js'
 
 /** A page in the target's namespace wins over one of the same name in the install namespace (SPEC §2). */
 export function resolvePage(

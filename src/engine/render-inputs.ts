@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import type {PageSource} from '../render/page.js'
+import type {PageSource} from '../render/page-source.js'
 import type {ObservedBackend} from './types.js'
 
 import {loadTemplate} from '../render/templates.js'

@@ -1,6 +1,6 @@
 import type {KubeObject} from '../model/kube-object.js'
 import type {BackendManifests} from '../render/backend.js'
-import type {PageSource} from '../render/page.js'
+import type {PageSource} from '../render/page-source.js'
 import type {Phase, Window} from '../model/window.js'
 import type {TargetRef} from '../model/target.js'
 import type {ProtectedService} from './switch-check.js'

@@ -1,5 +1,5 @@
 import type {InvalidWindow, Lookalike, Observed, ObservedBackend, ObservedTarget} from '../engine/types.js'
-import type {PageSource} from '../render/page.js'
+import type {PageSource} from '../render/page-source.js'
 import type {Window} from '../model/window.js'
 
 import {readRenderInputs} from '../engine/render-inputs.js'

@@ -1,5 +1,5 @@
 import type {Window} from '../model/window.js'
-import type {PageSource} from '../render/page.js'
+import type {PageSource} from '../render/page-source.js'
 
 
 import {UserError} from '../model/errors.js'

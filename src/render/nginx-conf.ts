@@ -2,7 +2,7 @@ import Handlebars from 'handlebars'
 import path from 'node:path'
 
 import {type GateRender, gateTemplateValues} from './gate.js'
-import {ASSET_NAME} from './page.js'
+import {ASSET_NAME} from './page-source.js'
 import {compileTemplate} from './template-runtime.js'
 import {TEMPLATE_COMPILE_OPTIONS, loadTemplate, precompiledTemplate} from './templates.js'
 

@@ -1,8 +1,8 @@
 import type {KubeObject} from '../model/kube-object.js'
-import type {PageSource} from './page.js'
+import type {PageSource} from './page-source.js'
 
 import {MANAGED_BY, MANAGED_BY_LABEL, PAGE_CONFIGMAP_PREFIX, PageAnnotation, ROLE_LABEL, Role} from '../model/keys.js'
-import {DEFAULT_STATUS, TEMPLATE_FILES} from './page.js'
+import {DEFAULT_STATUS, TEMPLATE_FILES} from './page-source.js'
 
 /** The custom page ConfigMap of SPEC §5, to and from what `page create` reads and the engine renders. */
 export type PageConfigMap = KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}

@@ -1,6 +1,7 @@
 import type {ViewModel} from './view-model.js'
 
 import {MAX_PAGE_BYTES, MAX_RENDERED_BYTES} from '../model/limits.js'
+import {ASSET_NAME, DEFAULT_STATUS, type PageSource, RESERVED_ASSET_NAMES, TEMPLATE_FILES} from './page-source.js'
 import {escapeJsonString, escapeXml} from './escape.js'
 import {BUILTIN_HELPERS, oneLine, parseTemplate, templateProblems} from './template-check.js'
 import {renderSandboxed} from './template-sandbox.js'
@@ -8,18 +9,6 @@ import {HTML_HELPERS, runTemplate} from './template-runtime.js'
 import {loadTemplate, precompiledTemplate} from './templates.js'
 import {buildViewModel} from './view-model.js'
 import {xmlWellFormednessProblem} from './xml-check.js'
-
-/** A page as stored: templates as text (SPEC §5). `json`/`xml` absent: the built-in shape is served. */
-export interface PageSource {
-  name: string
-  html: string
-  json?: string
-  xml?: string
-  status: number
-  assets: Record<string, Buffer>
-  /** Which stored version this is (uid@resourceVersion), so a page that failed is not tried again. */
-  revision?: string
-}
 
 export interface RenderedPage {
   status: number
@@ -41,15 +30,7 @@ export class PageTemplateError extends Error {
   }
 }
 
-export const TEMPLATE_FILES = {html: 'page.html.hbs', json: 'page.json.hbs', xml: 'page.xml.hbs'} as const
 type Format = keyof typeof TEMPLATE_FILES
-
-/** Names the backend ConfigMap uses itself, so no asset may take them. */
-export const RESERVED_ASSET_NAMES = ['page.html', 'page.json', 'page.xml', 'nginx.conf']
-/** ConfigMap key syntax, which also keeps asset names safe inside nginx.conf and URLs. */
-export const ASSET_NAME = /^(?!\.{1,2}$)[-._a-zA-Z0-9]{1,253}$/
-/** A ConfigMap holds at most 1 MiB; leave room for the rendered bodies and nginx.conf. */
-export const DEFAULT_STATUS = 503
 
 export function helperNames(format: Format): string[] {
   return format === 'html' ? [...BUILTIN_HELPERS, ...Object.keys(HTML_HELPERS)] : [...BUILTIN_HELPERS]

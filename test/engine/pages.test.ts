@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import type {PageSource} from '../../src/render/page.js'
+import type {PageSource} from '../../src/render/page-source.js'
 
 import {renderCheckedPage} from '../../src/engine/pages.js'
 import {sandboxStats} from '../../src/render/template-sandbox.js'

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import type {Action, Observed, ObservedBackend, ObservedTarget, PlanOptions} from '../../src/engine/types.js'
 import type {BackendManifests} from '../../src/render/backend.js'
-import type {PageSource} from '../../src/render/page.js'
+import type {PageSource} from '../../src/render/page-source.js'
 import type {Window} from '../../src/model/window.js'
 
 import {backendRefByName} from '../../src/engine/backend-ref.js'

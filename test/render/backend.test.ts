@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {stringify} from 'yaml'
 
-import type {PageSource} from '../../src/render/page.js'
+import type {PageSource} from '../../src/render/page-source.js'
 
 import {BACKEND_IMAGE, backendPodLabels, backendTlsSecret, renderBackend} from '../../src/render/backend.js'
 import {defaultPage, renderPage} from '../../src/render/page.js'

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 
-import type {PageSource} from '../../src/render/page.js'
+import type {PageSource} from '../../src/render/page-source.js'
 
 import {stripNonXmlChars} from '../../src/render/escape.js'
 import {compilePage, defaultPage, maintenanceDocument, PageTemplateError, renderPage} from '../../src/render/page.js'

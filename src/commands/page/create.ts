@@ -9,7 +9,7 @@ import {type PageFiles, pageConfigMapName} from '../../render/page-codec.js'
 import {installNamespace} from '../../kube/install-context.js'
 import {UserError, eachOnItsLine} from '../../model/errors.js'
 import {INSTALL_NAMESPACE} from '../../model/keys.js'
-import {DEFAULT_STATUS} from '../../render/page.js'
+import {DEFAULT_STATUS} from '../../render/page-source.js'
 
 export default class PageCreate extends KubeCommand<typeof PageCreate> {
   static args = {

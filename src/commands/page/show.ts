@@ -5,7 +5,8 @@ import {terminalSafe} from '../../cli/terminal.js'
 import {type StoredPage, pageNotFound, resolveStoredPage} from '../../kube/pages.js'
 import {pageConfigMapName} from '../../render/page-codec.js'
 import {DEFAULT_PAGE, INSTALL_NAMESPACE} from '../../model/keys.js'
-import {type PageSource, TEMPLATE_FILES, defaultPage} from '../../render/page.js'
+import {defaultPage} from '../../render/page.js'
+import {type PageSource, TEMPLATE_FILES} from '../../render/page-source.js'
 import {loadTemplate} from '../../render/templates.js'
 
 const FORMATS = ['html', 'json', 'xml'] as const
