@@ -79,10 +79,19 @@ export interface SeaConfig {
   disableExperimentalSEAWarning: boolean
   useCodeCache: boolean
   assets: Record<string, string>
+  execArgv: string[]
 }
 
+/**
+ * Node options the executable starts with (Node 24's SEA `execArgv`; Node 20 ignores the field). V8's young
+ * generation starts at 1 MB: loading oclif and a command fills it several times, and each scavenge copies the
+ * modules that stay alive. Starting it at 4 MB leaves one scavenge or none; 16 MB and more cost more in page faults
+ * than they save (measured: --help 10 ms faster at 4 MB, 4 ms at 16, 9 ms slower at 32).
+ */
+export const SEA_EXEC_ARGV = ['--min-semi-space-size=4']
+
 export function seaConfig(main: string, blob: string, esmBundle: string, useCodeCache: boolean): SeaConfig {
-  return {assets: {[BUNDLE_ASSET]: esmBundle}, disableExperimentalSEAWarning: true, main, output: blob, useCodeCache}
+  return {assets: {[BUNDLE_ASSET]: esmBundle}, disableExperimentalSEAWarning: true, execArgv: SEA_EXEC_ARGV, main, output: blob, useCodeCache}
 }
 
 /** Runs a build tool quietly (postject's LIEF warns about every ELF note it does not know); its output only on failure. */
