@@ -12,11 +12,13 @@
  * version and the architecture. V8 refuses data made by another V8 or with other flags; then the script compiles as
  * without a cache and the file is written again. A cache that cannot be read or written is no error: it is skipped.
  */
-import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {homedir} from 'node:os'
 import path from 'node:path'
 import vm from 'node:vm'
+
+import {makeDirectories} from '../cli/make-directories.js'
 
 /** Cache files not written for this long are removed when another is written (one per build of the CLI and Node). */
 const STALE_MS = 30 * 24 * 60 * 60 * 1000
@@ -122,7 +124,7 @@ export function loadScript(file: string, cacheDirectory: string | undefined): Lo
 /** Writes the script's code cache (every function compiled so far) atomically; false when it cannot. */
 export function saveCodeCache(script: vm.Script, cacheFile: string, commands: string[], now = Date.now()): boolean {
   try {
-    mkdirSync(path.dirname(cacheFile), {recursive: true})
+    makeDirectories(path.dirname(cacheFile))
     const partial = `${cacheFile}.${process.pid}.tmp`
     writeFileSync(partial, encodeCacheFile(commands, script.createCachedData()))
     renameSync(partial, cacheFile)

@@ -1,5 +1,5 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {accessSync, chmodSync, closeSync, constants, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {accessSync, chmodSync, closeSync, constants, fstatSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -8,6 +8,7 @@ import type {RenderedPage} from '../render/page.js'
 import {ClusterError, UserError} from '../model/errors.js'
 import {type GateSettings} from '../render/gate.js'
 import {renderNginxConf} from '../render/nginx-conf.js'
+import {makeDirectories} from './make-directories.js'
 
 export const NGINX_MISSING = 'nginx not found: install the Debian package nginx (apt-get install nginx)'
 /** Debian installs nginx in /usr/sbin, which a normal user's PATH often lacks. */
@@ -43,7 +44,7 @@ export function writePreview(root: string, page: RenderedPage, listen: string, g
     throw new UserError(`${(error as Error).message}; write the preview to a directory whose path has no quotes, "$", ";", braces or backslashes`)
   }
   try {
-    mkdirSync(temp, {recursive: true})
+    makeDirectories(temp)
   } catch (error) {
     throw outProblem(root, error)
   }
@@ -56,7 +57,7 @@ export function writePreview(root: string, page: RenderedPage, listen: string, g
     ...assetNames.map((name): [string, Buffer] => [path.join('assets', name), page.assets[name]]),
   ]
   try {
-    if (assetNames.length > 0) mkdirSync(path.join(root, 'assets'), {recursive: true})
+    if (assetNames.length > 0) makeDirectories(path.join(root, 'assets'))
     for (const [file, content] of files) writeFileSync(path.join(root, file), content, {mode: 0o644})
   } catch (error) {
     throw outProblem(root, error)
@@ -69,6 +70,8 @@ function outProblem(root: string, error: unknown): Error {
   const {code, path: where} = error as NodeJS.ErrnoException
   const why: Record<string, string> = {
     EACCES: `you may not write ${where ?? root}`,
+    // procfs and sysfs: the parent exists, but nothing can be made in it.
+    ENOENT: `${where ?? root} cannot be made there`,
     EEXIST: `${where ?? root} exists and is not a directory`,
     ENOTDIR: `${where ?? root} cannot be made: a file is in the way`,
     EPERM: `${where ?? root} cannot be written (operation not permitted)`,

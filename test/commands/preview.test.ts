@@ -150,6 +150,8 @@ describe('preview', () => {
       {argv: ['--end', '20:00', ...BERLIN], stderr: /^error: --end: "20:00" has already passed today in Europe\/Berlin \(now 2026-12-24 21:00 CET\); for tomorrow write the date: "2026-12-25 20:00", or a relative time such as \+30m\n$/, why: 'a bare --end that has passed (never tomorrow\'s unasked)'},
       {argv: ['--start', '+3h', '--end', '22:30', ...BERLIN], stderr: /^error: --end: "22:30" \(today, 2026-12-24 22:30\) is not after the start 2026-12-25 00:00 CET; a bare time is not moved to another day: write the date, "2026-12-25 22:30"\n$/, why: 'a bare --end before the start'},
       {argv: ['--out', '/etc/hostname'], stderr: /^error: --out \/etc\/hostname: \/etc\/hostname\/tmp cannot be made: a file is in the way; give a directory you can write \(it is created if missing\)\n$/, why: 'an --out that is a file'},
+      // Node's recursive mkdirSync never returned here (procfs answers ENOENT with the parent in place).
+      {argv: ['--out', '/proc/km-nothing/page'], stderr: /^error: --out \/proc\/km-nothing\/page: \/proc\/km-nothing cannot be made there; give a directory you can write \(it is created if missing\)\n$/, why: 'an --out under /proc'},
       {argv: ['--serve', '70000'], stderr: /^error: invalid argument "70000" for "--serve" flag: expected an integer less than or equal to 65535\n/, why: 'a port out of range'},
     ]
     for (const {why, argv, stderr} of bad) {
