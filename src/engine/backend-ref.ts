@@ -1,7 +1,8 @@
 import type {BackendManifests} from '../render/backend.js'
 import type {BackendRef} from './kinds/types.js'
 
-import {BACKEND_CONTAINER_PORT, BACKEND_GRPC_CONTAINER_PORT, BACKEND_GRPC_PORT, BACKEND_PORT, BACKEND_TLS_CONTAINER_PORT, BACKEND_TLS_PORT, backendPodLabels} from '../render/backend.js'
+import {BACKEND_CONTAINER_PORT, BACKEND_GRPC_CONTAINER_PORT, BACKEND_GRPC_PORT, BACKEND_PORT, BACKEND_TLS_CONTAINER_PORT, BACKEND_TLS_PORT} from '../render/backend.js'
+import {backendPodLabels} from '../render/backend-content.js'
 import {BACKEND_PREFIX} from '../model/keys.js'
 
 const PORTS = {

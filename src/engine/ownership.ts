@@ -7,7 +7,8 @@
 import type {KubeObject} from '../model/kube-object.js'
 
 import {HASH_LABEL, MANAGED_BY, MANAGED_BY_LABEL, ROLE_LABEL, Role} from '../model/keys.js'
-import {BACKEND_NAME_PATTERN, backendPodLabels} from '../render/backend.js'
+import {BACKEND_NAME_PATTERN} from '../model/keys.js'
+import {backendPodLabels} from '../render/backend-content.js'
 import {isRecord, sameJson} from './kinds/shared.js'
 
 export type BackendPartKind = 'configMap' | 'deployment' | 'service'

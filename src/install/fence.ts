@@ -9,7 +9,7 @@
 import type {KubeClient, KubeObject} from '../kube/client.js'
 
 import {BACKEND_PREFIX, SCHEDULE_CONFIGMAP} from '../model/keys.js'
-import {BACKEND_IMAGE} from '../render/backend.js'
+import {BACKEND_IMAGE} from '../render/backend-content.js'
 
 export const FENCE_NAME = 'kubectl-maintenance-fence'
 export const ADMISSION_API = 'admissionregistration.k8s.io/v1'

@@ -9,7 +9,7 @@ import type {KubeObject} from './client.js'
 
 import {type BackendPartKind, PART_KINDS, backendIdentityProblem, deploymentContentProblem, serviceContentProblem} from '../engine/ownership.js'
 import {ClusterError} from '../model/errors.js'
-import {backendDataDigest} from '../render/backend.js'
+import {backendDataDigest} from '../render/backend-content.js'
 import {type KubeClient, isAlreadyExists, isNotFound} from './client.js'
 import {ensureTlsSecret} from './backend-tls.js'
 import {recordEvent} from './events.js'

@@ -7,7 +7,7 @@ import {backendIdentityProblem, backendNameHash, configMapOwnerUid, deploymentCo
 import {BackendAnnotation, DEFAULT_PAGE, LegacyAnnotation, ROLE_LABEL, Role, TargetAnnotation, WindowAnnotation, WindowData} from '../model/keys.js'
 import {TARGET_KINDS} from '../model/target.js'
 import {parseRfc3339} from '../model/time.js'
-import {BACKEND_IMAGE, backendDataDigest, configMapContentHash} from '../render/backend.js'
+import {BACKEND_IMAGE, backendDataDigest, configMapContentHash} from '../render/backend-content.js'
 import {type KubeClient, type KubeObject} from './client.js'
 import {getPageIn} from './pages.js'
 import {Resources, type ResourceType, apiVersionOf} from './resources.js'

@@ -3,7 +3,8 @@ import {stringify} from 'yaml'
 
 import type {PageSource} from '../../src/render/page-source.js'
 
-import {BACKEND_IMAGE, backendPodLabels, backendTlsSecret, renderBackend} from '../../src/render/backend.js'
+import {backendTlsSecret, renderBackend} from '../../src/render/backend.js'
+import {BACKEND_IMAGE, backendPodLabels} from '../../src/render/backend-content.js'
 import {defaultPage, renderPage} from '../../src/render/page.js'
 import {buildViewModel} from '../../src/render/view-model.js'
 import {restrictedViolations} from '../install/restricted-pss.js'
