@@ -84,6 +84,16 @@ describe('the single-file bundle', function () {
     expect(plain.stdout).to.include('\u001B[1mUSAGE').and.not.include('\u001B[31m')
   })
 
+  it('colours its help on a terminal, and not into a pipe (supports-color asks process.stdout, not tty)', async () => {
+    // A pseudo-terminal from util-linux script (Debian's essential bsdutils): stdout and stderr are the terminal.
+    const command = `${process.execPath} ${bundle} --help`
+    const onTerminal = await run('script', ['--quiet', '--return', '--command', command, '/dev/null'], {env: {HOME: scratch, PATH: process.env.PATH ?? '', TERM: 'xterm-256color'}})
+    expect(onTerminal.code, onTerminal.stderr).to.equal(0)
+    expect(onTerminal.stdout).to.include('\u001B[1mUSAGE')
+    const piped = await run(process.execPath, [bundle, '--help'], {env: {HOME: scratch, PATH: process.env.PATH ?? '', TERM: 'xterm-256color'}})
+    expect(piped.stdout).to.include('USAGE').and.not.include('\u001B[')
+  })
+
   it("prints oclif's debug lines when DEBUG names them, and none otherwise", async () => {
     const debugged = await run(process.execPath, [bundle, '--help'], {env: {DEBUG: 'oclif:*', HOME: scratch, PATH: process.env.PATH ?? ''}})
     expect(debugged.code, debugged.stderr).to.equal(0)

@@ -121,9 +121,10 @@ describe('the code cache of bin/run.js (src/bundle/code-cache.ts)', function () 
       expect(existsSync(path.join(PROJECT_ROOT, 'dist', 'kubectl-maintenance.cjs')), 'dist/kubectl-maintenance.cjs (npm run build)').to.equal(true)
       root = path.join(scratch, 'package')
       home = path.join(scratch, 'home')
-      for (const directory of ['bin', 'dist/bundle']) mkdirSync(path.join(scratch, 'package', directory), {recursive: true})
+      for (const directory of ['bin', 'dist/bundle', 'dist/cli']) mkdirSync(path.join(scratch, 'package', directory), {recursive: true})
       mkdirSync(home)
-      for (const file of ['bin/run.js', 'dist/kubectl-maintenance.cjs', 'dist/kubectl-maintenance.mjs', 'dist/bundle/code-cache.js']) {
+      // What bin/run.js reaches: the code cache runner and the one module it imports.
+      for (const file of ['bin/run.js', 'dist/kubectl-maintenance.cjs', 'dist/kubectl-maintenance.mjs', 'dist/bundle/code-cache.js', 'dist/cli/make-directories.js']) {
         copyFileSync(path.join(PROJECT_ROOT, file), path.join(root, file))
       }
     })
