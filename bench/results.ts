@@ -354,6 +354,8 @@ function partDetails(results: BenchResults): string[] {
         `\n\nThe executables are built fresh from the current sources, from the pinned Node 24 as shipped and from the Node 20 running the bench. ` +
         `\`complete\` is what kubectl_complete-maintenance runs for \`kubectl maintenance now svc/<TAB>\` (one request). bin/run.js keeps V8's code cache ` +
         `in ~/.cache/kubectl-maintenance (src/bundle/code-cache.ts), made by the warm-up runs; the "no code cache yet" rows remove it before each run. ` +
+        `The runs are split into rounds, each one hyperfine run of every command in turn; the goals (summary table) compare each form with \`node -e 0\` ` +
+        `within each round and take the median over rounds, so load that drifts during the run sways them less; the table above pools every round. ` +
         `Measured ${d.date}${d.loadAverage1m === undefined ? '' : `, load average before: ${d.loadAverage1m}`}.`,
     )
   }
