@@ -115,9 +115,6 @@ export function backendNginxConf(page: RenderedPage, gate?: {settings: GateSetti
   })
 }
 
-/** The name of every backend object: the prefix and the first 10 hex of its content hash. */
-export {BACKEND_NAME_PATTERN} from '../model/keys.js'
-
 function configMapBytes(data: Record<string, string>, binaryData: Record<string, Buffer>): number {
   const text = Object.values(data).reduce((sum, value) => sum + Buffer.byteLength(value, 'utf8'), 0)
   return Object.values(binaryData).reduce((sum, value) => sum + value.length, text)
