@@ -20,7 +20,7 @@ import {buildSea} from '../scripts/package-sea.js'
 import {BUILD_DIR, binaryPath, buildPackages} from '../scripts/package.js'
 import {startApiServer} from '../test/support/apiserver.js'
 import {PROJECT_ROOT} from '../test/support/run-command.js'
-import {median} from './stats.js'
+import {median, round, summarize} from './stats.js'
 
 export const RESULTS_PATH = path.join(PROJECT_ROOT, 'bench', 'results.json')
 
@@ -110,21 +110,21 @@ const toMs = (seconds: number) => Math.round(seconds * 10_000) / 10
 
 /** One command's runs over every round, pooled; each round's median kept for comparisons within a round. */
 export function pooledMeasurement(form: string, command: string, rounds: HyperfineResult[]): Measurement {
-  const times = rounds.flatMap((round) => round.times)
-  const mean = times.reduce((sum, time) => sum + time, 0) / times.length
+  const times = rounds.flatMap((run) => run.times.map((seconds) => seconds * 1000))
+  const {max, mean, median: middle, min} = summarize(times)
   const stddev = Math.sqrt(times.reduce((sum, time) => sum + (time - mean) ** 2, 0) / Math.max(1, times.length - 1))
-  const cpu = rounds.reduce((sum, round) => sum + (round.user + round.system) * round.times.length, 0) / times.length
+  const cpuSeconds = rounds.reduce((sum, run) => sum + (run.user + run.system) * run.times.length, 0) / times.length
   return {
     command,
-    cpuMs: toMs(cpu),
+    cpuMs: toMs(cpuSeconds),
     form,
-    maxMs: toMs(Math.max(...times)),
-    meanMs: toMs(mean),
-    medianMs: toMs(median(times)),
-    minMs: toMs(Math.min(...times)),
-    roundMediansMs: rounds.map((round) => toMs(round.median)),
+    maxMs: max,
+    meanMs: mean,
+    medianMs: middle,
+    minMs: min,
+    roundMediansMs: rounds.map((run) => toMs(run.median)),
     runs: times.length,
-    stddevMs: toMs(stddev),
+    stddevMs: round(stddev),
   }
 }
 
